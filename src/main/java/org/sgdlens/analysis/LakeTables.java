@@ -1,0 +1,108 @@
+package org.sgdlens.analysis;
+
+import static org.apache.spark.sql.functions.col;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.sgdlens.lake.Lake;
+import org.sgdlens.lake.SchemaRegistry;
+import org.sgdlens.lake.TableSchema;
+import org.sgdlens.lake.Tables;
+
+/**
+ * Spark's edge of the lake: reads tables with the explicit schema from {@code schemas/} (never
+ * inferred) and writes result tables partitioned by run, replacing only the runs written.
+ */
+public final class LakeTables {
+  public static final String COMMITTED = "COMMITTED";
+
+  private LakeTables() {}
+
+  public static StructType sparkSchema(String table) {
+    TableSchema schema = SchemaRegistry.schema(table);
+    return (StructType) DataType.fromJson(schema.json());
+  }
+
+  /** Reads a table with its declared schema; an absent table reads as empty. */
+  public static Dataset<Row> readRaw(SparkSession spark, String lakeRoot, String table) {
+    StructType schema = sparkSchema(table);
+    String path = tablePath(spark, lakeRoot, table);
+    if (!exists(spark, path)) {
+      return spark.createDataFrame(java.util.List.of(), schema);
+    }
+    return spark.read().schema(schema).option("basePath", path).parquet(path);
+  }
+
+  /**
+   * Reads a table restricted to committed runs: a run's rows are visible only once its row in
+   * {@code runs} says COMMITTED (the commit marker is written last).
+   */
+  public static Dataset<Row> read(SparkSession spark, String lakeRoot, String table) {
+    Dataset<Row> data = readRaw(spark, lakeRoot, table);
+    if (table.equals(Tables.RUNS)) {
+      return data.where(col("status").equalTo(COMMITTED));
+    }
+    Dataset<Row> committed =
+        readRaw(spark, lakeRoot, Tables.RUNS).where(col("status").equalTo(COMMITTED)).select("run_id");
+    if (isRecordTable(table)) {
+      return data.join(committed, data.col("run_id").equalTo(committed.col("run_id")), "left_semi");
+    }
+    return data;
+  }
+
+  private static boolean isRecordTable(String table) {
+    return Tables.RECORDS.contains(table);
+  }
+
+  /**
+   * Writes a result table: columns in schema order and types, partitioned by run_id, replacing the
+   * partitions of the runs present in {@code data} and leaving other runs untouched.
+   */
+  public static void write(Dataset<Row> data, String lakeRoot, String table) {
+    StructType schema = sparkSchema(table);
+    Column[] columns =
+        Arrays.stream(schema.fields())
+            .map(f -> col(f.name()).cast(f.dataType()).as(f.name()))
+            .toArray(Column[]::new);
+    TableSchema declared = SchemaRegistry.schema(table);
+    data.select(columns)
+        .write()
+        .mode(SaveMode.Overwrite)
+        .option("partitionOverwriteMode", "dynamic")
+        .partitionBy(declared.partitionBy().toArray(String[]::new))
+        .parquet(tablePath(data.sparkSession(), lakeRoot, table));
+  }
+
+  public static String tablePath(SparkSession spark, String lakeRoot, String table) {
+    return new Path(lakeRoot, table).toString();
+  }
+
+  private static boolean exists(SparkSession spark, String path) {
+    try {
+      Path p = new Path(path);
+      return p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Field names of a table, in schema order. */
+  public static String[] columns(String table) {
+    return Arrays.stream(sparkSchema(table).fields()).map(StructField::name).toArray(String[]::new);
+  }
+
+  /** Opens the lake through the recorder's layout (creates the root if absent). */
+  public static Lake lake(String lakeRoot) {
+    return Lake.open(lakeRoot);
+  }
+}
