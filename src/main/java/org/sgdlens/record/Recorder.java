@@ -62,6 +62,10 @@ final class Recorder implements AutoCloseable {
     this.recordedLength = length;
     this.lossSubset = lossSubset(config, data);
     int capacity = Math.max(1, config.record.queueCapacity);
+    // Snapshots waiting for the probe: as many as fit in the snapshot budget, at least two.
+    long snapshotBytes = trainNetwork.size() * (long) Float.BYTES;
+    int probeCapacity =
+        (int) Math.max(2, Math.min(256, (config.record.snapshotBudgetMb << 20) / snapshotBytes));
     this.writer = new SerialWorker("sgdlens-writer", capacity * 4, () -> {}, staging::closeOpenFiles);
     this.writerStaging = staging;
     if (config.parallelRecording) {
@@ -69,7 +73,7 @@ final class Recorder implements AutoCloseable {
       this.probe =
           new SerialWorker(
               "sgdlens-probe",
-              capacity,
+              probeCapacity,
               () -> probeNetwork.set(shadowFactory.get()),
               () -> {
                 Network n = probeNetwork.get();
@@ -172,18 +176,23 @@ final class Recorder implements AutoCloseable {
     if (kinds.isEmpty()) {
       return;
     }
-    if (kinds.contains(Kind.WEIGHTS)) {
-      float[] recorded = recordedVector(snapshot);
-      writer.submit(() -> writeVector(Tables.WEIGHTS, new Object[] {step}, recorded));
-    }
-    if (kinds.contains(Kind.GRADIENTS) || kinds.contains(Kind.SAMPLE_LOSSES)
-        || kinds.contains(Kind.METRICS)) {
-      Runnable work = () -> probe(step, epoch, snapshot, kinds, minibatchLoss, wallSeconds);
-      if (probe != null) {
-        probe.submit(work);
-      } else {
-        work.run();
-      }
+    // Everything goes through the probe queue, even plain weight snapshots, so the writer sees
+    // records in step order and a checkpoint names exactly the files written before it.
+    Runnable work =
+        () -> {
+          if (kinds.contains(Kind.WEIGHTS)) {
+            float[] recorded = recordedVector(snapshot);
+            writer.submit(() -> writeVector(Tables.WEIGHTS, new Object[] {step}, recorded));
+          }
+          if (kinds.contains(Kind.GRADIENTS) || kinds.contains(Kind.SAMPLE_LOSSES)
+              || kinds.contains(Kind.METRICS)) {
+            probe(step, epoch, snapshot, kinds, minibatchLoss, wallSeconds);
+          }
+        };
+    if (probe != null) {
+      probe.submit(work);
+    } else {
+      work.run();
     }
   }
 

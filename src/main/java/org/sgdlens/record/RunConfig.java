@@ -135,7 +135,10 @@ public final class RunConfig {
     /** Parquet compression: uncompressed, snappy or zstd. */
     public String compression = "uncompressed";
 
-    /** Encoded rows waiting for the writer before training blocks (bounds memory). */
+    /** Record batches waiting for the writer before the probe blocks (bounds memory). */
     public int queueCapacity = 8;
+
+    /** Memory for weight snapshots waiting for the probe thread, in MiB; training waits beyond. */
+    public long snapshotBudgetMb = 512;
   }
 }

@@ -136,7 +136,14 @@ public final class TrainRun {
     RunStaging staging =
         new RunStaging(lake, runId, codec(config.record.compression), 128L << 20);
     Instant started = Instant.now();
-    try (Network network = newNetwork(config, data, device)) {
+    Network network = newNetwork(config, data, device);
+    try {
+      Recorder.slices(network.layout(), config.record.layers);
+    } catch (RuntimeException e) {
+      network.close();
+      throw e;
+    }
+    try (network) {
       SgdTrainer trainer = new SgdTrainer(config, data, network);
       Optional<Checkpoint> checkpoint = Checkpoint.read(lake, runId).filter(c -> c.configHash().equals(hash));
       long startStep = 0;
