@@ -251,6 +251,22 @@ public final class Network implements AutoCloseable {
     }
   }
 
+  /**
+   * The forward and backward pass of {@link #addGradient} without copying the gradient out: the
+   * compute a gradient record cannot avoid (the benchmark's Tc).
+   */
+  public void gradientPassOnly(float[] x, int features, int[] labels, int[] rows, int from, int count) {
+    enableGrad();
+    try (NDManager scope = manager.newSubManager()) {
+      NDArray input = batch(scope, x, features, rows, from, count);
+      NDArray y = labels(scope, labels, rows, from, count);
+      backward(perSampleLoss(logits(input, true), y).sum().mul(1f / count));
+      for (Parameter p : params) {
+        JniUtils.zeroGrad((PtNDArray) p.getArray());
+      }
+    }
+  }
+
   /** Per-sample losses and predictions of all rows of a dataset at the current weights. */
   public void evaluate(float[] x, int features, int[] labels, double[] lossOut, int[] predictedOut) {
     int n = labels.length;

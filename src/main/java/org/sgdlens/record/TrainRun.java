@@ -30,7 +30,10 @@ public final class TrainRun {
       Double finalTestAccuracy,
       int trainSize,
       int mislabeled,
-      long numParams) {}
+      long numParams,
+      double trainAndRecordSeconds,
+      double probeBusySeconds,
+      double writerBusySeconds) {}
 
   private TrainRun() {}
 
@@ -125,7 +128,7 @@ public final class TrainRun {
     String runId = runId(config);
     Optional<String> status = lake.runStatus(runId);
     if (status.isPresent() && status.get().equals("COMMITTED") && !overwrite) {
-      return new Outcome(runId, "COMMITTED", true, false, 0, 0, 0, false, null, null, 0, 0, 0);
+      return new Outcome(runId, "COMMITTED", true, false, 0, 0, 0, false, null, null, 0, 0, 0, 0, 0, 0);
     }
     System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(config.threads));
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
@@ -166,6 +169,7 @@ public final class TrainRun {
       Recorder recorder =
           new Recorder(config, data, network, () -> newNetwork(config, data, device), staging);
       SgdTrainer.Result result;
+      long loopStart = System.nanoTime();
       try {
         if (startStep == 0) {
           recorder.writeRunTables();
@@ -186,6 +190,7 @@ public final class TrainRun {
         throw e;
       }
       recorder.close();
+      double trainAndRecord = (System.nanoTime() - loopStart) / 1e9;
       Recorder.Metrics last = recorder.lastMetrics();
       boolean diverged = result.diverged() || recorder.sawNonFiniteGradient();
       Object[] row =
@@ -196,7 +201,8 @@ public final class TrainRun {
       return new Outcome(runId, "COMMITTED", false, startStep > 0, result.steps(),
           result.stepsPerSecond(), result.wallSeconds(), diverged,
           last == null ? null : last.trainLoss(), last == null ? null : last.testAccuracy(),
-          data.trainSize(), data.mislabeledCount(), network.size());
+          data.trainSize(), data.mislabeledCount(), network.size(), trainAndRecord,
+          recorder.probeBusySeconds(), recorder.writerBusySeconds());
     } catch (RuntimeException e) {
       try {
         staging.markFailed(
