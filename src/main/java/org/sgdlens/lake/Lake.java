@@ -94,6 +94,11 @@ public final class Lake {
 
   /** The status recorded in {@code runs} for a run, if the run has a row. */
   public Optional<String> runStatus(String runId) {
+    return runField(runId, "status");
+  }
+
+  /** A string column of the run's row in {@code runs}, if the run has a row. */
+  public Optional<String> runField(String runId, String column) {
     Path partition = partition(Tables.RUNS, runId);
     try {
       if (!fs.exists(partition)) {
@@ -108,13 +113,46 @@ public final class Lake {
             ParquetReader.builder(new GroupReadSupport(), file.getPath()).withConf(conf).build()) {
           Group row = reader.read();
           if (row != null) {
-            return Optional.of(row.getString("status", 0));
+            return row.getFieldRepetitionCount(column) == 0
+                ? Optional.empty()
+                : Optional.of(row.getString(column, 0));
           }
         }
       }
       return Optional.empty();
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read the runs row of " + runId, e);
+    }
+  }
+
+  /**
+   * Reassembles a chunked vector table partition (e.g. {@code final_params}) of a run whose rows
+   * have {@code offset} and {@code values}; {@code length} is the vector's length.
+   */
+  public float[] readVector(String table, String runId, int length) {
+    float[] out = new float[length];
+    Path partition = partition(table, runId);
+    try {
+      if (!fs.exists(partition)) {
+        throw new IllegalArgumentException(
+            "Run " + runId + " has no " + table + " in " + root + "; train it first (jobs/train)");
+      }
+      for (FileStatus file : fs.listStatus(partition)) {
+        String name = file.getPath().getName();
+        if (!name.endsWith(".parquet") || name.startsWith(".") || name.startsWith("_")) {
+          continue;
+        }
+        try (ParquetReader<Group> reader =
+            ParquetReader.builder(new GroupReadSupport(), file.getPath()).withConf(conf).build()) {
+          for (Group row = reader.read(); row != null; row = reader.read()) {
+            float[] chunk = VectorChunks.unpack(row.getBinary("values", 0).getBytes());
+            System.arraycopy(chunk, 0, out, (int) row.getLong("offset", 0), chunk.length);
+          }
+        }
+      }
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read " + table + " of run " + runId, e);
     }
   }
 
