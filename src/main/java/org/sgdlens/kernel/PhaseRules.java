@@ -1,0 +1,239 @@
+package org.sgdlens.kernel;
+
+/**
+ * Operational phase-boundary rules (science.md section 2) on per-step series indexed like the
+ * recorded steps; NaN marks a step where a series has no value. Every rule returns the index of
+ * the first step of the later phase, or -1 when the boundary is not reached.
+ *
+ * <p>Ground truth, with label noise: I -&gt; II when the test error has made {@code testDrop} of
+ * its total drop (first value to minimum); memorisation progress m = (f_W - f_W(t1)) / (1 -
+ * f_W(t1)); II -&gt; III at m &gt;= {@code memorizeStart}, III -&gt; IV at m &gt;= {@code
+ * memorizeEnd}.
+ *
+ * <p>Label free, with label noise: I -&gt; II when the mixture separation D of log losses first
+ * reaches {@code separationFraction} of its maximum (the run counts as noisy only if that maximum
+ * is at least {@code minSeparation}); with h the fraction of samples above the mixture threshold
+ * of that step, progress m = 1 - h / h(t1) and the same two memorisation thresholds.
+ *
+ * <p>Without label noise, fast -&gt; exploration: ground truth when the test error has made {@code
+ * testDrop} of its drop; label free when the alignment R, after its maximum, first falls to {@code
+ * alignmentDrop} of that maximum (the train loss making {@code testDrop} of its drop when R is
+ * missing).
+ */
+public final class PhaseRules {
+  /**
+   * @param testDrop fraction of the total test-error (or train-loss) drop that ends fast learning
+   * @param memorizeStart memorisation progress that starts phase III
+   * @param memorizeEnd memorisation progress that starts phase IV
+   * @param separationFraction fraction of the maximum loss separation that starts phase II
+   * @param minSeparation Ashman D the loss distribution must reach to count as two populations
+   * @param alignmentDrop fraction of the maximum alignment below which exploration starts
+   */
+  public record Thresholds(
+      double testDrop,
+      double memorizeStart,
+      double memorizeEnd,
+      double separationFraction,
+      double minSeparation,
+      double alignmentDrop) {
+    public static final Thresholds DEFAULTS = new Thresholds(0.9, 0.1, 0.9, 0.9, 2.0, 0.2);
+
+    public Thresholds {
+      requireFraction("testDrop", testDrop);
+      requireFraction("memorizeStart", memorizeStart);
+      requireFraction("memorizeEnd", memorizeEnd);
+      requireFraction("separationFraction", separationFraction);
+      requireFraction("alignmentDrop", alignmentDrop);
+      if (!(memorizeEnd > memorizeStart)) {
+        throw new IllegalArgumentException("memorize-end " + memorizeEnd
+            + " must exceed memorize-start " + memorizeStart + "; e.g. 0.1 and 0.9");
+      }
+      if (!(minSeparation >= 0)) {
+        throw new IllegalArgumentException(
+            "min-separation is " + minSeparation + "; give a non-negative Ashman D such as 2");
+      }
+    }
+
+    private static void requireFraction(String name, double v) {
+      if (!(v > 0 && v < 1)) {
+        throw new IllegalArgumentException(
+            name + " is " + v + "; it must lie strictly between 0 and 1");
+      }
+    }
+  }
+
+  private PhaseRules() {}
+
+  /** First index where y has made {@code fraction} of its drop from its first value to its min. */
+  public static int firstFractionOfDrop(double[] y, double fraction) {
+    int first = firstFinite(y, 0);
+    if (first < 0) {
+      return -1;
+    }
+    double min = Double.POSITIVE_INFINITY;
+    for (double v : y) {
+      if (!Double.isNaN(v)) {
+        min = Math.min(min, v);
+      }
+    }
+    double drop = y[first] - min;
+    if (!(drop > 0)) {
+      return -1;
+    }
+    for (int i = first; i < y.length; i++) {
+      if (!Double.isNaN(y[i]) && y[first] - y[i] >= fraction * drop) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** First index where y reaches {@code fraction} of its maximum; -1 if max &lt; floor. */
+  public static int firstFractionOfMax(double[] y, double fraction, double floor) {
+    double max = max(y);
+    if (!(max >= floor) || !(max > 0)) {
+      return -1;
+    }
+    for (int i = 0; i < y.length; i++) {
+      if (!Double.isNaN(y[i]) && y[i] >= fraction * max) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** After the maximum of y, the first index where y has fallen to {@code fraction} of it. */
+  public static int firstFallBelowFractionOfMax(double[] y, double fraction) {
+    int argmax = -1;
+    for (int i = 0; i < y.length; i++) {
+      if (!Double.isNaN(y[i]) && (argmax < 0 || y[i] > y[argmax])) {
+        argmax = i;
+      }
+    }
+    if (argmax < 0 || !(y[argmax] > 0)) {
+      return -1;
+    }
+    for (int i = argmax + 1; i < y.length; i++) {
+      if (!Double.isNaN(y[i]) && y[i] <= fraction * y[argmax]) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** Ground-truth boundaries I-&gt;II, II-&gt;III, III-&gt;IV from test error and f_W. */
+  public static int[] groundTruthWithNoise(
+      double[] testError, double[] mislabeledFit, Thresholds t) {
+    int b1 = firstFractionOfDrop(testError, t.testDrop());
+    if (b1 < 0) {
+      return new int[] {-1, -1, -1};
+    }
+    int ref = firstFinite(mislabeledFit, b1);
+    if (ref < 0) {
+      return new int[] {b1, -1, -1};
+    }
+    double base = mislabeledFit[ref];
+    double[] progress = new double[mislabeledFit.length];
+    for (int i = 0; i < progress.length; i++) {
+      progress[i] = base < 1 ? (mislabeledFit[i] - base) / (1 - base) : Double.NaN;
+    }
+    return memorisation(progress, b1, t);
+  }
+
+  /**
+   * Label-free I-&gt;II from the mixture separation of log losses; -1 when the losses never look
+   * like two populations (the run then reads as noise-free).
+   */
+  public static int labelFreeSeparationOnset(double[] separation, Thresholds t) {
+    return firstFractionOfMax(separation, t.separationFraction(), t.minSeparation());
+  }
+
+  /**
+   * Label-free II-&gt;III and III-&gt;IV given the I-&gt;II index and the high-loss fraction h.
+   *
+   * @return {b1, b2, b3}
+   */
+  public static int[] labelFreeWithNoise(int onset, double[] highLossFraction, Thresholds t) {
+    if (onset < 0) {
+      return new int[] {-1, -1, -1};
+    }
+    int ref = firstFinite(highLossFraction, onset);
+    if (ref < 0 || !(highLossFraction[ref] > 0)) {
+      return new int[] {onset, -1, -1};
+    }
+    double base = highLossFraction[ref];
+    double[] progress = new double[highLossFraction.length];
+    for (int i = 0; i < progress.length; i++) {
+      progress[i] = 1 - highLossFraction[i] / base;
+    }
+    return memorisation(progress, onset, t);
+  }
+
+  /** Ground-truth fast -&gt; exploration without label noise. */
+  public static int groundTruthExploration(double[] testError, Thresholds t) {
+    return firstFractionOfDrop(testError, t.testDrop());
+  }
+
+  /** Label-free fast -&gt; exploration: alignment collapse, else the train-loss drop. */
+  public static int labelFreeExploration(double[] alignment, double[] trainLoss, Thresholds t) {
+    if (firstFinite(alignment, 0) >= 0) {
+      return firstFallBelowFractionOfMax(alignment, t.alignmentDrop());
+    }
+    return firstFractionOfDrop(trainLoss, t.testDrop());
+  }
+
+  /**
+   * Consecutive phases from boundary indices: row k is {startIndex, endIndex} (inclusive) of phase
+   * k; phases after the first unreached (-1) or out-of-order boundary are left out.
+   */
+  public static int[][] segments(int steps, int[] boundaries) {
+    java.util.List<int[]> out = new java.util.ArrayList<>();
+    if (steps == 0) {
+      return new int[0][];
+    }
+    int start = 0;
+    for (int b : boundaries) {
+      if (b <= start || b >= steps) {
+        break;
+      }
+      out.add(new int[] {start, b - 1});
+      start = b;
+    }
+    out.add(new int[] {start, steps - 1});
+    return out.toArray(new int[0][]);
+  }
+
+  private static int[] memorisation(double[] progress, int b1, Thresholds t) {
+    int b2 = firstAtLeast(progress, b1 + 1, t.memorizeStart());
+    int b3 = b2 < 0 ? -1 : firstAtLeast(progress, b2 + 1, t.memorizeEnd());
+    return new int[] {b1, b2, b3};
+  }
+
+  private static int firstAtLeast(double[] y, int from, double level) {
+    for (int i = Math.max(0, from); i < y.length; i++) {
+      if (!Double.isNaN(y[i]) && y[i] >= level) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static int firstFinite(double[] y, int from) {
+    for (int i = Math.max(0, from); i < y.length; i++) {
+      if (!Double.isNaN(y[i])) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static double max(double[] y) {
+    double max = Double.NaN;
+    for (double v : y) {
+      if (!Double.isNaN(v) && (Double.isNaN(max) || v > max)) {
+        max = v;
+      }
+    }
+    return max;
+  }
+}
