@@ -11,9 +11,10 @@ package org.sgdlens.kernel;
  * memorizeEnd}.
  *
  * <p>Label free, with label noise: I -&gt; II when the mixture separation D of log losses first
- * reaches {@code separationFraction} of its maximum (the run counts as noisy only if that maximum
- * is at least {@code minSeparation}); with h the fraction of samples above the mixture threshold
- * of that step, progress m = 1 - h / h(t1) and the same two memorisation thresholds.
+ * reaches {@code separationFraction} of its median over the bimodal steps (D &gt;= {@code
+ * minSeparation}; the run counts as noisy only if there is such a step); with h the fraction of
+ * samples above the mixture threshold of that step, progress m = 1 - h / h(t1) and the same two
+ * memorisation thresholds.
  *
  * <p>Without label noise, fast -&gt; exploration: ground truth when the test error has made {@code
  * testDrop} of its drop; label free when the alignment R, after its maximum, first falls to {@code
@@ -25,7 +26,8 @@ public final class PhaseRules {
    * @param testDrop fraction of the total test-error (or train-loss) drop that ends fast learning
    * @param memorizeStart memorisation progress that starts phase III
    * @param memorizeEnd memorisation progress that starts phase IV
-   * @param separationFraction fraction of the maximum loss separation that starts phase II
+   * @param separationFraction fraction of the typical (median bimodal) loss separation that
+   *     starts phase II
    * @param minSeparation Ashman D the loss distribution must reach to count as two populations
    * @param alignmentDrop fraction of the maximum alignment below which exploration starts
    */
@@ -140,12 +142,50 @@ public final class PhaseRules {
     return memorisation(progress, b1, t);
   }
 
+  /** Mixture fits whose smaller component weighs less than this are not read as two populations. */
+  public static final double MIN_COMPONENT_WEIGHT = 0.02;
+
   /**
-   * Label-free I-&gt;II from the mixture separation of log losses; -1 when the losses never look
-   * like two populations (the run then reads as noise-free).
+   * Label-free I-&gt;II: the first step where the mixture separation D of log losses reaches
+   * {@code separationFraction} of its typical level, the median of D over the bimodal steps (D
+   * &gt;= {@code minSeparation} and both components weigh at least {@link #MIN_COMPONENT_WEIGHT}).
+   * The median, not the maximum, because D of a small late component is noisy. -1 when no step is
+   * bimodal (the run then reads as noise-free).
+   *
+   * @param highWeight weight of the high-loss component per step (NaN where unknown)
    */
-  public static int labelFreeSeparationOnset(double[] separation, Thresholds t) {
-    return firstFractionOfMax(separation, t.separationFraction(), t.minSeparation());
+  public static int labelFreeSeparationOnset(
+      double[] separation, double[] highWeight, Thresholds t) {
+    double[] bimodal = new double[separation.length];
+    int count = 0;
+    for (int i = 0; i < separation.length; i++) {
+      double w = highWeight[i];
+      boolean ok =
+          separation[i] >= t.minSeparation()
+              && w >= MIN_COMPONENT_WEIGHT
+              && w <= 1 - MIN_COMPONENT_WEIGHT;
+      bimodal[i] = ok ? separation[i] : Double.NaN;
+      if (ok) {
+        count++;
+      }
+    }
+    if (count == 0) {
+      return -1;
+    }
+    double[] values = new double[count];
+    int k = 0;
+    for (double v : bimodal) {
+      if (!Double.isNaN(v)) {
+        values[k++] = v;
+      }
+    }
+    double typical = Quantiles.of(values, 0.5)[0];
+    for (int i = 0; i < bimodal.length; i++) {
+      if (!Double.isNaN(bimodal[i]) && bimodal[i] >= t.separationFraction() * typical) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /**

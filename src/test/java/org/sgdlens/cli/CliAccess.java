@@ -7,6 +7,7 @@ public final class CliAccess {
   public static int run(String job, String... args) throws Exception {
     return switch (job) {
       case "order-params" -> OrderParamsJob.run(args);
+      case "phases" -> PhasesJob.run(args);
       default -> throw new IllegalArgumentException("no job " + job);
     };
   }

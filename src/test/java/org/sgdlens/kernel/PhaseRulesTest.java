@@ -67,13 +67,24 @@ class PhaseRulesTest {
       d[i] = 4 * Math.min(1, i / 20.0) * (i > 60 ? Math.max(0, 1 - (i - 60) / 20.0) : 1);
       h[i] = i < 60 ? 0.2 : i >= 85 ? 0 : 0.2 * (1 - (i - 60) / 25.0);
     }
-    int onset = PhaseRules.labelFreeSeparationOnset(d, T);
-    assertThat(onset).as("separation reaches 90% of its max 4 at i = 18").isEqualTo(18);
+    double[] w = new double[n];
+    java.util.Arrays.fill(w, 0.2);
+    int onset = PhaseRules.labelFreeSeparationOnset(d, w, T);
+    // bimodal steps (D >= 2) are i = 10..70, median D = 4 (the plateau), 90% of it at i = 18
+    assertThat(onset).as("separation reaches 90% of its typical level at i = 18").isEqualTo(18);
     int[] b = PhaseRules.labelFreeWithNoise(onset, h, T);
     assertThat(b).as("memorisation progress 1 - h/0.2").containsExactly(18, 63, 83);
     double[] flat = new double[n];
     java.util.Arrays.fill(flat, 1.0);
-    assertThat(PhaseRules.labelFreeSeparationOnset(flat, T)).as("never bimodal").isEqualTo(-1);
+    assertThat(PhaseRules.labelFreeSeparationOnset(flat, w, T)).as("never bimodal").isEqualTo(-1);
+    double[] tiny = new double[n];
+    java.util.Arrays.fill(tiny, 0.01);
+    assertThat(PhaseRules.labelFreeSeparationOnset(d, tiny, T))
+        .as("a 1% component is not a second population").isEqualTo(-1);
+    double[] spike = d.clone();
+    spike[90] = 40;
+    assertThat(PhaseRules.labelFreeSeparationOnset(spike, w, T))
+        .as("one noisy late spike does not move the onset").isEqualTo(18);
   }
 
   @Test
