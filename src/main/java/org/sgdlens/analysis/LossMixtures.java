@@ -88,9 +88,9 @@ final class LossMixtures {
     out[1] = r.getLong(1);
     out[2] = n;
     if (skew != null && kurt != null && n >= 4) {
-      out[3] = OrderParams.finite(TwoGaussianMixture.sampleSkewness(skew, n));
-      out[4] = OrderParams.finite(TwoGaussianMixture.sampleExcessKurtosis(kurt, n));
-      out[5] = OrderParams.finite(TwoGaussianMixture.bimodalityCoefficient(skew, kurt, n));
+      out[3] = Rows.finite(TwoGaussianMixture.sampleSkewness(skew, n));
+      out[4] = Rows.finite(TwoGaussianMixture.sampleExcessKurtosis(kurt, n));
+      out[5] = Rows.finite(TwoGaussianMixture.bimodalityCoefficient(skew, kurt, n));
     }
     List<Double> list = r.getList(5);
     if (list.size() >= 4) {
@@ -106,13 +106,13 @@ final class LossMixtures {
         values = sub;
       }
       TwoGaussianMixture m = TwoGaussianMixture.fit(values);
-      out[6] = OrderParams.finite(m.meanLow());
-      out[7] = OrderParams.finite(m.sdLow());
-      out[8] = OrderParams.finite(m.meanHigh());
-      out[9] = OrderParams.finite(m.sdHigh());
-      out[10] = OrderParams.finite(m.weightHigh());
-      out[11] = OrderParams.finite(m.separation());
-      out[12] = OrderParams.finite(m.threshold());
+      out[6] = Rows.finite(m.meanLow());
+      out[7] = Rows.finite(m.sdLow());
+      out[8] = Rows.finite(m.meanHigh());
+      out[9] = Rows.finite(m.sdHigh());
+      out[10] = Rows.finite(m.weightHigh());
+      out[11] = Rows.finite(m.separation());
+      out[12] = Rows.finite(m.threshold());
     }
     return RowFactory.create(out);
   }

@@ -172,7 +172,7 @@ public final class OrderParams {
   }
 
   private static scala.collection.immutable.Seq<String> joinKeys() {
-    return scala.jdk.javaapi.CollectionConverters.asScala(List.of("run_id", "step")).toList();
+    return Rows.seq(List.of("run_id", "step"));
   }
 
   /**
@@ -393,28 +393,23 @@ public final class OrderParams {
         v.add(null);
       }
     } else {
-      v.add(finite(p.meanGradNorm()));
-      v.add(finite(p.meanSqNorm()));
-      v.add(finite(p.alignment()));
-      v.add(finite(p.alignmentStd()));
+      v.add(Rows.finite(p.meanGradNorm()));
+      v.add(Rows.finite(p.meanSqNorm()));
+      v.add(Rows.finite(p.alignment()));
+      v.add(Rows.finite(p.alignmentStd()));
       for (double q : p.alignmentQuantiles()) {
-        v.add(finite(q));
+        v.add(Rows.finite(q));
       }
       v.add(p.alignmentPairs());
-      v.add(finite(p.noiseTrace()));
-      v.add(finite(p.snr()));
-      v.add(finite(p.noiseScale()));
-      v.add(finite(p.cleanGradNorm()));
-      v.add(finite(p.wrongGradNorm()));
-      v.add(finite(p.cleanWrongCos()));
-      v.add(finite(p.ensembleRho()));
-      v.add(finite(p.relativeStrength()));
+      v.add(Rows.finite(p.noiseTrace()));
+      v.add(Rows.finite(p.snr()));
+      v.add(Rows.finite(p.noiseScale()));
+      v.add(Rows.finite(p.cleanGradNorm()));
+      v.add(Rows.finite(p.wrongGradNorm()));
+      v.add(Rows.finite(p.cleanWrongCos()));
+      v.add(Rows.finite(p.ensembleRho()));
+      v.add(Rows.finite(p.relativeStrength()));
     }
     return RowFactory.create(v.toArray());
-  }
-
-  /** Tables hold null, never NaN or infinity, for an undefined value. */
-  static Double finite(double v) {
-    return Double.isFinite(v) ? v : null;
   }
 }

@@ -106,8 +106,8 @@ public final class Phases {
     List<String> keys = List.of("run_id", "step");
     List<Row> joined =
         metrics
-            .join(orderParams, seq(keys), "full_outer")
-            .join(mixtures, seq(keys), "full_outer")
+            .join(orderParams, Rows.seq(keys), "full_outer")
+            .join(mixtures, Rows.seq(keys), "full_outer")
             .orderBy("run_id", "step")
             .collectAsList();
     Map<String, List<Row>> byRun = new LinkedHashMap<>();
@@ -173,42 +173,16 @@ public final class Phases {
         spark.createDataFrame(boundaryRows, LakeTables.sparkSchema(Tables.PHASE_BOUNDARIES)),
         o.lake(), Tables.PHASE_BOUNDARIES);
     return new Result(
-        withSchema(phaseRows, Tables.PHASES),
-        withSchema(boundaryRows, Tables.PHASE_BOUNDARIES),
-        withSchema(signalRows, Tables.PHASE_SIGNALS),
+        Rows.withSchema(phaseRows, Tables.PHASES),
+        Rows.withSchema(boundaryRows, Tables.PHASE_BOUNDARIES),
+        Rows.withSchema(signalRows, Tables.PHASE_SIGNALS),
         warnings.list());
-  }
-
-  /** Rows that answer getAs(name), for result objects. */
-  static List<Row> withSchema(List<Row> rows, String table) {
-    StructType schema = LakeTables.sparkSchema(table);
-    return rows.stream()
-        .map(r -> (Row) new org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema(
-            values(r), schema))
-        .toList();
-  }
-
-  private static Object[] values(Row r) {
-    Object[] v = new Object[r.length()];
-    for (int i = 0; i < v.length; i++) {
-      v[i] = r.get(i);
-    }
-    return v;
-  }
-
-  static scala.collection.immutable.Seq<String> seq(List<String> keys) {
-    return scala.jdk.javaapi.CollectionConverters.asScala(keys).toList();
-  }
-
-  static Double nullable(Row r, String column) {
-    int i = r.fieldIndex(column);
-    return r.isNullAt(i) ? null : ((Number) r.get(i)).doubleValue();
   }
 
   private static double[] series(List<Row> rows, String column) {
     double[] out = new double[rows.size()];
     for (int i = 0; i < out.length; i++) {
-      Double v = nullable(rows.get(i), column);
+      Double v = Rows.nullable(rows.get(i), column);
       out[i] = v == null ? Double.NaN : v;
     }
     return out;
@@ -243,9 +217,9 @@ public final class Phases {
       double threshold = Double.NaN;
       if (candidate >= 0) {
         Row r = rows.get(candidate);
-        Double thr = nullable(r, "mixture_threshold");
-        Double lo = nullable(r, "mixture_low_mean");
-        Double hi = nullable(r, "mixture_high_mean");
+        Double thr = Rows.nullable(r, "mixture_threshold");
+        Double lo = Rows.nullable(r, "mixture_low_mean");
+        Double hi = Rows.nullable(r, "mixture_high_mean");
         threshold = thr != null ? thr : lo != null && hi != null ? 0.5 * (lo + hi) : Double.NaN;
       }
       onset = Double.isNaN(threshold) ? -1 : candidate;
@@ -380,24 +354,24 @@ public final class Phases {
             RowFactory.create(
                 run.runId(),
                 steps[i],
-                nullable(r, "train_loss"),
-                nullable(r, "train_accuracy"),
-                nullable(r, "test_error"),
-                nullable(r, "clean_accuracy"),
-                nullable(r, "mislabeled_fit"),
-                nullable(r, "alignment"),
-                nullable(r, "mean_grad_norm"),
+                Rows.nullable(r, "train_loss"),
+                Rows.nullable(r, "train_accuracy"),
+                Rows.nullable(r, "test_error"),
+                Rows.nullable(r, "clean_accuracy"),
+                Rows.nullable(r, "mislabeled_fit"),
+                Rows.nullable(r, "alignment"),
+                Rows.nullable(r, "mean_grad_norm"),
                 r.isNullAt(r.fieldIndex("loss_samples")) ? null : r.<Long>getAs("loss_samples"),
-                nullable(r, "log_loss_skewness"),
-                nullable(r, "log_loss_kurtosis"),
-                nullable(r, "bimodality_coefficient"),
-                nullable(r, "mixture_low_mean"),
-                nullable(r, "mixture_low_std"),
-                nullable(r, "mixture_high_mean"),
-                nullable(r, "mixture_high_std"),
-                nullable(r, "mixture_high_weight"),
-                nullable(r, "mixture_separation"),
-                nullable(r, "mixture_threshold"),
+                Rows.nullable(r, "log_loss_skewness"),
+                Rows.nullable(r, "log_loss_kurtosis"),
+                Rows.nullable(r, "bimodality_coefficient"),
+                Rows.nullable(r, "mixture_low_mean"),
+                Rows.nullable(r, "mixture_low_std"),
+                Rows.nullable(r, "mixture_high_mean"),
+                Rows.nullable(r, "mixture_high_std"),
+                Rows.nullable(r, "mixture_high_weight"),
+                Rows.nullable(r, "mixture_separation"),
+                Rows.nullable(r, "mixture_threshold"),
                 Double.isNaN(highLoss[i]) ? null : highLoss[i]));
       }
       return out;

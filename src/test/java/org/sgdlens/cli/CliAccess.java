@@ -8,6 +8,7 @@ public final class CliAccess {
     return switch (job) {
       case "order-params" -> OrderParamsJob.run(args);
       case "phases" -> PhasesJob.run(args);
+      case "loss-separation" -> LossSeparationJob.run(args);
       default -> throw new IllegalArgumentException("no job " + job);
     };
   }
