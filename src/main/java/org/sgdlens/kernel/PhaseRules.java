@@ -159,11 +159,7 @@ public final class PhaseRules {
     double[] bimodal = new double[separation.length];
     int count = 0;
     for (int i = 0; i < separation.length; i++) {
-      double w = highWeight[i];
-      boolean ok =
-          separation[i] >= t.minSeparation()
-              && w >= MIN_COMPONENT_WEIGHT
-              && w <= 1 - MIN_COMPONENT_WEIGHT;
+      boolean ok = bimodal(separation[i], highWeight[i], t);
       bimodal[i] = ok ? separation[i] : Double.NaN;
       if (ok) {
         count++;
@@ -186,6 +182,38 @@ public final class PhaseRules {
       }
     }
     return -1;
+  }
+
+  /**
+   * Label-free estimate of t_sep: among the bimodal steps (as in {@link
+   * #labelFreeSeparationOnset}) whose high-loss weight is still at least (1 - {@code
+   * memorizeStart}) of its maximum (memorisation has not begun shrinking the mislabeled-looking
+   * population), the step of largest separation D; -1 when no step is bimodal.
+   */
+  public static int labelFreeSeparationPeak(
+      double[] separation, double[] highWeight, Thresholds t) {
+    double maxWeight = Double.NaN;
+    for (int i = 0; i < separation.length; i++) {
+      if (bimodal(separation[i], highWeight[i], t)
+          && (Double.isNaN(maxWeight) || highWeight[i] > maxWeight)) {
+        maxWeight = highWeight[i];
+      }
+    }
+    int best = -1;
+    for (int i = 0; i < separation.length; i++) {
+      if (bimodal(separation[i], highWeight[i], t)
+          && highWeight[i] >= (1 - t.memorizeStart()) * maxWeight
+          && (best < 0 || separation[i] > separation[best])) {
+        best = i;
+      }
+    }
+    return best;
+  }
+
+  private static boolean bimodal(double separation, double highWeight, Thresholds t) {
+    return separation >= t.minSeparation()
+        && highWeight >= MIN_COMPONENT_WEIGHT
+        && highWeight <= 1 - MIN_COMPONENT_WEIGHT;
   }
 
   /**

@@ -9,6 +9,7 @@ public final class CliAccess {
       case "order-params" -> OrderParamsJob.run(args);
       case "phases" -> PhasesJob.run(args);
       case "loss-separation" -> LossSeparationJob.run(args);
+      case "clean" -> CleanJob.run(args);
       default -> throw new IllegalArgumentException("no job " + job);
     };
   }

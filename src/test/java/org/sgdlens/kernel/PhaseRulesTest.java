@@ -88,6 +88,17 @@ class PhaseRulesTest {
   }
 
   @Test
+  void labelFreeSeparationPeakIgnoresStepsWhereTheHighComponentShrank() {
+    double[] d = {0.5, 3, 4, 4.5, 4.8, 5.0, 5.6, 6.5, 1.0};
+    double[] w = {0.5, 0.2, 0.2, 0.2, 0.2, 0.19, 0.17, 0.05, 0.5};
+    // max weight 0.2; steps with w >= 0.18 are 1..5, the largest D among them at index 5
+    assertThat(PhaseRules.labelFreeSeparationPeak(d, w, T)).as("peak before memorisation")
+        .isEqualTo(5);
+    assertThat(PhaseRules.labelFreeSeparationPeak(new double[] {1, 1}, new double[] {0.2, 0.2}, T))
+        .as("never bimodal").isEqualTo(-1);
+  }
+
+  @Test
   void explorationStartsWhenAlignmentCollapses() {
     double[] r = new double[50];
     double[] loss = new double[50];
