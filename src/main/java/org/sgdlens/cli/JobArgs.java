@@ -86,6 +86,11 @@ public final class JobArgs {
     return out;
   }
 
+  /** All values of a repeatable option, unsplit. */
+  public List<String> allRaw(String key) {
+    return values.getOrDefault(key, List.of());
+  }
+
   public int getInt(String key, int fallback) {
     return get(key).map(v -> parseNumber(key, v, Integer::parseInt)).orElse(fallback);
   }

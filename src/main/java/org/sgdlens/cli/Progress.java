@@ -1,0 +1,42 @@
+package org.sgdlens.cli;
+
+import java.util.function.LongConsumer;
+import org.sgdlens.record.RunConfig;
+
+/** Progress lines for long work: done/total, rate and ETA, at most one line every few seconds. */
+public final class Progress {
+  private final String label;
+  private final boolean quiet;
+  private final long start = System.nanoTime();
+  private long lastPrint = System.nanoTime();
+  private long total;
+
+  public Progress(String label, boolean quiet) {
+    this.label = label;
+    this.quiet = quiet;
+  }
+
+  public LongConsumer forSteps(RunConfig config) {
+    total = config.sgd.steps;
+    return this::update;
+  }
+
+  public void setTotal(long total) {
+    this.total = total;
+  }
+
+  public void update(long done) {
+    long now = System.nanoTime();
+    if (quiet || now - lastPrint < 5_000_000_000L) {
+      return;
+    }
+    lastPrint = now;
+    double seconds = (now - start) / 1e9;
+    double rate = done / Math.max(seconds, 1e-9);
+    String of = total > 0 ? "/" + total : "";
+    String eta = total > 0 ? String.format(", ETA %.0f s", (total - done) / Math.max(rate, 1e-9)) : "";
+    System.out.printf("[%s] step %d%s, %.0f steps/s%s%n", label, done, of, rate, eta);
+  }
+
+  public void done() {}
+}

@@ -1,0 +1,435 @@
+package org.sgdlens.record;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.sgdlens.kernel.Permutations;
+import org.sgdlens.lake.RunStaging;
+import org.sgdlens.lake.Tables;
+import org.sgdlens.lake.VectorChunks;
+
+/**
+ * Captures the learning dynamics of a run into its staging folder. The training thread only
+ * hands over weight snapshots; a probe thread with its own copy of the network computes the
+ * gradient ensembles, per-sample losses and metrics from them (so recording never touches the
+ * training trajectory), and a writer thread encodes and writes Parquet. Both queues are bounded.
+ */
+final class Recorder implements AutoCloseable {
+  /** What to record at a step. */
+  enum Kind {
+    WEIGHTS,
+    GRADIENTS,
+    SAMPLE_LOSSES,
+    METRICS
+  }
+
+  /** The last metrics recorded, for the runs row. */
+  record Metrics(long step, double trainLoss, double trainAccuracy, double testAccuracy) {}
+
+  private final RunConfig config;
+  private final TrainingData data;
+  private final List<Network.ParamInfo> layout;
+  private final int[][] recordedSlices;
+  private final int recordedLength;
+  private final int chunk;
+  private final boolean noisy;
+  private final int[] lossSubset;
+  private final SerialWorker probe;
+  private final SerialWorker writer;
+  private final Network inlineNetwork;
+  private final ThreadLocal<Network> probeNetwork = new ThreadLocal<>();
+  private volatile Metrics lastMetrics;
+  private volatile boolean nonFiniteGradient;
+
+  Recorder(
+      RunConfig config,
+      TrainingData data,
+      Network trainNetwork,
+      Supplier<Network> shadowFactory,
+      RunStaging staging) {
+    this.config = config;
+    this.data = data;
+    this.layout = trainNetwork.layout();
+    this.chunk = config.record.chunk;
+    this.noisy = data.mislabeledCount() > 0;
+    this.recordedSlices = slices(layout, config.record.layers);
+    int length = 0;
+    for (int[] s : recordedSlices) {
+      length += s[1];
+    }
+    this.recordedLength = length;
+    this.lossSubset = lossSubset(config, data);
+    int capacity = Math.max(1, config.record.queueCapacity);
+    // Snapshots waiting for the probe: as many as fit in the snapshot budget, at least two.
+    long snapshotBytes = trainNetwork.size() * (long) Float.BYTES;
+    int probeCapacity =
+        (int) Math.max(2, Math.min(256, (config.record.snapshotBudgetMb << 20) / snapshotBytes));
+    this.writer = new SerialWorker("sgdlens-writer", capacity * 4, () -> {}, staging::closeOpenFiles);
+    this.writerStaging = staging;
+    if (config.parallelRecording) {
+      this.inlineNetwork = null;
+      this.probe =
+          new SerialWorker(
+              "sgdlens-probe",
+              probeCapacity,
+              () -> probeNetwork.set(shadowFactory.get()),
+              () -> {
+                Network n = probeNetwork.get();
+                if (n != null) {
+                  n.close();
+                }
+              });
+    } else {
+      this.inlineNetwork = trainNetwork;
+      this.probe = null;
+    }
+  }
+
+  private final RunStaging writerStaging;
+
+  int recordedLength() {
+    return recordedLength;
+  }
+
+  Metrics lastMetrics() {
+    return lastMetrics;
+  }
+
+  boolean sawNonFiniteGradient() {
+    return nonFiniteGradient;
+  }
+
+  /** (offset, length, weightsOffset) of each recorded parameter, in layout order. */
+  static int[][] slices(List<Network.ParamInfo> layout, List<String> layers) {
+    List<String> names = layout.stream().map(Network.ParamInfo::name).toList();
+    for (String wanted : layers) {
+      if (!names.contains(wanted)) {
+        throw new IllegalArgumentException(
+            "record.layers names '" + wanted + "', which the model does not have; its parameters"
+                + " are " + names);
+      }
+    }
+    List<int[]> out = new ArrayList<>();
+    int at = 0;
+    for (Network.ParamInfo p : layout) {
+      if (layers.isEmpty() || layers.contains(p.name())) {
+        out.add(new int[] {(int) p.offset(), (int) p.size(), at});
+        at += (int) p.size();
+      }
+    }
+    return out.toArray(int[][]::new);
+  }
+
+  private static int[] lossSubset(RunConfig config, TrainingData data) {
+    int n = data.trainSize();
+    int k = config.record.sampleLossSubset;
+    if (k <= 0 || k >= n) {
+      int[] all = new int[n];
+      for (int i = 0; i < n; i++) {
+        all[i] = i;
+      }
+      return all;
+    }
+    int[] perm = Permutations.permutation(n, config.sgd.seed, 0x105E);
+    int[] subset = Arrays.copyOf(perm, k);
+    Arrays.sort(subset);
+    return subset;
+  }
+
+  /** Writes the once-per-run tables: parameter layout and samples with their labels. */
+  void writeRunTables() {
+    writer.submit(
+        () -> {
+          for (Network.ParamInfo p : layout) {
+            long weightsOffset = -1;
+            for (int[] s : recordedSlices) {
+              if (s[0] == p.offset()) {
+                weightsOffset = s[2];
+              }
+            }
+            writerStaging.write(
+                Tables.PARAM_LAYOUT,
+                new Object[] {
+                  p.position(), p.name(), Arrays.toString(p.shape()), p.offset(), p.size(),
+                  weightsOffset
+                });
+          }
+          for (int i = 0; i < data.trainSize(); i++) {
+            writerStaging.write(
+                Tables.SAMPLES,
+                new Object[] {
+                  data.sampleIndex()[i], data.sourceIndex()[i], data.givenLabels()[i],
+                  data.trueLabels()[i], data.mislabeled(i)
+                });
+          }
+        });
+  }
+
+  /**
+   * Records what {@code kinds} asks for at a step from a snapshot of all parameters. The snapshot
+   * must not be modified afterwards.
+   */
+  void record(long step, double epoch, float[] snapshot, Set<Kind> kinds, Double minibatchLoss,
+      double wallSeconds) {
+    if (kinds.isEmpty()) {
+      return;
+    }
+    // Everything goes through the probe queue, even plain weight snapshots, so the writer sees
+    // records in step order and a checkpoint names exactly the files written before it.
+    Runnable work =
+        () -> {
+          if (kinds.contains(Kind.WEIGHTS)) {
+            float[] recorded = recordedVector(snapshot);
+            writer.submit(() -> writeVector(Tables.WEIGHTS, new Object[] {step}, recorded));
+          }
+          if (kinds.contains(Kind.GRADIENTS) || kinds.contains(Kind.SAMPLE_LOSSES)
+              || kinds.contains(Kind.METRICS)) {
+            probe(step, epoch, snapshot, kinds, minibatchLoss, wallSeconds);
+          }
+        };
+    if (probe != null) {
+      probe.submit(work);
+    } else {
+      work.run();
+    }
+  }
+
+  /** Passes a checkpoint through both queues, so it names exactly the files written before it. */
+  void checkpoint(Checkpoint partial, org.sgdlens.lake.Lake lake) {
+    Runnable toWriter =
+        () ->
+            writer.submit(
+                () -> {
+                  writerStaging.closeOpenFiles();
+                  new Checkpoint(
+                          partial.configHash(), partial.step(), partial.weights(),
+                          partial.velocity(), partial.lossSum(), partial.lossCount(),
+                          partial.wallSeconds(), writerStaging.stagedFiles())
+                      .write(lake, writerStaging.runId());
+                });
+    if (probe != null) {
+      probe.submit(toWriter);
+    } else {
+      toWriter.run();
+    }
+  }
+
+  /** Writes all P final parameters. */
+  void writeFinalParams(float[] weights) {
+    writer.submit(() -> writeVector(Tables.FINAL_PARAMS, new Object[] {}, weights));
+  }
+
+  private float[] recordedVector(float[] snapshot) {
+    if (recordedSlices.length == layout.size()) {
+      return snapshot;
+    }
+    float[] out = new float[recordedLength];
+    for (int[] s : recordedSlices) {
+      System.arraycopy(snapshot, s[0], out, s[2], s[1]);
+    }
+    return out;
+  }
+
+  /** Rows {prefix..., chunk, offset, length, values} of a vector in fixed-size chunks. */
+  private void writeVector(String table, Object[] prefix, float[] vector) {
+    int chunks = VectorChunks.chunkCount(vector.length, chunk);
+    for (int c = 0; c < chunks; c++) {
+      int from = c * chunk;
+      int length = Math.min(chunk, vector.length - from);
+      Object[] row = Arrays.copyOf(prefix, prefix.length + 4);
+      row[prefix.length] = c;
+      row[prefix.length + 1] = (long) from;
+      row[prefix.length + 2] = length;
+      row[prefix.length + 3] = VectorChunks.pack(vector, from, length);
+      writerStaging.write(table, row);
+    }
+  }
+
+  private Network network() {
+    return probe != null ? probeNetwork.get() : inlineNetwork;
+  }
+
+  private void probe(long step, double epoch, float[] snapshot, Set<Kind> kinds,
+      Double minibatchLoss, double wallSeconds) {
+    Network net = network();
+    if (probe != null) {
+      net.setWeights(snapshot);
+    }
+    // Inline recording runs on the training network, which holds exactly these weights.
+    if (kinds.contains(Kind.GRADIENTS)) {
+      ensemble(net, step);
+    }
+    if (kinds.contains(Kind.SAMPLE_LOSSES) || kinds.contains(Kind.METRICS)) {
+      evaluate(net, step, epoch, kinds, minibatchLoss, wallSeconds);
+    }
+  }
+
+  private void ensemble(Network net, long step) {
+    int n = data.trainSize();
+    int m = config.record.ensembleSize;
+    int b = ensembleBatch(config);
+    int[] perm = Permutations.permutation(n, Permutations.mix(config.sgd.seed, 0xE45E), step);
+    int p = (int) net.size();
+    for (int member = 0; member < m; member++) {
+      int from = member * b;
+      if (noisy) {
+        int[] clean = new int[b];
+        int[] wrong = new int[b];
+        int nc = 0;
+        int nw = 0;
+        for (int i = from; i < from + b; i++) {
+          if (data.mislabeled(perm[i])) {
+            wrong[nw++] = perm[i];
+          } else {
+            clean[nc++] = perm[i];
+          }
+        }
+        float[] gc = new float[p];
+        float[] gw = new float[p];
+        net.addGradient(data.trainX(), data.features(), data.givenLabels(), clean, 0, nc, 1.0 / b, gc);
+        net.addGradient(data.trainX(), data.features(), data.givenLabels(), wrong, 0, nw, 1.0 / b, gw);
+        submitGradient(step, member, "clean", m, b, nc, gc);
+        submitGradient(step, member, "wrong", m, b, nw, gw);
+      } else {
+        float[] g = new float[p];
+        net.addGradient(data.trainX(), data.features(), data.givenLabels(), perm, from, b, 1.0 / b, g);
+        submitGradient(step, member, "all", m, b, b, g);
+      }
+    }
+  }
+
+  static int ensembleBatch(RunConfig config) {
+    return config.record.ensembleBatch > 0 ? config.record.ensembleBatch : config.sgd.batchSize;
+  }
+
+  private void submitGradient(long step, int member, String part, int m, int b, int count, float[] g) {
+    for (float v : g) {
+      if (!Float.isFinite(v)) {
+        nonFiniteGradient = true;
+        break;
+      }
+    }
+    writer.submit(
+        () -> writeVector(Tables.GRADIENTS, new Object[] {step, member, part, m, b, count}, g));
+  }
+
+  private void evaluate(Network net, long step, double epoch, Set<Kind> kinds,
+      Double minibatchLoss, double wallSeconds) {
+    int n = data.trainSize();
+    double[] loss = new double[n];
+    int[] predicted = new int[n];
+    net.evaluate(data.trainX(), data.features(), data.givenLabels(), loss, predicted);
+    if (kinds.contains(Kind.SAMPLE_LOSSES)) {
+      int[] subset = lossSubset;
+      writer.submit(
+          () -> {
+            for (int i : subset) {
+              writerStaging.write(
+                  Tables.SAMPLE_LOSSES,
+                  new Object[] {
+                    step, data.sampleIndex()[i], data.givenLabels()[i], data.trueLabels()[i],
+                    data.mislabeled(i), loss[i], predicted[i], predicted[i] == data.givenLabels()[i]
+                  });
+            }
+          });
+    }
+    if (kinds.contains(Kind.METRICS)) {
+      double lossSum = 0;
+      int correct = 0;
+      int clean = 0;
+      int cleanCorrect = 0;
+      int wrong = 0;
+      int wrongFit = 0;
+      int wrongTrue = 0;
+      for (int i = 0; i < n; i++) {
+        lossSum += loss[i];
+        boolean fit = predicted[i] == data.givenLabels()[i];
+        if (fit) {
+          correct++;
+        }
+        if (data.mislabeled(i)) {
+          wrong++;
+          if (fit) {
+            wrongFit++;
+          }
+          if (predicted[i] == data.trueLabels()[i]) {
+            wrongTrue++;
+          }
+        } else {
+          clean++;
+          if (fit) {
+            cleanCorrect++;
+          }
+        }
+      }
+      int t = data.testSize();
+      double[] testLoss = new double[t];
+      int[] testPredicted = new int[t];
+      net.evaluate(data.testX(), data.features(), data.testLabels(), testLoss, testPredicted);
+      double testSum = 0;
+      int testCorrect = 0;
+      for (int i = 0; i < t; i++) {
+        testSum += testLoss[i];
+        if (testPredicted[i] == data.testLabels()[i]) {
+          testCorrect++;
+        }
+      }
+      Object[] row = {
+        step,
+        epoch,
+        lossSum / n,
+        (double) correct / n,
+        clean > 0 ? (double) cleanCorrect / clean : null,
+        wrong > 0 ? (double) wrongFit / wrong : null,
+        wrong > 0 ? (double) wrongTrue / wrong : null,
+        t > 0 ? testSum / t : Double.NaN,
+        t > 0 ? (double) testCorrect / t : Double.NaN,
+        minibatchLoss,
+        wallSeconds
+      };
+      lastMetrics = new Metrics(step, lossSum / n, (double) correct / n, (double) testCorrect / Math.max(1, t));
+      writer.submit(() -> writerStaging.write(Tables.METRICS, row));
+    }
+  }
+
+  /** Waits for every queued record to be written. */
+  @Override
+  public void close() {
+    RuntimeException failure = null;
+    if (probe != null) {
+      try {
+        probe.close();
+      } catch (RuntimeException e) {
+        failure = e;
+      }
+    }
+    try {
+      writer.close();
+    } catch (RuntimeException e) {
+      if (failure == null) {
+        failure = e;
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  /** Rethrows a failure of the probe or writer thread on the training thread. */
+  void check() {
+    if (probe != null) {
+      probe.rethrow();
+    }
+    writer.rethrow();
+  }
+
+  double probeBusySeconds() {
+    return probe == null ? 0 : probe.busySeconds();
+  }
+
+  double writerBusySeconds() {
+    return writer.busySeconds();
+  }
+}

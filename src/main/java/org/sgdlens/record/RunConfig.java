@@ -1,0 +1,144 @@
+package org.sgdlens.record;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The full configuration of one training run, bound from YAML or JSON (snake_case keys). Stored
+ * verbatim in {@code runs.config_json}. Defaults here are the code defaults; {@code
+ * conf/train.yaml}, the user's file, environment and command line override them in that order.
+ */
+@JsonInclude(JsonInclude.Include.ALWAYS)
+@JsonIgnoreProperties(ignoreUnknown = false)
+public final class RunConfig {
+  /** Run id; empty means derived from a hash of the rest of the configuration. */
+  public String runId = "";
+
+  /** A human label, the prefix of derived run ids. */
+  public String name = "run";
+
+  public DataConfig dataset = new DataConfig();
+  public ModelConfig model = new ModelConfig();
+  public NoiseConfig noise = new NoiseConfig();
+  public SgdConfig sgd = new SgdConfig();
+  public RecordConfig record = new RecordConfig();
+
+  /** Steps between resumable checkpoints; 0 disables them. */
+  public long checkpointEvery = 1000;
+
+  /** auto (GPU when DJL sees one), cpu or gpu. */
+  public String device = "auto";
+
+  /** PyTorch intra-op threads of the training thread (DJL trains fastest on 1 here). */
+  public int threads = 1;
+
+  /** Record on a second thread from weight snapshots, in parallel with training. */
+  public boolean parallelRecording = true;
+
+  public static final class DataConfig {
+    /** fashion-mnist, idx (any MNIST-format IDX folder at path) or synthetic. */
+    public String name = "fashion-mnist";
+
+    public String path = "/usr/share/datasets/fashion-mnist";
+
+    /** Seeded subset with this many training samples per class; 0 keeps all. */
+    public int perClass = 0;
+
+    /** Seeded subset of the test set; 0 keeps all. */
+    public int testSize = 0;
+
+    /** Synthetic data: samples, features and classes. */
+    public int syntheticSamples = 512;
+
+    public int syntheticFeatures = 20;
+    public int syntheticClasses = 4;
+    public int syntheticTestSamples = 256;
+
+    /** A text file of training sample_index values to leave out (e.g. the clean job's flags). */
+    public String excludeSamples = "";
+
+    /** Train only on the samples whose given label is correct (the true-clean baseline). */
+    public boolean onlyClean = false;
+  }
+
+  public static final class ModelConfig {
+    /** mlp or cnn. */
+    public String kind = "mlp";
+
+    /** Hidden layer widths of the MLP (and the dense part of the CNN). */
+    public List<Integer> hidden = new ArrayList<>(List.of(256));
+
+    /** relu, tanh or sigmoid. */
+    public String activation = "relu";
+
+    public boolean bias = true;
+
+    /** Convolution channels of the CNN (3x3 convolutions, each followed by 2x2 max pooling). */
+    public List<Integer> channels = new ArrayList<>(List.of(16, 32));
+  }
+
+  public static final class NoiseConfig {
+    /** rho: fraction of training samples given a wrong label. */
+    public double fraction = 0.0;
+
+    /** symmetric or asymmetric. */
+    public String kind = "symmetric";
+
+    /** Asymmetric pairs "from:to,...", empty means c -> c+1 mod C. */
+    public String pairs = "";
+
+    /** Seed of the noise; -1 means the run seed. */
+    public long seed = -1;
+  }
+
+  public static final class SgdConfig {
+    public double learningRate = 0.1;
+    public double momentum = 0.0;
+    public double weightDecay = 0.0;
+    public int batchSize = 64;
+
+    /** Epochs to train; used when steps is 0. */
+    public double epochs = 1;
+
+    /** SGD updates to perform; 0 means epochs * (train size / batch size). */
+    public long steps = 0;
+
+    public long seed = 1;
+  }
+
+  public static final class RecordConfig {
+    public Schedule weights = Schedule.never();
+
+    /** Parameter names to record in weight snapshots (see param_layout); empty means all. */
+    public List<String> layers = new ArrayList<>();
+
+    public Schedule gradients = Schedule.never();
+
+    /** M: minibatches per gradient ensemble. */
+    public int ensembleSize = 16;
+
+    /** B of the ensemble minibatches; 0 means the training batch size. */
+    public int ensembleBatch = 0;
+
+    public Schedule sampleLosses = Schedule.never();
+
+    /** Seeded subset of training samples whose losses are recorded; 0 records all. */
+    public int sampleLossSubset = 0;
+
+    public Schedule metrics = Schedule.every(100);
+
+    /** Floats per vector chunk row. */
+    public int chunk = 65_536;
+
+    /** Parquet compression: uncompressed, snappy or zstd. */
+    public String compression = "uncompressed";
+
+    /** Record batches waiting for the writer before the probe blocks (bounds memory). */
+    public int queueCapacity = 8;
+
+    /** Memory for weight snapshots waiting for the probe thread, in MiB; training waits beyond. */
+    public long snapshotBudgetMb = 512;
+  }
+}

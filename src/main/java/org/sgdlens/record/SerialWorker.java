@@ -1,0 +1,95 @@
+package org.sgdlens.record;
+
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One thread running submitted tasks in order. {@link #submit} blocks while {@code capacity} tasks
+ * wait, which bounds the memory held by snapshots in flight; the first failure is rethrown to the
+ * submitter on its next call, so a full disk stops training instead of losing records.
+ */
+final class SerialWorker implements AutoCloseable {
+  private static final Runnable POISON = () -> {};
+  private final BlockingQueue<Runnable> queue;
+  private final Thread thread;
+  private final AtomicReference<Throwable> failure = new AtomicReference<>();
+  private volatile long busyNanos;
+
+  SerialWorker(String name, int capacity, Runnable onStart, Runnable onStop) {
+    this.queue = new ArrayBlockingQueue<>(Math.max(1, capacity));
+    this.thread =
+        new Thread(
+            () -> {
+              try {
+                onStart.run();
+                while (true) {
+                  Runnable task = queue.take();
+                  if (task == POISON) {
+                    break;
+                  }
+                  if (failure.get() == null) {
+                    long t0 = System.nanoTime();
+                    try {
+                      task.run();
+                    } catch (Throwable t) {
+                      failure.compareAndSet(null, t);
+                    }
+                    busyNanos += System.nanoTime() - t0;
+                  }
+                }
+              } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+              } finally {
+                try {
+                  onStop.run();
+                } catch (Throwable t) {
+                  failure.compareAndSet(null, t);
+                }
+              }
+            },
+            name);
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  void submit(Runnable task) {
+    rethrow();
+    try {
+      queue.put(task);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while queueing a record", e);
+    }
+  }
+
+  /** Seconds this worker spent running tasks. */
+  double busySeconds() {
+    return busyNanos / 1e9;
+  }
+
+  void rethrow() {
+    Throwable t = failure.get();
+    if (t != null) {
+      if (t instanceof RuntimeException r) {
+        throw r;
+      }
+      if (t instanceof Error e) {
+        throw e;
+      }
+      throw new IllegalStateException(t);
+    }
+  }
+
+  /** Runs every queued task, stops the thread and rethrows the first failure. */
+  @Override
+  public void close() {
+    try {
+      queue.put(POISON);
+      thread.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    rethrow();
+  }
+}

@@ -1,0 +1,199 @@
+package org.sgdlens.record;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.LongConsumer;
+import org.sgdlens.kernel.Permutations;
+
+/**
+ * Plain minibatch SGD on DJL's PyTorch engine, written against the engine directly (no DJL
+ * Trainer) so that every step is forward, backward and one fused {@code sgdUpdate} per parameter.
+ * Minibatches are a fresh permutation per epoch, seeded by (seed, epoch), dropping the last
+ * partial batch; any step can therefore be replayed after a resume.
+ */
+public final class SgdTrainer {
+  /** Outcome of a training loop. */
+  public record Result(
+      long steps, float[] finalWeights, boolean diverged, double wallSeconds, double stepsPerSecond,
+      double probeBusySeconds, double writerBusySeconds) {}
+
+  private final RunConfig config;
+  private final TrainingData data;
+  private final Network network;
+  private final List<NDArray> velocity = new ArrayList<>();
+
+  public SgdTrainer(RunConfig config, TrainingData data, Network network) {
+    this.config = config;
+    this.data = data;
+    this.network = network;
+    for (Parameter p : network.parameters()) {
+      NDArray v = p.getArray().zerosLike();
+      v.setRequiresGradient(false);
+      velocity.add(v);
+    }
+  }
+
+  public static Device device(String wanted) {
+    int gpus = Engine.getEngine("PyTorch").getGpuCount();
+    return switch (wanted) {
+      case "cpu" -> Device.cpu();
+      case "gpu" -> {
+        if (gpus == 0) {
+          throw new IllegalArgumentException(
+              "device gpu was asked for but DJL sees no GPU; use --device auto or cpu, or install"
+                  + " a CUDA build of PyTorch for DJL (docs/gpu.md)");
+        }
+        yield Device.gpu();
+      }
+      case "auto" -> gpus > 0 ? Device.gpu() : Device.cpu();
+      default -> throw new IllegalArgumentException(
+          "Unknown device '" + wanted + "'; use auto, cpu or gpu");
+    };
+  }
+
+  public long stepsPerEpoch() {
+    return data.trainSize() / config.sgd.batchSize;
+  }
+
+  public long totalSteps() {
+    if (config.sgd.steps > 0) {
+      return config.sgd.steps;
+    }
+    return Math.max(1, Math.round(config.sgd.epochs * stepsPerEpoch()));
+  }
+
+  float[] velocityVector() {
+    float[] flat = new float[(int) network.size()];
+    for (int i = 0; i < velocity.size(); i++) {
+      float[] v = velocity.get(i).toFloatArray();
+      System.arraycopy(v, 0, flat, (int) network.layout().get(i).offset(), v.length);
+    }
+    return flat;
+  }
+
+  void setVelocity(float[] flat) {
+    for (int i = 0; i < velocity.size(); i++) {
+      Network.ParamInfo info = network.layout().get(i);
+      velocity.get(i).set(FloatBuffer.wrap(flat, (int) info.offset(), (int) info.size()));
+    }
+  }
+
+  /**
+   * Trains from {@code startStep} (0, or a checkpoint's step) to the configured end, recording on
+   * schedule. {@code recorder} may be null (plain training).
+   */
+  Result train(Recorder recorder, long startStep, double lossSum0, long lossCount0, double wall0,
+      CheckpointSink checkpoints, LongConsumer progress) {
+    long total = totalSteps();
+    long perEpoch = stepsPerEpoch();
+    int b = config.sgd.batchSize;
+    float lr = (float) config.sgd.learningRate;
+    float wd = (float) config.sgd.weightDecay;
+    float momentum = (float) config.sgd.momentum;
+    RunConfig.RecordConfig rc = config.record;
+    TreeSet<Long> weightSteps = rc.weights.resolve(total, perEpoch);
+    TreeSet<Long> gradientSteps = rc.gradients.resolve(total, perEpoch);
+    TreeSet<Long> lossSteps = rc.sampleLosses.resolve(total, perEpoch);
+    TreeSet<Long> metricSteps = rc.metrics.resolve(total, perEpoch);
+    long start = System.nanoTime();
+    double lossSum = lossSum0;
+    long lossCount = lossCount0;
+    boolean diverged = false;
+    int[] order = null;
+    long orderEpoch = -1;
+    long step = startStep;
+    List<Parameter> params = network.parameters();
+    try (NDManager scope = network.manager().newSubManager()) {
+      for (; ; step++) {
+        // A resumed run recorded its start step before the checkpoint was taken.
+        boolean recordedBeforeResume = startStep > 0 && step == startStep;
+        if (recorder != null && !recordedBeforeResume) {
+          Set<Recorder.Kind> kinds = EnumSet.noneOf(Recorder.Kind.class);
+          if (weightSteps.contains(step)) {
+            kinds.add(Recorder.Kind.WEIGHTS);
+          }
+          if (gradientSteps.contains(step)) {
+            kinds.add(Recorder.Kind.GRADIENTS);
+          }
+          if (lossSteps.contains(step)) {
+            kinds.add(Recorder.Kind.SAMPLE_LOSSES);
+          }
+          if (metricSteps.contains(step) || step == total || diverged) {
+            kinds.add(Recorder.Kind.METRICS);
+          }
+          if (!kinds.isEmpty()) {
+            Double batchLoss = lossCount > 0 ? lossSum / lossCount : null;
+            if (kinds.contains(Recorder.Kind.METRICS)) {
+              lossSum = 0;
+              lossCount = 0;
+            }
+            recorder.record(step, (double) step / perEpoch, network.weights(), kinds, batchLoss,
+                wall0 + (System.nanoTime() - start) / 1e9);
+          }
+          recorder.check();
+        }
+        if (step >= total || diverged) {
+          break;
+        }
+        if (checkpoints != null && config.checkpointEvery > 0 && step > startStep
+            && step % config.checkpointEvery == 0) {
+          checkpoints.save(step, network.weights(), velocityVector(), lossSum, lossCount,
+              wall0 + (System.nanoTime() - start) / 1e9);
+        }
+        long epoch = step / perEpoch;
+        if (epoch != orderEpoch) {
+          order = Permutations.permutation(data.trainSize(), config.sgd.seed, epoch);
+          orderEpoch = epoch;
+        }
+        int from = (int) (step % perEpoch) * b;
+        float loss;
+        try (NDManager batchScope = scope.newSubManager()) {
+          NDArray x = network.batch(batchScope, data.trainX(), data.features(), order, from, b);
+          NDArray y = network.labels(batchScope, data.givenLabels(), order, from, b);
+          Network.enableGrad();
+          NDArray l = Network.perSampleLoss(network.logits(x, true), y).mean();
+          Network.backward(l);
+          loss = l.getFloat();
+          for (int i = 0; i < params.size(); i++) {
+            PtNDArray w = (PtNDArray) params.get(i).getArray();
+            try (PtNDArray g = (PtNDArray) w.getGradient()) {
+              JniUtils.sgdUpdate(w, g, (PtNDArray) velocity.get(i), lr, wd, 1f, -1f, momentum);
+            }
+            JniUtils.zeroGrad(w);
+          }
+        }
+        if (!Float.isFinite(loss)) {
+          diverged = true;
+        } else {
+          lossSum += loss;
+          lossCount++;
+        }
+        if (progress != null) {
+          progress.accept(step + 1);
+        }
+      }
+    }
+    double wall = (System.nanoTime() - start) / 1e9;
+    long done = step - startStep;
+    return new Result(step, network.weights(), diverged, wall0 + wall, done / Math.max(wall, 1e-9),
+        recorder == null ? 0 : recorder.probeBusySeconds(),
+        recorder == null ? 0 : recorder.writerBusySeconds());
+  }
+
+  /** Where the loop hands its resumable state. */
+  interface CheckpointSink {
+    void save(long step, float[] weights, float[] velocity, double lossSum, long lossCount,
+        double wallSeconds);
+  }
+}

@@ -1,0 +1,57 @@
+package org.sgdlens;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Imports flow one way: cli -> analysis -> kernel/lake, record -> kernel/lake. */
+class ArchitectureTest {
+  static JavaClasses classes;
+
+  @BeforeAll
+  static void load() {
+    classes =
+        new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("org.sgdlens");
+  }
+
+  @Test
+  void kernelIsPureJava() {
+    noClasses().that().resideInAPackage("org.sgdlens.kernel..")
+        .should().dependOnClassesThat()
+        .resideInAnyPackage("org.apache.spark..", "ai.djl..", "org.apache.hadoop..",
+            "org.apache.parquet..", "org.slf4j..", "org.apache.logging..", "java.io..",
+            "java.nio.file..", "org.sgdlens.lake..", "org.sgdlens.record..",
+            "org.sgdlens.analysis..", "org.sgdlens.cli..")
+        .check(classes);
+  }
+
+  @Test
+  void lakeKnowsNeitherSparkNorDjl() {
+    noClasses().that().resideInAPackage("org.sgdlens.lake..")
+        .should().dependOnClassesThat()
+        .resideInAnyPackage("org.apache.spark..", "ai.djl..", "org.sgdlens.record..",
+            "org.sgdlens.analysis..", "org.sgdlens.cli..")
+        .check(classes);
+  }
+
+  @Test
+  void recordHasNoSpark() {
+    noClasses().that().resideInAPackage("org.sgdlens.record..")
+        .should().dependOnClassesThat()
+        .resideInAnyPackage("org.apache.spark..", "org.sgdlens.analysis..", "org.sgdlens.cli..")
+        .check(classes);
+  }
+
+  @Test
+  void analysisDoesNotReachIntoEntryPoints() {
+    noClasses().that().resideInAPackage("org.sgdlens.analysis..")
+        .should().dependOnClassesThat().resideInAPackage("org.sgdlens.cli..")
+        .check(classes);
+  }
+}

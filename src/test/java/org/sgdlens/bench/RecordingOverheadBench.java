@@ -1,0 +1,136 @@
+package org.sgdlens.bench;
+
+import ai.djl.Device;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import org.sgdlens.kernel.Permutations;
+import org.sgdlens.lake.Lake;
+import org.sgdlens.record.Network;
+import org.sgdlens.record.RunConfig;
+import org.sgdlens.record.Schedule;
+import org.sgdlens.record.TrainRun;
+import org.sgdlens.record.TrainingData;
+
+/**
+ * Issue 2's recording benchmark on the 784-256-10 MLP, Fashion-MNIST, batch 64. Prints T0 (plain
+ * training), T1 (training with a 64-minibatch gradient ensemble every 100 steps, weights every 10
+ * steps and per-sample losses every epoch), Tc (that schedule's extra forward/backward passes
+ * alone, on one thread, without copying or writing) and the two target ratios. Run through
+ * bench/recording-overhead.
+ */
+public final class RecordingOverheadBench {
+  public static void main(String[] args) throws Exception {
+    long steps = args.length > 0 ? Long.parseLong(args[0]) : 1874;
+    int repeats = args.length > 1 ? Integer.parseInt(args[1]) : 2;
+    String dataDir = System.getenv().getOrDefault("SGDLENS_DATA_DIR", "/usr/share/datasets/fashion-mnist");
+    Path root = Files.createTempDirectory("sgdlens-bench");
+    System.setProperty("ai.djl.pytorch.num_threads", "1");
+    Lake lake = Lake.open(root.toString());
+
+    RunConfig plain = config(dataDir, steps, "plain");
+    RunConfig recorded = config(dataDir, steps, "recorded");
+    recorded.record.gradients = Schedule.every(100);
+    recorded.record.ensembleSize = 64;
+    recorded.record.ensembleBatch = 64;
+    recorded.record.weights = Schedule.every(10);
+    recorded.record.sampleLosses = new Schedule();
+    recorded.record.sampleLosses.perEpoch = 1;
+    RunConfig sequential = config(dataDir, steps, "sequential");
+    sequential.record = recorded.record;
+    sequential.parallelRecording = false;
+
+    // Warm up the JIT and PyTorch's allocator.
+    RunConfig warm = config(dataDir, 400, "warmup");
+    warm.record = recorded.record;
+    TrainRun.execute(lake, warm, true, null);
+
+    double t0 = Double.MAX_VALUE;
+    double t1 = Double.MAX_VALUE;
+    double t1Sequential = Double.MAX_VALUE;
+    TrainRun.Outcome last = null;
+    for (int r = 0; r < repeats; r++) {
+      t0 = Math.min(t0, TrainRun.execute(lake, plain, true, null).trainAndRecordSeconds());
+      last = TrainRun.execute(lake, recorded, true, null);
+      t1 = Math.min(t1, last.trainAndRecordSeconds());
+      t1Sequential = Math.min(t1Sequential, TrainRun.execute(lake, sequential, true, null).trainAndRecordSeconds());
+    }
+    double tc = Double.MAX_VALUE;
+    for (int r = 0; r < repeats; r++) {
+      tc = Math.min(tc, computeOnly(recorded, steps));
+    }
+    long bytes = directorySize(root.resolve("gradients")) + directorySize(root.resolve("weights"))
+        + directorySize(root.resolve("sample_losses"));
+
+    System.out.println();
+    System.out.println("Recording overhead, MLP 784-256-10, Fashion-MNIST, batch 64, " + steps + " steps, best of " + repeats);
+    System.out.printf("  DJL training speed (T0 run)         %8.0f steps/s%n", steps / t0);
+    System.out.printf("  T0  plain training                  %8.2f s%n", t0);
+    System.out.printf("  T1  training + recording (parallel) %8.2f s%n", t1);
+    System.out.printf("  T1s training + recording (inline)   %8.2f s%n", t1Sequential);
+    System.out.printf("  Tc  extra passes alone              %8.2f s%n", tc);
+    System.out.printf("  recorded data                       %8.1f MB (%.0f MB/s of T1)%n", bytes / 1e6, bytes / 1e6 / t1);
+    System.out.printf("  probe thread busy %.2f s, writer thread busy %.2f s (last T1 run)%n",
+        last.probeBusySeconds(), last.writerBusySeconds());
+    double overheadRatio = (t1 - t0) / tc;
+    System.out.printf("  (T1 - T0) / Tc = %.2f   target <= 1.10  %s%n", overheadRatio, overheadRatio <= 1.10 ? "MET" : "NOT MET");
+    System.out.printf("  T1 / T0        = %.2f   target <= 1.30  %s%n", t1 / t0, t1 / t0 <= 1.30 ? "MET" : "NOT MET");
+    System.out.printf("  (inline: (T1s - T0) / Tc = %.2f, T1s / T0 = %.2f)%n", (t1Sequential - t0) / tc, t1Sequential / t0);
+    System.out.println("RESULT djl_steps_per_s=" + Math.round(steps / t0) + " t0=" + fmt(t0) + " t1=" + fmt(t1)
+        + " tc=" + fmt(tc) + " t1_inline=" + fmt(t1Sequential));
+  }
+
+  private static String fmt(double v) {
+    return String.format("%.3f", v);
+  }
+
+  static RunConfig config(String dataDir, long steps, String runId) {
+    RunConfig c = new RunConfig();
+    c.runId = runId;
+    c.dataset.path = dataDir;
+    c.model.hidden = new ArrayList<>(List.of(256));
+    c.sgd.batchSize = 64;
+    c.sgd.learningRate = 0.1;
+    c.sgd.steps = steps;
+    c.record.metrics = Schedule.never();
+    c.checkpointEvery = 0;
+    c.device = "cpu";
+    return c;
+  }
+
+  /** The schedule's forward/backward passes on one thread, nothing copied out or written. */
+  static double computeOnly(RunConfig c, long steps) {
+    TrainingData data = TrainingData.load(c);
+    long perEpoch = data.trainSize() / c.sgd.batchSize;
+    TreeSet<Long> gradientSteps = c.record.gradients.resolve(steps, perEpoch);
+    TreeSet<Long> lossSteps = c.record.sampleLosses.resolve(steps, perEpoch);
+    try (Network net = new Network(c.model, data.inputShape(), data.classes(), Device.cpu())) {
+      net.setWeights(net.initialWeights(c.sgd.seed));
+      double[] loss = new double[data.trainSize()];
+      int[] predicted = new int[data.trainSize()];
+      long start = System.nanoTime();
+      for (long step : gradientSteps) {
+        int[] perm = Permutations.permutation(data.trainSize(), 7, step);
+        for (int m = 0; m < c.record.ensembleSize; m++) {
+          net.gradientPassOnly(data.trainX(), data.features(), data.givenLabels(), perm,
+              m * c.record.ensembleBatch, c.record.ensembleBatch);
+        }
+      }
+      for (long ignored : lossSteps) {
+        net.evaluate(data.trainX(), data.features(), data.givenLabels(), loss, predicted);
+      }
+      return (System.nanoTime() - start) / 1e9;
+    }
+  }
+
+  static long directorySize(Path dir) throws Exception {
+    if (!Files.exists(dir)) {
+      return 0;
+    }
+    try (var files = Files.walk(dir)) {
+      return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+    }
+  }
+}

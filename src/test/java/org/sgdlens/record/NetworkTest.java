@@ -1,0 +1,62 @@
+package org.sgdlens.record;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.loss.Loss;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class NetworkTest {
+  @Test
+  void perSampleLossesAverageToDjlsSoftmaxCrossEntropyBatchLoss() {
+    RunConfig config = TestRuns.synthetic("n");
+    TrainingData data = TrainingData.load(config);
+    try (Network net = new Network(config.model, data.inputShape(), data.classes(), Device.cpu());
+        NDManager scope = net.manager().newSubManager()) {
+      net.setWeights(net.initialWeights(3));
+      int[] rows = new int[64];
+      for (int i = 0; i < rows.length; i++) {
+        rows[i] = i * 3;
+      }
+      NDArray x = net.batch(scope, data.trainX(), data.features(), rows, 0, 64);
+      NDArray y = net.labels(scope, data.givenLabels(), rows, 0, 64);
+      NDArray logits = net.logits(x, false);
+      float mean = Network.perSampleLoss(logits, y).mean().getFloat();
+      float djl = Loss.softmaxCrossEntropyLoss().evaluate(new NDList(y), new NDList(logits)).getFloat();
+      assertThat((double) mean).isCloseTo(djl, within(1e-6));
+    }
+  }
+
+  @Test
+  void authorsNetworkWithoutBiasesHasTheirParameterCount() {
+    RunConfig.ModelConfig m = new RunConfig.ModelConfig();
+    m.hidden = new java.util.ArrayList<>(List.of(50, 50));
+    m.bias = false;
+    try (Network net = new Network(m, new int[] {1, 28, 28}, 10, Device.cpu())) {
+      assertThat(net.size()).isEqualTo(784 * 50 + 50 * 50 + 50 * 10);
+      assertThat(net.layout()).extracting(Network.ParamInfo::name)
+          .containsExactly("fc1.weight", "fc2.weight", "fc3.weight");
+      assertThat(net.layout().get(1).shape()).containsExactly(50, 50);
+    }
+  }
+
+  @Test
+  void smallCnnBuildsAndCountsItsParameters() {
+    RunConfig.ModelConfig m = new RunConfig.ModelConfig();
+    m.kind = "cnn";
+    m.channels = new java.util.ArrayList<>(List.of(4, 8));
+    m.hidden = new java.util.ArrayList<>(List.of(16));
+    try (Network net = new Network(m, new int[] {1, 28, 28}, 10, Device.cpu())) {
+      long expected = (4 * 9 + 4) + (8 * 4 * 9 + 8) + (16 * 8 * 7 * 7 + 16) + (10 * 16 + 10);
+      assertThat(net.size()).isEqualTo(expected);
+      assertThat(net.layout()).extracting(Network.ParamInfo::name)
+          .containsExactly("conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias",
+              "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias");
+    }
+  }
+}
