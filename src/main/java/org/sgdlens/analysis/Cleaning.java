@@ -190,7 +190,14 @@ public final class Cleaning {
       }
       long k = Math.round(rho * n);
       double floor = o.logFloor();
-      TwoGaussianMixture fit = mixture;
+      // The kernel stays free of java.io, so the UDF ships the mixture as plain doubles.
+      double[] p =
+          mixture == null
+              ? null
+              : new double[] {
+                mixture.weightLow(), mixture.meanLow(), mixture.sdLow(),
+                mixture.weightHigh(), mixture.meanHigh(), mixture.sdHigh()
+              };
       Dataset<Row> ranked =
           atStep
               .withColumn("score_kind", lit(o.score()))
@@ -199,9 +206,15 @@ public final class Cleaning {
               .withColumn("flagged", col("rank").leq(k))
               .withColumn(
                   "posterior_wrong",
-                  fit == null
+                  p == null
                       ? lit(null).cast(DataTypes.DoubleType)
-                      : udf((UDF1<Double, Double>) s -> fit.posteriorHigh(Math.log(Math.max(s, floor))),
+                      : udf(
+                              (UDF1<Double, Double>)
+                                  s ->
+                                      new TwoGaussianMixture(
+                                              p[0], p[1], p[2], p[3], p[4], p[5], Double.NaN, 0,
+                                              true)
+                                          .posteriorHigh(Math.log(Math.max(s, floor))),
                               DataTypes.DoubleType)
                           .apply(col("score")));
       LakeTables.write(ranked, o.lake(), Tables.FLAGGED_SAMPLES);

@@ -17,8 +17,7 @@ public record TwoGaussianMixture(
     double sdHigh,
     double logLikelihood,
     int iterations,
-    boolean converged)
-    implements java.io.Serializable {
+    boolean converged) {
 
   private static final double[][] STARTS = {{0.25, 0.75}, {0.05, 0.95}, {0.5, 0.9}, {0.1, 0.5}};
   private static final double LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
