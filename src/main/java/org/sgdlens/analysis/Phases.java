@@ -23,7 +23,8 @@ import org.sgdlens.lake.Tables;
 
 /**
  * The phases job: phase boundaries per run by a ground-truth rule (test error, f_W) and by a
- * label-free rule (loss bimodality, high-loss fraction, alignment R, train loss), the rules of
+ * label-free rule (loss bimodality, fit of the high-loss suspects, alignment R, train loss), the
+ * rules of
  * {@link PhaseRules}, and how far apart the two land.
  */
 public final class Phases {
@@ -130,25 +131,34 @@ public final class Phases {
       rp.reportMissingSteps(warnings);
       perRun.put(run.runId(), rp);
       if (!Double.isNaN(rp.referenceThreshold)) {
-        thresholds.add(RowFactory.create(run.runId(), rp.referenceThreshold));
+        thresholds.add(
+            RowFactory.create(run.runId(), rp.steps[rp.onset], rp.referenceThreshold));
       }
     }
-    Map<String, Map<Long, Double>> highFraction = new LinkedHashMap<>();
+    // Suspects: samples above the onset step's mixture threshold. Their fit (prediction equals
+    // the given label) per step is the label-free analogue of f_W.
+    Map<String, Map<Long, Double>> suspectFit = new LinkedHashMap<>();
     if (!thresholds.isEmpty()) {
       StructType schema =
           new StructType()
               .add("run_id", DataTypes.StringType, false)
+              .add("reference_step", DataTypes.LongType, false)
               .add("reference_threshold", DataTypes.DoubleType, false);
       Dataset<Row> thr = spark.createDataFrame(thresholds, schema);
-      for (Row r :
+      Dataset<Row> suspects =
           LossMixtures.withLogLoss(losses, o.logFloor())
               .join(thr, "run_id")
+              .where(
+                  col("step").equalTo(col("reference_step"))
+                      .and(col("log_loss").gt(col("reference_threshold"))))
+              .select("run_id", "sample_index");
+      for (Row r :
+          losses
+              .join(suspects, Rows.seq(List.of("run_id", "sample_index")), "left_semi")
               .groupBy("run_id", "step")
-              .agg(
-                  avg(when(col("log_loss").gt(col("reference_threshold")), 1.0).otherwise(0.0))
-                      .as("h"))
+              .agg(avg(when(col("correct"), 1.0).otherwise(0.0)).as("fit"))
               .collectAsList()) {
-        highFraction
+        suspectFit
             .computeIfAbsent(r.getString(0), k -> new LinkedHashMap<>())
             .put(r.getLong(1), r.getDouble(2));
       }
@@ -158,7 +168,7 @@ public final class Phases {
     List<Row> boundaryRows = new ArrayList<>();
     List<Row> signalRows = new ArrayList<>();
     for (RunPhases rp : perRun.values()) {
-      rp.labelFree(highFraction.getOrDefault(rp.run.runId(), Map.of()));
+      rp.labelFree(suspectFit.getOrDefault(rp.run.runId(), Map.of()));
       phaseRows.addAll(rp.phaseRows());
       boundaryRows.addAll(rp.boundaryRows());
       signalRows.addAll(rp.signalRows());
@@ -197,7 +207,7 @@ public final class Phases {
     final int[] groundTruth;
     final int onset;
     final double referenceThreshold;
-    double[] highLoss;
+    double[] suspectFit;
     int[] labelFree;
     String labelFreeExplorationRule;
 
@@ -226,14 +236,14 @@ public final class Phases {
       referenceThreshold = threshold;
     }
 
-    void labelFree(Map<Long, Double> h) {
-      highLoss = new double[steps.length];
+    void labelFree(Map<Long, Double> fit) {
+      suspectFit = new double[steps.length];
       for (int i = 0; i < steps.length; i++) {
-        Double v = h.get(steps[i]);
-        highLoss[i] = v == null ? Double.NaN : v;
+        Double v = fit.get(steps[i]);
+        suspectFit[i] = v == null ? Double.NaN : v;
       }
       if (onset >= 0) {
-        labelFree = PhaseRules.labelFreeWithNoise(onset, highLoss, t);
+        labelFree = PhaseRules.labelFreeWithNoise(onset, suspectFit, t);
       } else {
         double[] alignment = series(rows, "alignment");
         boolean hasR = java.util.Arrays.stream(alignment).anyMatch(v -> !Double.isNaN(v));
@@ -292,8 +302,8 @@ public final class Phases {
                   "first recorded step",
                   "log-loss mixture separation >= " + t.separationFraction()
                       + " of its median over bimodal steps (D >= " + t.minSeparation() + ")",
-                  "high-loss fraction fell by >= " + t.memorizeStart(),
-                  "high-loss fraction fell by >= " + t.memorizeEnd())
+                  "suspects' fit progress >= " + t.memorizeStart(),
+                  "suspects' fit progress >= " + t.memorizeEnd())
               : List.of("first recorded step", labelFreeExplorationRule);
       addPhases(out, LABEL_FREE, lfNames, lfRules, labelFree);
       return out;
@@ -372,7 +382,7 @@ public final class Phases {
                 Rows.nullable(r, "mixture_high_weight"),
                 Rows.nullable(r, "mixture_separation"),
                 Rows.nullable(r, "mixture_threshold"),
-                Double.isNaN(highLoss[i]) ? null : highLoss[i]));
+                Double.isNaN(suspectFit[i]) ? null : suspectFit[i]));
       }
       return out;
     }

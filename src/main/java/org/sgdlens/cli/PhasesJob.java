@@ -13,22 +13,23 @@ public final class PhasesJob {
       Usage: phases [--lake PATH] [--run ID[,ID...]] [threshold options]
         Phases of learning per run (tables phases, phase_boundaries, phase_signals), by a
         ground-truth rule (test error, f_W) and a label-free rule (per-sample loss bimodality,
-        high-loss fraction, alignment R, train loss); reads metrics, order_params (optional)
-        and sample_losses (optional).
+        fit of the high-loss suspects, alignment R, train loss); reads metrics, order_params
+        (optional) and sample_losses (optional).
         --lake PATH                 lake root (default ./lake)
         --run IDS                   runs (default: every committed run)
         --test-drop F               fraction of the test-error drop that ends phase I / fast
                                     learning (default 0.9; label free: of the train-loss drop
                                     when no order_params)
         --memorize-start F          memorisation progress starting phase III (default 0.1):
-                                    (f_W - f_W(t1)) / (1 - f_W(t1)), label free 1 - h / h(t1)
+                                    (f - f(t1)) / (1 - f(t1)) with f = f_W, label free
+                                    f = fit of the samples above the mixture threshold at t1
         --memorize-end F            memorisation progress starting phase IV (default 0.9)
         --separation-fraction F     label-free phase II starts when the log-loss mixture
                                     separation (Ashman D) reaches F of its median over the
                                     bimodal steps (default 0.9)
-        --min-separation D          Ashman D from which a step counts as bimodal (both
-                                    components >= 2% weight); no bimodal step: the run reads
-                                    as noise-free (default 2)
+        --min-separation D          Ashman D from which a step counts as bimodal (high-loss
+                                    component weight 2%..50%, first step excluded); no bimodal
+                                    step: the run reads as noise-free (default 2)
         --alignment-drop F          label-free exploration starts when R falls to F of its
                                     maximum (default 0.2)
         --log-floor X               losses are floored at X before log (default 1e-8)

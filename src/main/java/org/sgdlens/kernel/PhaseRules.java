@@ -12,9 +12,10 @@ package org.sgdlens.kernel;
  *
  * <p>Label free, with label noise: I -&gt; II when the mixture separation D of log losses first
  * reaches {@code separationFraction} of its median over the bimodal steps (D &gt;= {@code
- * minSeparation}; the run counts as noisy only if there is such a step); with h the fraction of
- * samples above the mixture threshold of that step, progress m = 1 - h / h(t1) and the same two
- * memorisation thresholds.
+ * minSeparation}, the first recorded step excluded; the run counts as noisy only if there is such
+ * a step). The samples above that step's mixture threshold are the suspects (a label-free stand-in
+ * for the mislabeled set); with s(t) the fraction of suspects predicted as their given label,
+ * progress m = (s - s(t1)) / (1 - s(t1)) against the same two memorisation thresholds.
  *
  * <p>Without label noise, fast -&gt; exploration: ground truth when the test error has made {@code
  * testDrop} of its drop; label free when the alignment R, after its maximum, first falls to {@code
@@ -130,25 +131,35 @@ public final class PhaseRules {
     if (b1 < 0) {
       return new int[] {-1, -1, -1};
     }
-    int ref = firstFinite(mislabeledFit, b1);
-    if (ref < 0) {
+    return memorisationFrom(b1, mislabeledFit, t);
+  }
+
+  /** Progress (fit - fit(t1)) / (1 - fit(t1)) against the two memorisation thresholds. */
+  private static int[] memorisationFrom(int b1, double[] fit, Thresholds t) {
+    int ref = firstFinite(fit, b1);
+    if (ref < 0 || !(fit[ref] < 1)) {
       return new int[] {b1, -1, -1};
     }
-    double base = mislabeledFit[ref];
-    double[] progress = new double[mislabeledFit.length];
+    double base = fit[ref];
+    double[] progress = new double[fit.length];
     for (int i = 0; i < progress.length; i++) {
-      progress[i] = base < 1 ? (mislabeledFit[i] - base) / (1 - base) : Double.NaN;
+      progress[i] = (fit[i] - base) / (1 - base);
     }
     return memorisation(progress, b1, t);
   }
 
-  /** Mixture fits whose smaller component weighs less than this are not read as two populations. */
+  /**
+   * A step is bimodal only if the high-loss component weighs between this and one half: a tiny
+   * component is noise, and mislabeled samples are assumed a minority (a majority high component
+   * is the not-yet-learned clean bulk early in training).
+   */
   public static final double MIN_COMPONENT_WEIGHT = 0.02;
 
   /**
    * Label-free I-&gt;II: the first step where the mixture separation D of log losses reaches
    * {@code separationFraction} of its typical level, the median of D over the bimodal steps (D
-   * &gt;= {@code minSeparation} and both components weigh at least {@link #MIN_COMPONENT_WEIGHT}).
+   * &gt;= {@code minSeparation}, high-loss weight in [{@link #MIN_COMPONENT_WEIGHT}, 1/2], the
+   * first recorded step excluded).
    * The median, not the maximum, because D of a small late component is noisy. -1 when no step is
    * bimodal (the run then reads as noise-free).
    *
@@ -157,8 +168,10 @@ public final class PhaseRules {
   public static int labelFreeSeparationOnset(
       double[] separation, double[] highWeight, Thresholds t) {
     double[] bimodal = new double[separation.length];
+    java.util.Arrays.fill(bimodal, Double.NaN);
     int count = 0;
-    for (int i = 0; i < separation.length; i++) {
+    // The first recorded step is the initialisation: it never starts phase II.
+    for (int i = 1; i < separation.length; i++) {
       boolean ok = bimodal(separation[i], highWeight[i], t);
       bimodal[i] = ok ? separation[i] : Double.NaN;
       if (ok) {
@@ -193,14 +206,14 @@ public final class PhaseRules {
   public static int labelFreeSeparationPeak(
       double[] separation, double[] highWeight, Thresholds t) {
     double maxWeight = Double.NaN;
-    for (int i = 0; i < separation.length; i++) {
+    for (int i = 1; i < separation.length; i++) {
       if (bimodal(separation[i], highWeight[i], t)
           && (Double.isNaN(maxWeight) || highWeight[i] > maxWeight)) {
         maxWeight = highWeight[i];
       }
     }
     int best = -1;
-    for (int i = 0; i < separation.length; i++) {
+    for (int i = 1; i < separation.length; i++) {
       if (bimodal(separation[i], highWeight[i], t)
           && highWeight[i] >= (1 - t.memorizeStart()) * maxWeight
           && (best < 0 || separation[i] > separation[best])) {
@@ -213,28 +226,22 @@ public final class PhaseRules {
   private static boolean bimodal(double separation, double highWeight, Thresholds t) {
     return separation >= t.minSeparation()
         && highWeight >= MIN_COMPONENT_WEIGHT
-        && highWeight <= 1 - MIN_COMPONENT_WEIGHT;
+        && highWeight <= 0.5;
   }
 
   /**
-   * Label-free II-&gt;III and III-&gt;IV given the I-&gt;II index and the high-loss fraction h.
+   * Label-free II-&gt;III and III-&gt;IV given the I-&gt;II index and the suspects' fit: the
+   * fraction of the samples that were above the mixture threshold at the onset (the label-free
+   * stand-in for the mislabeled set) that the network predicts as their given label. Progress and
+   * thresholds as for f_W in {@link #groundTruthWithNoise}.
    *
    * @return {b1, b2, b3}
    */
-  public static int[] labelFreeWithNoise(int onset, double[] highLossFraction, Thresholds t) {
+  public static int[] labelFreeWithNoise(int onset, double[] suspectFit, Thresholds t) {
     if (onset < 0) {
       return new int[] {-1, -1, -1};
     }
-    int ref = firstFinite(highLossFraction, onset);
-    if (ref < 0 || !(highLossFraction[ref] > 0)) {
-      return new int[] {onset, -1, -1};
-    }
-    double base = highLossFraction[ref];
-    double[] progress = new double[highLossFraction.length];
-    for (int i = 0; i < progress.length; i++) {
-      progress[i] = 1 - highLossFraction[i] / base;
-    }
-    return memorisation(progress, onset, t);
+    return memorisationFrom(onset, suspectFit, t);
   }
 
   /** Ground-truth fast -&gt; exploration without label noise. */

@@ -17,7 +17,8 @@ import org.sgdlens.lake.Tables;
  * with a fixed z_n per sample. The clean/wrong gap of the log-loss means grows as 3.2 (1 -
  * exp(-t/15)) + 0.002 min(t, 145); the j-th mislabeled sample is memorised (moves to the clean
  * mean) at t = 145 + 0.5 j. Test error 0.15 + 0.75 exp(-t/15) up to t = 145, then rising with
- * memorisation; f_W = memorised fraction. Ground truth: I-&gt;II at step 40, II-&gt;III at 160,
+ * memorisation; f_W = memorised fraction; a sample's prediction matches its given label unless it
+ * is a mislabeled sample not yet memorised. Ground truth: I-&gt;II at step 40, II-&gt;III at 160,
  * III-&gt;IV at 240.
  *
  * <p>Run {@code clean}: no label noise, log losses unimodal; test error 0.12 + 0.78 exp(-t/15),
@@ -78,7 +79,8 @@ final class PhaseLake {
       for (int i = 0; i < NOISY_N; i++) {
         boolean wrongHigh = mislabeled[i] && i / 5 >= mem;
         l[i] = Math.exp((wrongHigh ? muW : muC) + SIGMA * zNoisy[i]);
-        sampleRows.add(SyntheticLake.loss("noisy", t, i, mislabeled[i], l[i]));
+        // Predicted as the given label unless a not-yet-memorised mislabeled sample.
+        sampleRows.add(SyntheticLake.loss("noisy", t, i, mislabeled[i], l[i], !wrongHigh));
         correct += l[i] < Math.log(2) ? 1 : 0;
       }
       noisy.put(t, l);

@@ -53,9 +53,16 @@ final class SyntheticLake {
         null, 1.0, testAcc, trainLoss, 1.0);
   }
 
-  /** A sample_losses row. */
+  /** A sample_losses row; the prediction matches the given label unless mislabeled. */
   static Row loss(String run, long step, int sample, boolean mislabeled, double loss) {
+    return loss(run, step, sample, mislabeled, loss, !mislabeled);
+  }
+
+  /** A sample_losses row with its prediction-equals-given-label flag. */
+  static Row loss(
+      String run, long step, int sample, boolean mislabeled, double loss, boolean correct) {
     int given = mislabeled ? 1 : 0;
-    return RowFactory.create(run, step, sample, given, 0, mislabeled, loss, 0, !mislabeled);
+    int predicted = correct ? given : given + 1;
+    return RowFactory.create(run, step, sample, given, 0, mislabeled, loss, predicted, correct);
   }
 }

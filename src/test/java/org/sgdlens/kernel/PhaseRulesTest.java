@@ -65,7 +65,7 @@ class PhaseRulesTest {
     double[] h = new double[n];
     for (int i = 0; i < n; i++) {
       d[i] = 4 * Math.min(1, i / 20.0) * (i > 60 ? Math.max(0, 1 - (i - 60) / 20.0) : 1);
-      h[i] = i < 60 ? 0.2 : i >= 85 ? 0 : 0.2 * (1 - (i - 60) / 25.0);
+      h[i] = i < 60 ? 0.02 : i >= 85 ? 1 : 0.02 + 0.98 * (i - 60) / 25.0;
     }
     double[] w = new double[n];
     java.util.Arrays.fill(w, 0.2);
@@ -73,7 +73,11 @@ class PhaseRulesTest {
     // bimodal steps (D >= 2) are i = 10..70, median D = 4 (the plateau), 90% of it at i = 18
     assertThat(onset).as("separation reaches 90% of its typical level at i = 18").isEqualTo(18);
     int[] b = PhaseRules.labelFreeWithNoise(onset, h, T);
-    assertThat(b).as("memorisation progress 1 - h/0.2").containsExactly(18, 63, 83);
+    assertThat(b).as("suspects' fit progress (i - 60) / 25").containsExactly(18, 63, 83);
+    double[] early = d.clone();
+    early[0] = 10;
+    assertThat(PhaseRules.labelFreeSeparationOnset(early, w, T))
+        .as("a bimodal initialisation does not start phase II").isEqualTo(18);
     double[] flat = new double[n];
     java.util.Arrays.fill(flat, 1.0);
     assertThat(PhaseRules.labelFreeSeparationOnset(flat, w, T)).as("never bimodal").isEqualTo(-1);
@@ -81,6 +85,11 @@ class PhaseRulesTest {
     java.util.Arrays.fill(tiny, 0.01);
     assertThat(PhaseRules.labelFreeSeparationOnset(d, tiny, T))
         .as("a 1% component is not a second population").isEqualTo(-1);
+    double[] majority = w.clone();
+    java.util.Arrays.fill(majority, 0, 30, 0.7);
+    assertThat(PhaseRules.labelFreeSeparationOnset(d, majority, T))
+        .as("a majority high-loss component (unlearned bulk) is not the mislabeled set")
+        .isEqualTo(30);
     double[] spike = d.clone();
     spike[90] = 40;
     assertThat(PhaseRules.labelFreeSeparationOnset(spike, w, T))
@@ -89,7 +98,7 @@ class PhaseRulesTest {
 
   @Test
   void labelFreeSeparationPeakIgnoresStepsWhereTheHighComponentShrank() {
-    double[] d = {0.5, 3, 4, 4.5, 4.8, 5.0, 5.6, 6.5, 1.0};
+    double[] d = {9, 3, 4, 4.5, 4.8, 5.0, 5.6, 6.5, 1.0};
     double[] w = {0.5, 0.2, 0.2, 0.2, 0.2, 0.19, 0.17, 0.05, 0.5};
     // max weight 0.2; steps with w >= 0.18 are 1..5, the largest D among them at index 5
     assertThat(PhaseRules.labelFreeSeparationPeak(d, w, T)).as("peak before memorisation")
