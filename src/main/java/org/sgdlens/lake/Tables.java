@@ -13,6 +13,17 @@ public final class Tables {
   public static final String METRICS = "metrics";
   public static final String FINAL_PARAMS = "final_params";
 
+  // Result tables of the gradient-ensemble, phase and loss-separation analyses.
+  public static final String GRAM = "gram";
+  public static final String ORDER_PARAMS = "order_params";
+  public static final String PHASE_SIGNALS = "phase_signals";
+  public static final String PHASES = "phases";
+  public static final String PHASE_BOUNDARIES = "phase_boundaries";
+  public static final String LOSS_SEPARATION = "loss_separation";
+  public static final String SEPARATION_SUMMARY = "separation_summary";
+  public static final String FLAGGED_SAMPLES = "flagged_samples";
+  public static final String CLEANING = "cleaning";
+
   /** Tables the train job writes, one partition per run. */
   public static final List<String> RECORDS =
       List.of(PARAM_LAYOUT, SAMPLES, WEIGHTS, GRADIENTS, SAMPLE_LOSSES, METRICS, FINAL_PARAMS);
@@ -20,7 +31,23 @@ public final class Tables {
   /** Every table of the lake; analyses append their result tables here. */
   public static final List<String> ALL =
       List.of(
-          RUNS, PARAM_LAYOUT, SAMPLES, WEIGHTS, GRADIENTS, SAMPLE_LOSSES, METRICS, FINAL_PARAMS);
+          RUNS,
+          PARAM_LAYOUT,
+          SAMPLES,
+          WEIGHTS,
+          GRADIENTS,
+          SAMPLE_LOSSES,
+          METRICS,
+          FINAL_PARAMS,
+          GRAM,
+          ORDER_PARAMS,
+          PHASE_SIGNALS,
+          PHASES,
+          PHASE_BOUNDARIES,
+          LOSS_SEPARATION,
+          SEPARATION_SUMMARY,
+          FLAGGED_SAMPLES,
+          CLEANING);
 
   private Tables() {}
 }

@@ -1,0 +1,415 @@
+package org.sgdlens.analysis;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.collect_list;
+import static org.apache.spark.sql.functions.collect_set;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.countDistinct;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.spark.api.java.function.FlatMapGroupsFunction;
+import org.apache.spark.api.java.function.MapFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.sgdlens.kernel.Gram;
+import org.sgdlens.kernel.OrderParameters;
+import org.sgdlens.lake.Tables;
+import org.sgdlens.lake.VectorChunks;
+import scala.Tuple3;
+
+/**
+ * The order-params job: Gram matrices of every recorded minibatch-gradient ensemble, accumulated
+ * chunk by chunk (one task holds the at most 2M chunk vectors of one chunk of one step), and the
+ * order parameters of science.md section 1 derived from them by {@link OrderParameters}.
+ */
+public final class OrderParams {
+  public static final String ALL = "all";
+  public static final String CLEAN = "clean";
+  public static final String WRONG = "wrong";
+
+  /** One partial Gram entry of one chunk (or, after the sum, of the whole vector). */
+  static final StructType ENTRY =
+      new StructType()
+          .add("run_id", DataTypes.StringType, false)
+          .add("step", DataTypes.LongType, false)
+          .add("part_a", DataTypes.StringType, false)
+          .add("part_b", DataTypes.StringType, false)
+          .add("member_a", DataTypes.IntegerType, false)
+          .add("member_b", DataTypes.IntegerType, false)
+          .add("value", DataTypes.DoubleType, false)
+          .add("nonfinite", DataTypes.LongType, false);
+
+  /**
+   * @param lake lake root
+   * @param runs runs to analyse; empty for every committed run
+   */
+  public record Options(String lake, List<String> runs) {}
+
+  /**
+   * @param orderParams the rows written to {@code order_params}, ordered by run and step
+   * @param gramRows rows written to {@code gram}
+   * @param warnings skipped runs and steps, and diverged steps
+   */
+  public record Result(List<Row> orderParams, long gramRows, List<String> warnings) {
+    /** The order_params row of a step, or null. */
+    public Row row(String runId, long step) {
+      return orderParams.stream()
+          .filter(r -> r.getString(0).equals(runId) && r.getLong(1) == step)
+          .findFirst()
+          .orElse(null);
+    }
+  }
+
+  /** Both result tables before writing. */
+  record Computed(Dataset<Row> gram, Dataset<Row> orderParams, Dataset<Row> cached) {}
+
+  private OrderParams() {}
+
+  public static Result run(SparkSession spark, Options options) {
+    List<RunInfo> runs = RunInfo.select(spark, options.lake(), options.runs());
+    Warnings warnings = new Warnings();
+    Dataset<Row> gradients =
+        LakeTables.read(spark, options.lake(), Tables.GRADIENTS)
+            .where(col("run_id").isin(RunInfo.ids(runs).toArray()));
+    Computed computed = compute(gradients, warnings);
+    try {
+      LakeTables.write(computed.gram(), options.lake(), Tables.GRAM);
+      List<Row> rows = computed.orderParams().orderBy("run_id", "step").collectAsList();
+      LakeTables.write(
+          spark.createDataFrame(rows, LakeTables.sparkSchema(Tables.ORDER_PARAMS)),
+          options.lake(),
+          Tables.ORDER_PARAMS);
+      for (RunInfo run : runs) {
+        if (rows.stream().noneMatch(r -> r.getString(0).equals(run.runId()))) {
+          warnings.add("Run " + run.runId() + " has no usable gradient ensemble; nothing written");
+        }
+      }
+      for (Row r : rows) {
+        if (r.getBoolean(r.fieldIndex("diverged"))) {
+          warnings.add(
+              "Run "
+                  + r.getString(0)
+                  + " step "
+                  + r.getLong(1)
+                  + ": "
+                  + r.getLong(r.fieldIndex("nonfinite_values"))
+                  + " NaN or infinite gradient values (diverged); order parameters left null");
+        }
+      }
+      long gramRows =
+          LakeTables.readRaw(spark, options.lake(), Tables.GRAM)
+              .where(col("run_id").isin(RunInfo.ids(runs).toArray()))
+              .count();
+      return new Result(rows, gramRows, warnings.list());
+    } finally {
+      computed.cached().unpersist();
+    }
+  }
+
+  /**
+   * Validates each (run, step) ensemble, accumulates the Gram matrices over chunks and derives the
+   * order parameters. Skipped steps are reported to {@code warnings}.
+   */
+  static Computed compute(Dataset<Row> gradients, Warnings warnings) {
+    SparkSession spark = gradients.sparkSession();
+    Dataset<Row> stepMeta = validSteps(gradients, warnings);
+    Dataset<Row> valid =
+        gradients.join(stepMeta.select("run_id", "step"), joinKeys(), "left_semi");
+    Dataset<Row> summed =
+        chunkEntries(valid)
+            .groupBy("run_id", "step", "part_a", "part_b", "member_a", "member_b")
+            .agg(sum("value").as("value"), sum("nonfinite").as("nonfinite"))
+            .persist(StorageLevel.MEMORY_AND_DISK());
+
+    Dataset<Row> perStep =
+        summed
+            .groupBy("run_id", "step")
+            .agg(
+                collect_list(struct("part_a", "part_b", "member_a", "member_b", "value"))
+                    .as("entries"),
+                sum("nonfinite").as("nonfinite"))
+            .join(stepMeta, joinKeys());
+    Dataset<Row> orderParams =
+        perStep.map(
+            (MapFunction<Row, Row>) OrderParams::orderParamsRow,
+            Encoders.row(LakeTables.sparkSchema(Tables.ORDER_PARAMS)));
+
+    Dataset<Row> finiteSteps =
+        perStep.where(col("nonfinite").equalTo(0)).select("run_id", "step");
+    Dataset<Row> stored = summed.join(finiteSteps, joinKeys(), "left_semi");
+    Dataset<Row> upper =
+        stored.select("run_id", "step", "part_a", "part_b", "member_a", "member_b", "value");
+    // Symmetric blocks were accumulated on one triangle only; the table holds full matrices.
+    Dataset<Row> lower =
+        stored
+            .where(col("part_a").equalTo(col("part_b")).and(col("member_a").notEqual(col("member_b"))))
+            .select(
+                col("run_id"),
+                col("step"),
+                col("part_a"),
+                col("part_b"),
+                col("member_b").as("member_a"),
+                col("member_a").as("member_b"),
+                col("value"));
+    return new Computed(upper.unionByName(lower), orderParams, summed);
+  }
+
+  private static scala.collection.immutable.Seq<String> joinKeys() {
+    return Rows.seq(List.of("run_id", "step"));
+  }
+
+  /**
+   * One row per usable (run, step) with batch_size, counts and vector length; steps with fewer
+   * than two members, unknown parts or an incomplete chunk grid are skipped with a warning.
+   */
+  static Dataset<Row> validSteps(Dataset<Row> gradients, Warnings warnings) {
+    Dataset<Row> memberParts =
+        gradients
+            .groupBy("run_id", "step", "member", "part")
+            .agg(
+                count(lit(1)).as("rows"),
+                countDistinct("chunk").as("chunks"),
+                sum("length").as("len"),
+                min("count").as("cnt"),
+                min("batch_size").as("b_min"),
+                max("batch_size").as("b_max"));
+    List<Row> steps =
+        memberParts
+            .groupBy("run_id", "step")
+            .agg(
+                countDistinct("member").as("members"),
+                count(lit(1)).as("member_parts"),
+                collect_set("part").as("parts"),
+                min("rows").as("rows_min"),
+                max("rows").as("rows_max"),
+                min("chunks").as("chunks_min"),
+                max("chunks").as("chunks_max"),
+                min("len").as("len_min"),
+                max("len").as("len_max"),
+                min("b_min").as("b_min"),
+                max("b_max").as("b_max"),
+                sum(when(col("part").equalTo(CLEAN), col("cnt"))).as("clean_count"),
+                sum(when(col("part").equalTo(WRONG), col("cnt"))).as("wrong_count"))
+            .orderBy("run_id", "step")
+            .collectAsList();
+    List<Row> ok = new ArrayList<>();
+    for (Row s : steps) {
+      String where = "Run " + s.getString(0) + " step " + s.getLong(1) + ": ";
+      long members = s.getLong(s.fieldIndex("members"));
+      TreeSet<String> parts = new TreeSet<>(s.getList(s.fieldIndex("parts")));
+      boolean split = parts.equals(new TreeSet<>(List.of(CLEAN, WRONG)));
+      if (!split && !parts.equals(new TreeSet<>(List.of(ALL)))) {
+        warnings.add(where + "gradient parts " + parts
+            + " are neither [all] nor [clean, wrong]; step skipped");
+        continue;
+      }
+      if (members < 2) {
+        warnings.add(where + "the ensemble has " + members
+            + " minibatch gradient(s); order parameters need at least 2 (record with an"
+            + " ensemble size >= 2); step skipped");
+        continue;
+      }
+      long rowsMin = s.getLong(s.fieldIndex("rows_min"));
+      long rowsMax = s.getLong(s.fieldIndex("rows_max"));
+      long chunksMin = s.getLong(s.fieldIndex("chunks_min"));
+      long chunksMax = s.getLong(s.fieldIndex("chunks_max"));
+      long lenMin = s.getLong(s.fieldIndex("len_min"));
+      long lenMax = s.getLong(s.fieldIndex("len_max"));
+      if (s.getLong(s.fieldIndex("member_parts")) != members * parts.size()
+          || rowsMin != rowsMax
+          || chunksMin != chunksMax
+          || rowsMax != chunksMax
+          || lenMin != lenMax) {
+        warnings.add(where + "incomplete or duplicated gradient chunks (chunks per member "
+            + chunksMin + ".." + chunksMax + ", rows " + rowsMin + ".." + rowsMax
+            + ", vector length " + lenMin + ".." + lenMax + "); step skipped");
+        continue;
+      }
+      int bMin = s.getInt(s.fieldIndex("b_min"));
+      int bMax = s.getInt(s.fieldIndex("b_max"));
+      if (bMin != bMax) {
+        warnings.add(where + "members disagree on batch_size (" + bMin + ".." + bMax
+            + "); step skipped");
+        continue;
+      }
+      ok.add(
+          RowFactory.create(
+              s.getString(0),
+              s.getLong(1),
+              (int) members,
+              bMin,
+              lenMax,
+              (int) chunksMax,
+              split,
+              split ? s.getLong(s.fieldIndex("clean_count")) : null,
+              split ? s.getLong(s.fieldIndex("wrong_count")) : null));
+    }
+    StructType schema =
+        new StructType()
+            .add("run_id", DataTypes.StringType, false)
+            .add("step", DataTypes.LongType, false)
+            .add("members", DataTypes.IntegerType, false)
+            .add("batch_size", DataTypes.IntegerType, false)
+            .add("num_params", DataTypes.LongType, false)
+            .add("num_chunks", DataTypes.IntegerType, false)
+            .add("label_split", DataTypes.BooleanType, false)
+            .add("clean_count", DataTypes.LongType, true)
+            .add("wrong_count", DataTypes.LongType, true);
+    return gradients.sparkSession().createDataFrame(ok, schema);
+  }
+
+  /**
+   * Partial Gram entries per chunk: rows are grouped by (run, step, chunk), so a task holds only
+   * the chunk vectors of one chunk. Symmetric blocks emit their upper triangle (member_a &lt;=
+   * member_b); the clean/wrong block emits every pair. NaN/infinite counts ride on the diagonal.
+   */
+  static Dataset<Row> chunkEntries(Dataset<Row> gradients) {
+    return gradients
+        .select("run_id", "step", "chunk", "member", "part", "values")
+        .groupByKey(
+            (MapFunction<Row, Tuple3<String, Long, Integer>>)
+                r -> new Tuple3<>(r.getString(0), r.getLong(1), r.getInt(2)),
+            Encoders.tuple(Encoders.STRING(), Encoders.LONG(), Encoders.INT()))
+        .flatMapGroups(
+            (FlatMapGroupsFunction<Tuple3<String, Long, Integer>, Row, Row>)
+                (key, rows) -> chunkGram(key._1(), key._2(), rows),
+            Encoders.row(ENTRY));
+  }
+
+  private static Iterator<Row> chunkGram(String run, long step, Iterator<Row> rows) {
+    Map<String, TreeMap<Integer, float[]>> byPart = new TreeMap<>();
+    while (rows.hasNext()) {
+      Row r = rows.next();
+      byPart
+          .computeIfAbsent(r.getString(4), p -> new TreeMap<>())
+          .put(r.getInt(3), VectorChunks.unpack((byte[]) r.get(5)));
+    }
+    List<Row> out = new ArrayList<>();
+    for (Map.Entry<String, TreeMap<Integer, float[]>> part : byPart.entrySet()) {
+      emitSymmetric(out, run, step, part.getKey(), part.getValue());
+    }
+    if (byPart.containsKey(CLEAN) && byPart.containsKey(WRONG)) {
+      TreeMap<Integer, float[]> clean = byPart.get(CLEAN);
+      TreeMap<Integer, float[]> wrong = byPart.get(WRONG);
+      Integer[] cm = clean.keySet().toArray(Integer[]::new);
+      Integer[] wm = wrong.keySet().toArray(Integer[]::new);
+      double[][] cross =
+          Gram.cross(clean.values().toArray(float[][]::new), wrong.values().toArray(float[][]::new));
+      for (int i = 0; i < cm.length; i++) {
+        for (int j = 0; j < wm.length; j++) {
+          out.add(RowFactory.create(run, step, CLEAN, WRONG, cm[i], wm[j], cross[i][j], 0L));
+        }
+      }
+    }
+    return out.iterator();
+  }
+
+  private static void emitSymmetric(
+      List<Row> out, String run, long step, String part, TreeMap<Integer, float[]> vectors) {
+    Integer[] members = vectors.keySet().toArray(Integer[]::new);
+    float[][] values = vectors.values().toArray(float[][]::new);
+    double[][] gram = Gram.of(values);
+    for (int i = 0; i < members.length; i++) {
+      for (int j = i; j < members.length; j++) {
+        long nonFinite = i == j ? Gram.nonFinite(values[i]) : 0L;
+        out.add(RowFactory.create(run, step, part, part, members[i], members[j], gram[i][j], nonFinite));
+      }
+    }
+  }
+
+  /** Rebuilds the step's Gram blocks from summed entries and applies the kernel. */
+  private static Row orderParamsRow(Row step) {
+    List<Row> entries = step.getList(step.fieldIndex("entries"));
+    TreeSet<Integer> memberIds = new TreeSet<>();
+    for (Row e : entries) {
+      memberIds.add(e.getInt(2));
+      memberIds.add(e.getInt(3));
+    }
+    Map<Integer, Integer> index = new TreeMap<>();
+    for (Integer id : memberIds) {
+      index.put(id, index.size());
+    }
+    int m = index.size();
+    Map<String, double[][]> blocks = new TreeMap<>();
+    for (Row e : entries) {
+      String block = e.getString(0) + "/" + e.getString(1);
+      double[][] g = blocks.computeIfAbsent(block, b -> new double[m][m]);
+      int a = index.get(e.getInt(2));
+      int b = index.get(e.getInt(3));
+      g[a][b] = e.getDouble(4);
+      if (e.getString(0).equals(e.getString(1))) {
+        g[b][a] = e.getDouble(4);
+      }
+    }
+    boolean split = step.getBoolean(step.fieldIndex("label_split"));
+    int batch = step.getInt(step.fieldIndex("batch_size"));
+    long nonFinite = step.getLong(step.fieldIndex("nonfinite"));
+    Long cleanCount = split ? step.getLong(step.fieldIndex("clean_count")) : null;
+    Long wrongCount = split ? step.getLong(step.fieldIndex("wrong_count")) : null;
+    OrderParameters p = null;
+    if (nonFinite == 0) {
+      p =
+          split
+              ? OrderParameters.fromParts(
+                  blocks.get(CLEAN + "/" + CLEAN),
+                  blocks.get(CLEAN + "/" + WRONG),
+                  blocks.get(WRONG + "/" + WRONG),
+                  cleanCount,
+                  wrongCount,
+                  batch)
+              : OrderParameters.fromGram(blocks.get(ALL + "/" + ALL), batch);
+    }
+    List<Object> v = new ArrayList<>();
+    v.add(step.getString(0));
+    v.add(step.getLong(1));
+    v.add(m);
+    v.add(batch);
+    v.add(step.getLong(step.fieldIndex("num_params")));
+    v.add(step.getInt(step.fieldIndex("num_chunks")));
+    v.add(split);
+    v.add(cleanCount);
+    v.add(wrongCount);
+    v.add(nonFinite > 0);
+    v.add(nonFinite);
+    if (p == null) {
+      for (int i = 0; i < 20; i++) {
+        v.add(null);
+      }
+    } else {
+      v.add(Rows.finite(p.meanGradNorm()));
+      v.add(Rows.finite(p.meanSqNorm()));
+      v.add(Rows.finite(p.alignment()));
+      v.add(Rows.finite(p.alignmentStd()));
+      for (double q : p.alignmentQuantiles()) {
+        v.add(Rows.finite(q));
+      }
+      v.add(p.alignmentPairs());
+      v.add(Rows.finite(p.noiseTrace()));
+      v.add(Rows.finite(p.snr()));
+      v.add(Rows.finite(p.noiseScale()));
+      v.add(Rows.finite(p.cleanGradNorm()));
+      v.add(Rows.finite(p.wrongGradNorm()));
+      v.add(Rows.finite(p.cleanWrongCos()));
+      v.add(Rows.finite(p.ensembleRho()));
+      v.add(Rows.finite(p.relativeStrength()));
+    }
+    return RowFactory.create(v.toArray());
+  }
+}

@@ -1,0 +1,21 @@
+package org.sgdlens.cli;
+
+import org.apache.spark.sql.Row;
+
+/** Small helpers shared by the analysis entry points. */
+final class Jobs {
+  private Jobs() {}
+
+  static void noPositional(String job, JobArgs o) {
+    if (!o.positional().isEmpty()) {
+      throw new IllegalArgumentException(
+          job + " takes no positional arguments, got " + o.positional() + "; see --help");
+    }
+  }
+
+  /** A nullable double column, 4 significant digits, "null" when absent. */
+  static String fmt(Row row, String column) {
+    int i = row.fieldIndex(column);
+    return row.isNullAt(i) ? "null" : String.format("%.4g", row.getDouble(i));
+  }
+}

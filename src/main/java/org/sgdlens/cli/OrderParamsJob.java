@@ -1,0 +1,53 @@
+package org.sgdlens.cli;
+
+import java.util.Set;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.sgdlens.analysis.OrderParams;
+
+/** Entry point of the order-params job: Gram matrices and order parameters of every ensemble. */
+public final class OrderParamsJob {
+  static final String USAGE =
+      """
+      Usage: order-params [--lake PATH] [--run ID[,ID...]]
+        Gram matrices of the recorded minibatch-gradient ensembles (table gram) and the order
+        parameters of science.md section 1 (table order_params), per run and recorded step.
+        --lake PATH   lake root (default ./lake)
+        --run IDS     runs to analyse, repeatable or comma-separated (default: every committed run)
+        --debug       full stack trace on error
+      """;
+
+  private OrderParamsJob() {}
+
+  public static void main(String[] a) {
+    JobMain.main("order-params", a, OrderParamsJob::run);
+  }
+
+  static int run(String[] args) {
+    JobArgs o = JobArgs.parse(args, Set.of("lake", "run"), Set.of("help"));
+    if (o.has("help")) {
+      System.out.print(USAGE);
+      return 0;
+    }
+    Jobs.noPositional("order-params", o);
+    SparkSession spark = SparkSession.builder().appName("sgdlens-order-params").getOrCreate();
+    OrderParams.Result r =
+        OrderParams.run(spark, new OrderParams.Options(o.get("lake", "./lake"), o.all("run")));
+    System.out.printf(
+        "order-params: %d ensemble steps, %d Gram entries, %d warnings%n",
+        r.orderParams().size(), r.gramRows(), r.warnings().size());
+    for (Row row : r.orderParams()) {
+      System.out.printf(
+          "  %s step %d: M=%d A=%s R=%s noise_trace=%s B_simple=%s%s%n",
+          row.getString(0),
+          row.getLong(1),
+          row.getInt(2),
+          Jobs.fmt(row, "mean_grad_norm"),
+          Jobs.fmt(row, "alignment"),
+          Jobs.fmt(row, "noise_trace"),
+          Jobs.fmt(row, "noise_scale"),
+          row.getBoolean(row.fieldIndex("diverged")) ? " DIVERGED" : "");
+    }
+    return 0;
+  }
+}
