@@ -12,6 +12,11 @@ public final class Tables {
   public static final String SAMPLE_LOSSES = "sample_losses";
   public static final String METRICS = "metrics";
   public static final String FINAL_PARAMS = "final_params";
+  public static final String PCA_VARIANCES = "pca_variances";
+  public static final String PCA_DIRECTIONS = "pca_directions";
+  public static final String LANDSCAPE_PROFILES = "landscape_profiles";
+  public static final String FLATNESS = "flatness";
+  public static final String VARIANCE_FLATNESS = "variance_flatness";
 
   /** Tables the train job writes, one partition per run. */
   public static final List<String> RECORDS =
@@ -20,7 +25,19 @@ public final class Tables {
   /** Every table of the lake; analyses append their result tables here. */
   public static final List<String> ALL =
       List.of(
-          RUNS, PARAM_LAYOUT, SAMPLES, WEIGHTS, GRADIENTS, SAMPLE_LOSSES, METRICS, FINAL_PARAMS);
+          RUNS,
+          PARAM_LAYOUT,
+          SAMPLES,
+          WEIGHTS,
+          GRADIENTS,
+          SAMPLE_LOSSES,
+          METRICS,
+          FINAL_PARAMS,
+          PCA_VARIANCES,
+          PCA_DIRECTIONS,
+          LANDSCAPE_PROFILES,
+          FLATNESS,
+          VARIANCE_FLATNESS);
 
   private Tables() {}
 }
