@@ -1,5 +1,6 @@
 package org.sgdlens.kernel;
 
+import java.io.Serializable;
 import java.util.Arrays;
 import java.util.function.DoubleUnaryOperator;
 
@@ -21,7 +22,8 @@ public final class FlatnessSearch {
    * @param relativeTolerance bisection stops when the bracket is narrower than this times |θ|
    */
   public record Settings(
-      double factor, double initialStep, double growth, double maxTheta, double relativeTolerance) {
+      double factor, double initialStep, double growth, double maxTheta, double relativeTolerance)
+      implements Serializable {
     public Settings {
       require(factor > 1 && Double.isFinite(factor), "factor", factor, "a number > 1, e.g. e");
       require(initialStep > 0 && Double.isFinite(initialStep), "initial step", initialStep,
@@ -54,7 +56,8 @@ public final class FlatnessSearch {
       boolean censoredLeft,
       boolean censoredRight,
       double[] thetas,
-      double[] losses) {
+      double[] losses)
+      implements Serializable {
     public boolean censored() {
       return censoredLeft || censoredRight;
     }
