@@ -82,6 +82,9 @@ public final class TrajectoryPca {
    * @param mllibMaxParams {@code auto} uses MLlib when P is at most this
    * @param directions leading directions to store (variances are always stored in full)
    * @param blockBytes memory budget of one Gram task's block: T × block × 4 bytes
+   * @param minTrainAccuracy when set, the window starts no earlier than the first recorded step
+   *     from which {@code metrics.train_accuracy} stays above this (the protocol's "once training
+   *     accuracy > 0.99")
    */
   public record Options(
       String lake,
@@ -92,8 +95,27 @@ public final class TrajectoryPca {
       Method method,
       int mllibMaxParams,
       int directions,
-      long blockBytes) {
+      long blockBytes,
+      Double minTrainAccuracy) {
+    public Options(
+        String lake,
+        List<String> runs,
+        Long fromStep,
+        Long toStep,
+        Long lastSteps,
+        Method method,
+        int mllibMaxParams,
+        int directions,
+        long blockBytes) {
+      this(lake, runs, fromStep, toStep, lastSteps, method, mllibMaxParams, directions, blockBytes,
+          null);
+    }
+
     public Options {
+      if (minTrainAccuracy != null && !(minTrainAccuracy >= 0 && minTrainAccuracy < 1)) {
+        throw new IllegalArgumentException(
+            "--min-train-accuracy " + minTrainAccuracy + " is not in [0, 1); give e.g. 0.99");
+      }
       if (lastSteps != null && (fromStep != null || toStep != null)) {
         throw new IllegalArgumentException(
             "--last " + lastSteps + " together with --from-step/--to-step; give one of the two");
@@ -121,12 +143,20 @@ public final class TrajectoryPca {
 
     public Options withMethod(Method m) {
       return new Options(
-          lake, runs, fromStep, toStep, lastSteps, m, mllibMaxParams, directions, blockBytes);
+          lake, runs, fromStep, toStep, lastSteps, m, mllibMaxParams, directions, blockBytes,
+          minTrainAccuracy);
     }
 
     public Options withRuns(List<String> r) {
       return new Options(
-          lake, r, fromStep, toStep, lastSteps, method, mllibMaxParams, directions, blockBytes);
+          lake, r, fromStep, toStep, lastSteps, method, mllibMaxParams, directions, blockBytes,
+          minTrainAccuracy);
+    }
+
+    public Options withMinTrainAccuracy(Double accuracy) {
+      return new Options(
+          lake, runs, fromStep, toStep, lastSteps, method, mllibMaxParams, directions, blockBytes,
+          accuracy);
     }
   }
 
@@ -153,7 +183,14 @@ public final class TrajectoryPca {
     List<RunResult> results = new ArrayList<>();
     for (String runId : runs) {
       Dataset<Row> runWeights = weights.where(col("run_id").equalTo(runId));
-      Window window = Window.plan(runId, runWeights, options, warnings);
+      Long trainedFrom = null;
+      if (options.minTrainAccuracy() != null) {
+        trainedFrom = trainedFrom(spark, options, runId, warnings);
+        if (trainedFrom == null) {
+          continue;
+        }
+      }
+      Window window = Window.plan(runId, runWeights, options, trainedFrom, warnings);
       if (window == null) {
         continue;
       }
@@ -205,6 +242,43 @@ public final class TrajectoryPca {
     return runs;
   }
 
+  /**
+   * The first recorded step from which the training accuracy stays above the threshold, or null
+   * (with a warning) when the run never gets there or has no metrics.
+   */
+  private static Long trainedFrom(
+      SparkSession spark, Options options, String runId, List<String> warnings) {
+    List<Row> metrics =
+        LakeTables.read(spark, options.lake(), Tables.METRICS)
+            .where(col("run_id").equalTo(runId))
+            .select("step", "train_accuracy")
+            .orderBy("step")
+            .collectAsList();
+    if (metrics.isEmpty()) {
+      warnings.add(
+          "run '" + runId + "' skipped: --min-train-accuracy needs its metrics, and it has none");
+      return null;
+    }
+    double threshold = options.minTrainAccuracy();
+    Long from = null;
+    for (Row m : metrics) {
+      if (m.getDouble(1) > threshold) {
+        if (from == null) {
+          from = m.getLong(0);
+        }
+      } else {
+        from = null;
+      }
+    }
+    if (from == null) {
+      warnings.add(
+          "run '" + runId + "' skipped: its training accuracy does not stay above " + threshold
+              + " up to the last recorded step (final accuracy "
+              + metrics.get(metrics.size() - 1).getDouble(1) + ")");
+    }
+    return from;
+  }
+
   private static Method choose(Options options, long params) {
     Method method = options.method();
     if (method == Method.AUTO) {
@@ -253,7 +327,12 @@ public final class TrajectoryPca {
       return index;
     }
 
-    static Window plan(String runId, Dataset<Row> weights, Options options, List<String> warnings) {
+    static Window plan(
+        String runId,
+        Dataset<Row> weights,
+        Options options,
+        Long trainedFrom,
+        List<String> warnings) {
       List<Row> layout =
           weights.select("step", "chunk", "offset", "length").collectAsList();
       TreeMap<Long, Map<Integer, long[]>> byStep = new TreeMap<>();
@@ -274,6 +353,9 @@ public final class TrajectoryPca {
       if (options.lastSteps() != null) {
         from = last - options.lastSteps() + 1;
         to = last;
+      }
+      if (trainedFrom != null && trainedFrom > from) {
+        from = trainedFrom;
       }
       var inWindow = byStep.subMap(from, true, to, true);
       if (inWindow.isEmpty()) {

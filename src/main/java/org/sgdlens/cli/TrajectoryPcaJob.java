@@ -20,6 +20,8 @@ public final class TrajectoryPcaJob {
         --from-step S        first step, inclusive
         --to-step S          last step, inclusive
         --last N             the last N steps: recorded steps s > last - N
+        --min-train-accuracy A  start no earlier than the first step from which the
+                             training accuracy (table metrics) stays above A, e.g. 0.99
       Options:
         --method M           mllib | gram | auto (default auto)
         --mllib-max-params P auto uses MLlib's covariance PCA when P <= this (default 5000),
@@ -41,7 +43,7 @@ public final class TrajectoryPcaJob {
         JobArgs.parse(
             args,
             Set.of("lake", "run", "from-step", "to-step", "last", "method", "mllib-max-params",
-                "directions", "block-mb"),
+                "directions", "block-mb", "min-train-accuracy"),
             Set.of("help"));
     if (o.has("help")) {
       System.out.print(USAGE);
@@ -57,7 +59,8 @@ public final class TrajectoryPcaJob {
             TrajectoryPca.Method.parse(o.get("method", "auto")),
             o.getInt("mllib-max-params", 5000),
             o.getInt("directions", 200),
-            o.getLong("block-mb", 64) << 20);
+            o.getLong("block-mb", 64) << 20,
+            o.has("min-train-accuracy") ? o.getDouble("min-train-accuracy", 0) : null);
     SparkSession spark = SparkSession.builder().appName("sgdlens-trajectory-pca").getOrCreate();
     TrajectoryPca.Result result = TrajectoryPca.run(spark, options);
     result.warnings().forEach(w -> System.err.println("warning: " + w));

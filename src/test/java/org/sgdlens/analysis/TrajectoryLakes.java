@@ -20,18 +20,41 @@ public final class TrajectoryLakes {
 
   public static void writeRun(
       String lakeRoot, String runId, float[][] snapshots, long[] steps, int chunkSize) {
+    writeRun(lakeRoot, runId, snapshots, steps, chunkSize, null);
+  }
+
+  /** Also writes a metrics row per step with the given training accuracy (when not null). */
+  public static void writeRun(
+      String lakeRoot,
+      String runId,
+      float[][] snapshots,
+      long[] steps,
+      int chunkSize,
+      double[] trainAccuracy) {
     writeRun(
         lakeRoot,
         runId,
         snapshots[0].length,
         steps,
         chunkSize,
-        (i, offset, out) -> System.arraycopy(snapshots[i], (int) offset, out, 0, out.length));
+        (i, offset, out) -> System.arraycopy(snapshots[i], (int) offset, out, 0, out.length),
+        trainAccuracy);
+  }
+
+  public static void writeRun(
+      String lakeRoot, String runId, long params, long[] steps, int chunkSize, Snapshots source) {
+    writeRun(lakeRoot, runId, params, steps, chunkSize, source, null);
   }
 
   /** Streams snapshots to the lake without holding more than one chunk. */
   public static void writeRun(
-      String lakeRoot, String runId, long params, long[] steps, int chunkSize, Snapshots source) {
+      String lakeRoot,
+      String runId,
+      long params,
+      long[] steps,
+      int chunkSize,
+      Snapshots source,
+      double[] trainAccuracy) {
     Lake lake = Lake.open(lakeRoot);
     RunStaging staging =
         new RunStaging(lake, runId, CompressionCodecName.UNCOMPRESSED, 512L << 20);
@@ -47,6 +70,15 @@ public final class TrajectoryLakes {
         staging.write(
             Tables.WEIGHTS,
             new Object[] {steps[s], c, offset, length, VectorChunks.pack(out, 0, length)});
+      }
+    }
+    if (trainAccuracy != null) {
+      for (int s = 0; s < steps.length; s++) {
+        staging.write(
+            Tables.METRICS,
+            new Object[] {
+              steps[s], 0.0, 1.0, trainAccuracy[s], null, null, null, 1.0, 0.5, 1.0, (double) s
+            });
       }
     }
     staging.commit(runsRow(params, steps[steps.length - 1]));

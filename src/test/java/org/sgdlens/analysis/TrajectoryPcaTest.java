@@ -186,7 +186,11 @@ class TrajectoryPcaTest extends SparkTestBase {
       }
     }
     String lake = lakePath("window");
-    TrajectoryLakes.writeRun(lake, "w", snapshots, steps, 8);
+    double[] accuracy = new double[t];
+    for (int s = 0; s < t; s++) {
+      accuracy[s] = s == 25 ? 0.98 : Math.min(0.999, 0.5 + s / 20.0); // dips below 0.99 at 25
+    }
+    TrajectoryLakes.writeRun(lake, "w", snapshots, steps, 8, accuracy);
     TrajectoryPca.Options last =
         new TrajectoryPca.Options(lake, List.of("w", "nope"), null, null, 1000L, Method.GRAM, 5000,
             3, 64L << 20);
@@ -206,6 +210,12 @@ class TrajectoryPcaTest extends SparkTestBase {
           .as("variance %d vs brute force", i)
           .isCloseTo(expected[i], within(1e-9 * expected[0]));
     }
+
+    TrajectoryPca.RunResult trained =
+        TrajectoryPca.run(spark, last.withMinTrainAccuracy(0.99)).runs().get(0);
+    assertThat(trained.fromStep())
+        .as("window starts after the last dip of the training accuracy below 0.99 (step 2500)")
+        .isEqualTo(2600);
 
     assertThatThrownBy(
             () ->
