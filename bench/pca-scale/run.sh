@@ -41,7 +41,9 @@ trap 'kill $SAMPLER 2>/dev/null || true' EXIT
   --local-dir "$OUT/spark-local" 2> "$OUT/pca.stderr"
 kill $SAMPLER 2>/dev/null || true
 grep -E "Maximum resident|Elapsed \(wall" "$OUT/time.txt"
-echo "largest heap occupancy after a GC: $(grep -oE -- '->[0-9]+M' "$OUT/gc.log" | tr -d '>M-' | sort -n | tail -1) MB"
+# Heap left after each young/full collection: its maximum bounds the live data from above.
+echo "largest heap occupancy after a young/full GC: $(grep -E 'Pause (Young|Full)' "$OUT/gc.log" | grep -oE -- '->[0-9]+M' | tr -d '>M-' | sort -n | tail -1) MB"
+echo "GC pauses: $(grep -cE 'Pause (Young|Full)' "$OUT/gc.log") ($(grep -c 'Pause Full' "$OUT/gc.log") full)"
 echo "peak disk (lake + shuffle): $(( $(cat "$OUT/disk-peak-kb" 2>/dev/null || echo 0) / 1024 )) MB"
 echo "spark local dir (shuffle) at the end: $(du -sh "$OUT/spark-local" 2>/dev/null | cut -f1)"
 if [ "${KEEP:-0}" != 1 ]; then

@@ -1,9 +1,6 @@
 package org.sgdlens.bench;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -124,16 +121,10 @@ public final class PcaScaleBench {
               : "";
       System.out.printf(Locale.ROOT, "  sigma^2_%d = %.6g%s%n", i + 1, r.variances()[i], planted);
     }
-    long heapPeak = 0;
-    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-      if (pool.getType() == MemoryType.HEAP) {
-        heapPeak += pool.getPeakUsage().getUsed();
-      }
-    }
+    // Live heap is read from the GC log by run.sh; here the limit and the process's peak RSS.
     System.out.printf(
         Locale.ROOT,
-        "peak heap (sum of pool peaks) %.0f MB, max heap %.0f MB, %s%n",
-        heapPeak / 1e6,
+        "max heap %.0f MB, %s%n",
         Runtime.getRuntime().maxMemory() / 1e6,
         procStatus("VmHWM"));
     spark.stop();
