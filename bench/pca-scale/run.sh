@@ -24,7 +24,12 @@ for p in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio 
 done
 OPENS="$OPENS -Dio.netty.tryReflectionSetAccessible=true"
 export SPARK_LOCAL_IP=127.0.0.1 OPENBLAS_NUM_THREADS=1
-rm -rf "$OUT/lake" "$OUT/spark-local"
+rm -rf "$OUT/lake" "$OUT/spark-local" "$OUT"/gc.log*
+cleanup() {
+  kill "${SAMPLER:-}" 2>/dev/null || true
+  if [ "${KEEP:-0}" != 1 ]; then rm -rf "$OUT/lake" "$OUT/spark-local"; echo "data deleted"; fi
+}
+trap cleanup EXIT
 echo "== write T=$T P=$P"
 java -Xmx"$HEAP" $OPENS -cp "$CP" org.sgdlens.bench.PcaScaleBench write --lake "$OUT/lake" \
   --params "$P" --snapshots "$T"
@@ -35,18 +40,13 @@ echo "== gram PCA, heap $HEAP, local[2]"
     d=$(du -sk "$OUT" 2>/dev/null | cut -f1); [ "${d:-0}" -gt "$peak" ] && peak=$d
     echo "$peak" > "$OUT/disk-peak-kb"; done ) &
 SAMPLER=$!
-trap 'kill $SAMPLER 2>/dev/null || true' EXIT
-/usr/bin/time -v -o "$OUT/time.txt" java -Xmx"$HEAP" -Xlog:gc:file="$OUT/gc.log" $OPENS \
+/usr/bin/time -v -o "$OUT/time.txt" java -Xmx"$HEAP" -Xlog:gc:file="$OUT/gc.log"::filecount=0 $OPENS \
   -cp "$CP" org.sgdlens.bench.PcaScaleBench pca --lake "$OUT/lake" --directions "$K" \
   --local-dir "$OUT/spark-local" 2> "$OUT/pca.stderr"
-kill $SAMPLER 2>/dev/null || true
+kill "$SAMPLER" 2>/dev/null || true
 grep -E "Maximum resident|Elapsed \(wall" "$OUT/time.txt"
 # Heap left after each young/full collection: its maximum bounds the live data from above.
 echo "largest heap occupancy after a young/full GC: $(grep -E 'Pause (Young|Full)' "$OUT/gc.log" | grep -oE -- '->[0-9]+M' | tr -d '>M-' | sort -n | tail -1) MB"
 echo "GC pauses: $(grep -cE 'Pause (Young|Full)' "$OUT/gc.log") ($(grep -c 'Pause Full' "$OUT/gc.log") full)"
 echo "peak disk (lake + shuffle): $(( $(cat "$OUT/disk-peak-kb" 2>/dev/null || echo 0) / 1024 )) MB"
 echo "spark local dir (shuffle) at the end: $(du -sh "$OUT/spark-local" 2>/dev/null | cut -f1)"
-if [ "${KEEP:-0}" != 1 ]; then
-  rm -rf "$OUT/lake" "$OUT/spark-local"
-  echo "data deleted"
-fi
