@@ -52,7 +52,8 @@ public final class Landscape {
         throw new IllegalArgumentException("--components selects nothing; give e.g. 1-200");
       }
       if (tasks < 0) {
-        throw new IllegalArgumentException("--tasks " + tasks + " is negative; give 0 (auto) or more");
+        throw new IllegalArgumentException(
+            "--tasks " + tasks + " is negative; give 0 (auto) or more");
       }
     }
   }
@@ -85,12 +86,17 @@ public final class Landscape {
         }
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException(
-            "--components '" + spec + "' has '" + p + "', which is not a component or range;"
+            "--components '"
+                + spec
+                + "' has '"
+                + p
+                + "', which is not a component or range;"
                 + " give 1-based components like 1-200 or 2,5,7-9");
       }
     }
     if (out.isEmpty()) {
-      throw new IllegalArgumentException("--components '" + spec + "' selects nothing; give e.g. 1-200");
+      throw new IllegalArgumentException(
+          "--components '" + spec + "' selects nothing; give e.g. 1-200");
     }
     return List.copyOf(out);
   }
@@ -140,8 +146,14 @@ public final class Landscape {
     }
     if (!missing.isEmpty()) {
       warnings.add(
-          "run '" + runId + "': " + missing.size() + " requested component(s) have no stored"
-              + " direction (stored: " + describe(available) + "); rerun trajectory-pca with a"
+          "run '"
+              + runId
+              + "': "
+              + missing.size()
+              + " requested component(s) have no stored"
+              + " direction (stored: "
+              + describe(available)
+              + "); rerun trajectory-pca with a"
               + " larger --directions to profile them");
     }
     if (chosen.isEmpty()) {
@@ -190,8 +202,11 @@ public final class Landscape {
       float[] origin = oracle.origin();
       if (origin.length != params) {
         throw new IllegalStateException(
-            "The model records " + origin.length + " weights but the stored directions have "
-                + params + "; pca_directions and the model must come from the same run");
+            "The model records "
+                + origin.length
+                + " weights but the stored directions have "
+                + params
+                + "; pca_directions and the model must come from the same run");
       }
       double l0 = oracle.loss(origin);
       while (directions.hasNext()) {

@@ -33,21 +33,20 @@ import org.sgdlens.lake.VectorChunks;
 import scala.Tuple2;
 
 /**
- * PCA of a window of recorded weight snapshots (science.md section 3.1), by one of two methods
- * that agree on the same input:
+ * PCA of a window of recorded weight snapshots (science.md section 3.1), by one of two methods that
+ * agree on the same input:
  *
  * <ul>
  *   <li>{@code mllib}: Spark MLlib's distributed covariance ({@link RowMatrix}
- *       computePrincipalComponentsAndExplainedVariance); the driver holds a P×P matrix, so only
- *       for small P (at most 65,535, MLlib's own limit for this path);
- *   <li>{@code gram}: the T×T Gram matrix of the centred window, summed over blocks of
- *       coordinates in Spark (a task holds T × block floats, never a whole P-vector),
- *       eigen-decomposed on the driver with LAPACK, then the directions recovered block by
- *       block in a second pass over the same shuffled blocks.
+ *       computePrincipalComponentsAndExplainedVariance); the driver holds a P×P matrix, so only for
+ *       small P (at most 65,535, MLlib's own limit for this path);
+ *   <li>{@code gram}: the T×T Gram matrix of the centred window, summed over blocks of coordinates
+ *       in Spark (a task holds T × block floats, never a whole P-vector), eigen-decomposed on the
+ *       driver with LAPACK, then the directions recovered block by block in a second pass over the
+ *       same shuffled blocks.
  * </ul>
  *
- * Variances (ddof=1) go to {@code pca_variances}, the leading directions to {@code
- * pca_directions}.
+ * Variances (ddof=1) go to {@code pca_variances}, the leading directions to {@code pca_directions}.
  */
 public final class TrajectoryPca {
   /** MLlib's covariance PCA refuses wider matrices (it switches to an uncentred SVD). */
@@ -107,7 +106,16 @@ public final class TrajectoryPca {
         int mllibMaxParams,
         int directions,
         long blockBytes) {
-      this(lake, runs, fromStep, toStep, lastSteps, method, mllibMaxParams, directions, blockBytes,
+      this(
+          lake,
+          runs,
+          fromStep,
+          toStep,
+          lastSteps,
+          method,
+          mllibMaxParams,
+          directions,
+          blockBytes,
           null);
     }
 
@@ -143,19 +151,43 @@ public final class TrajectoryPca {
 
     public Options withMethod(Method m) {
       return new Options(
-          lake, runs, fromStep, toStep, lastSteps, m, mllibMaxParams, directions, blockBytes,
+          lake,
+          runs,
+          fromStep,
+          toStep,
+          lastSteps,
+          m,
+          mllibMaxParams,
+          directions,
+          blockBytes,
           minTrainAccuracy);
     }
 
     public Options withRuns(List<String> r) {
       return new Options(
-          lake, r, fromStep, toStep, lastSteps, method, mllibMaxParams, directions, blockBytes,
+          lake,
+          r,
+          fromStep,
+          toStep,
+          lastSteps,
+          method,
+          mllibMaxParams,
+          directions,
+          blockBytes,
           minTrainAccuracy);
     }
 
     public Options withMinTrainAccuracy(Double accuracy) {
       return new Options(
-          lake, runs, fromStep, toStep, lastSteps, method, mllibMaxParams, directions, blockBytes,
+          lake,
+          runs,
+          fromStep,
+          toStep,
+          lastSteps,
+          method,
+          mllibMaxParams,
+          directions,
+          blockBytes,
           accuracy);
     }
   }
@@ -230,14 +262,23 @@ public final class TrajectoryPca {
         runs.add(run);
       } else {
         warnings.add(
-            "run '" + run + "' skipped: no committed rows in '" + tableName + "' (runs with rows: "
-                + present + ")");
+            "run '"
+                + run
+                + "' skipped: no committed rows in '"
+                + tableName
+                + "' (runs with rows: "
+                + present
+                + ")");
       }
     }
     if (runs.isEmpty()) {
       throw new IllegalArgumentException(
-          "None of the runs " + requested + " has committed rows in '" + tableName
-              + "'; runs with rows: " + present);
+          "None of the runs "
+              + requested
+              + " has committed rows in '"
+              + tableName
+              + "'; runs with rows: "
+              + present);
     }
     return runs;
   }
@@ -272,9 +313,13 @@ public final class TrajectoryPca {
     }
     if (from == null) {
       warnings.add(
-          "run '" + runId + "' skipped: its training accuracy does not stay above " + threshold
+          "run '"
+              + runId
+              + "' skipped: its training accuracy does not stay above "
+              + threshold
               + " up to the last recorded step (final accuracy "
-              + metrics.get(metrics.size() - 1).getDouble(1) + ")");
+              + metrics.get(metrics.size() - 1).getDouble(1)
+              + ")");
     }
     return from;
   }
@@ -286,8 +331,12 @@ public final class TrajectoryPca {
     }
     if (method == Method.MLLIB && params > MLLIB_MAX_COLUMNS) {
       throw new IllegalArgumentException(
-          "--method mllib with P=" + params + " recorded weights: MLlib's covariance PCA handles at"
-              + " most " + MLLIB_MAX_COLUMNS + "; use --method gram or auto");
+          "--method mllib with P="
+              + params
+              + " recorded weights: MLlib's covariance PCA handles at"
+              + " most "
+              + MLLIB_MAX_COLUMNS
+              + "; use --method gram or auto");
     }
     return method;
   }
@@ -299,6 +348,7 @@ public final class TrajectoryPca {
     final long toStep;
     final long[] steps;
     final long params;
+
     /** chunk id → {offset, length}, by chunk id. */
     final TreeMap<Integer, long[]> chunks;
 
@@ -333,8 +383,7 @@ public final class TrajectoryPca {
         Options options,
         Long trainedFrom,
         List<String> warnings) {
-      List<Row> layout =
-          weights.select("step", "chunk", "offset", "length").collectAsList();
+      List<Row> layout = weights.select("step", "chunk", "offset", "length").collectAsList();
       TreeMap<Long, Map<Integer, long[]>> byStep = new TreeMap<>();
       for (Row r : layout) {
         Map<Integer, long[]> chunks = byStep.computeIfAbsent(r.getLong(0), s -> new HashMap<>());
@@ -360,8 +409,17 @@ public final class TrajectoryPca {
       var inWindow = byStep.subMap(from, true, to, true);
       if (inWindow.isEmpty()) {
         warnings.add(
-            "run '" + runId + "' skipped: no snapshot in steps " + from + ".." + to
-                + " (recorded steps " + byStep.firstKey() + ".." + last + ")");
+            "run '"
+                + runId
+                + "' skipped: no snapshot in steps "
+                + from
+                + ".."
+                + to
+                + " (recorded steps "
+                + byStep.firstKey()
+                + ".."
+                + last
+                + ")");
         return null;
       }
       // The reference grid is the last snapshot's; a step whose chunks differ is incomplete.
@@ -370,8 +428,13 @@ public final class TrajectoryPca {
       for (long[] chunk : grid.values()) {
         if (chunk[0] != params) {
           warnings.add(
-              "run '" + runId + "' skipped: the chunks of step " + inWindow.lastKey()
-                  + " do not tile the recorded vector (gap or overlap at offset " + params + ")");
+              "run '"
+                  + runId
+                  + "' skipped: the chunks of step "
+                  + inWindow.lastKey()
+                  + " do not tile the recorded vector (gap or overlap at offset "
+                  + params
+                  + ")");
           return null;
         }
         params += chunk[1];
@@ -387,17 +450,28 @@ public final class TrajectoryPca {
       }
       if (!skipped.isEmpty()) {
         warnings.add(
-            "run '" + runId + "': " + skipped.size() + " snapshot(s) skipped for missing, duplicate"
-                + " or mismatched chunks, steps " + preview(skipped));
+            "run '"
+                + runId
+                + "': "
+                + skipped.size()
+                + " snapshot(s) skipped for missing, duplicate"
+                + " or mismatched chunks, steps "
+                + preview(skipped));
       }
       if (steps.size() < 3) {
         warnings.add(
-            "run '" + runId + "' skipped: " + steps.size() + " complete snapshot(s) in steps "
-                + from + ".." + to + "; a PCA window needs at least 3");
+            "run '"
+                + runId
+                + "' skipped: "
+                + steps.size()
+                + " complete snapshot(s) in steps "
+                + from
+                + ".."
+                + to
+                + "; a PCA window needs at least 3");
         return null;
       }
-      return new Window(
-          runId, steps.stream().mapToLong(Long::longValue).toArray(), params, grid);
+      return new Window(runId, steps.stream().mapToLong(Long::longValue).toArray(), params, grid);
     }
 
     private static boolean sameGrid(Map<Integer, long[]> chunks, Map<Integer, long[]> grid) {
@@ -507,7 +581,8 @@ public final class TrajectoryPca {
                 });
     // One shuffle; both passes below reuse its output (the same RDD), so the weights are read
     // from the lake once.
-    JavaPairRDD<Integer, Piece> byBlock = pieces.partitionBy(new BlockPartitioner(blockList.size()));
+    JavaPairRDD<Integer, Piece> byBlock =
+        pieces.partitionBy(new BlockPartitioner(blockList.size()));
 
     double[] gram =
         byBlock
@@ -547,7 +622,8 @@ public final class TrajectoryPca {
                   return java.util.Collections.emptyIterator();
                 }
                 Block b = blockInfo.value().get(index);
-                float[][] directions = SnapshotPca.recoverDirections(block, coefficients.value(), k);
+                float[][] directions =
+                    SnapshotPca.recoverDirections(block, coefficients.value(), k);
                 List<Row> out = new ArrayList<>(k);
                 for (int i = 0; i < k; i++) {
                   out.add(
@@ -605,7 +681,13 @@ public final class TrajectoryPca {
     }
     if (filled != t) {
       throw new IllegalStateException(
-          "Block " + id + " has " + filled + " of " + t + " snapshots; the weights table changed"
+          "Block "
+              + id
+              + " has "
+              + filled
+              + " of "
+              + t
+              + " snapshots; the weights table changed"
               + " while the job ran");
     }
     return block;
@@ -630,8 +712,8 @@ public final class TrajectoryPca {
                   Integer snapshot = stepIndex.value().get(row.getLong(0));
                   Long offset = chunkOffsets.value().get(row.getInt(1));
                   if (snapshot == null || offset == null) {
-                    return java.util.Collections.<Tuple2<Integer, Tuple2<Long, byte[]>>>
-                        emptyIterator();
+                    return java.util.Collections
+                        .<Tuple2<Integer, Tuple2<Long, byte[]>>>emptyIterator();
                   }
                   return List.of(new Tuple2<>(snapshot, new Tuple2<>(offset, (byte[]) row.get(2))))
                       .iterator();
@@ -653,7 +735,8 @@ public final class TrajectoryPca {
     try {
       IndexedRowMatrix indexed = new IndexedRowMatrix(rows.rdd(), t, p);
       RowMatrix matrix = indexed.toRowMatrix();
-      double total = Arrays.stream(matrix.computeColumnSummaryStatistics().variance().toArray()).sum();
+      double total =
+          Arrays.stream(matrix.computeColumnSummaryStatistics().variance().toArray()).sum();
       int rank = Math.min(t - 1, p);
       Tuple2<Matrix, Vector> pca = matrix.computePrincipalComponentsAndExplainedVariance(rank);
       double[] ratios = pca._2().toArray();

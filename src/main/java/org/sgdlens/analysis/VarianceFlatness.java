@@ -19,9 +19,9 @@ import org.sgdlens.lake.Tables;
 
 /**
  * The inverse variance–flatness relation (science.md section 3.4): per run and PCA window, fits
- * {@code log σ_i² = a − ψ log F_i} over a component range (censored flatness excluded and
- * counted), the rank power law {@code σ_i² ∝ i^−γ}, and the number of components holding a
- * fraction of the variance without component 1. One row per run in {@code variance_flatness}.
+ * {@code log σ_i² = a − ψ log F_i} over a component range (censored flatness excluded and counted),
+ * the rank power law {@code σ_i² ∝ i^−γ}, and the number of components holding a fraction of the
+ * variance without component 1. One row per run in {@code variance_flatness}.
  */
 public final class VarianceFlatness {
   private VarianceFlatness() {}
@@ -44,12 +44,20 @@ public final class VarianceFlatness {
     public Options {
       if (fitFrom < 1 || (fitTo != 0 && fitTo < fitFrom)) {
         throw new IllegalArgumentException(
-            "Fit range " + fitFrom + ".." + fitTo + " is empty; give --fit-from ≥ 1 and --fit-to"
+            "Fit range "
+                + fitFrom
+                + ".."
+                + fitTo
+                + " is empty; give --fit-from ≥ 1 and --fit-to"
                 + " ≥ --fit-from (0 = all)");
       }
       if (rankFrom < 1 || (rankTo != 0 && rankTo < rankFrom)) {
         throw new IllegalArgumentException(
-            "Rank range " + rankFrom + ".." + rankTo + " is empty; give --rank-from ≥ 1 and"
+            "Rank range "
+                + rankFrom
+                + ".."
+                + rankTo
+                + " is empty; give --rank-from ≥ 1 and"
                 + " --rank-to ≥ --rank-from (0 = all)");
       }
       if (!(confidence > 0 && confidence < 1)) {
@@ -92,7 +100,13 @@ public final class VarianceFlatness {
                     .and(variances.col("component").equalTo(flatness.col("f_component"))),
                 "left")
             .select(
-                "run_id", "window", "method", "snapshots", "component", "variance", "flatness",
+                "run_id",
+                "window",
+                "method",
+                "snapshots",
+                "component",
+                "variance",
+                "flatness",
                 "censored");
     Dataset<Row> rows = fit(joined, options);
     List<Row> collected = new ArrayList<>(rows.collectAsList());
@@ -100,9 +114,17 @@ public final class VarianceFlatness {
     for (Row r : collected) {
       if (r.isNullAt(r.fieldIndex("psi"))) {
         warnings.add(
-            "run '" + r.getString(0) + "': no ψ fit, only " + r.getAs("fit_points")
-                + " usable component(s) with flatness in " + r.getAs("fit_from") + ".."
-                + r.getAs("fit_to") + " (" + r.getAs("censored_excluded") + " censored); run the"
+            "run '"
+                + r.getString(0)
+                + "': no ψ fit, only "
+                + r.getAs("fit_points")
+                + " usable component(s) with flatness in "
+                + r.getAs("fit_from")
+                + ".."
+                + r.getAs("fit_to")
+                + " ("
+                + r.getAs("censored_excluded")
+                + " censored); run the"
                 + " landscape job on more components");
       }
     }
@@ -128,7 +150,8 @@ public final class VarianceFlatness {
     MapGroupsFunction<String, Row, Row> perRun =
         (runId, it) -> fitRun(runId, it, fitFrom, fitTo, rankFrom, rankTo, confidence, fraction);
     return joined
-        .groupByKey((org.apache.spark.api.java.function.MapFunction<Row, String>) r -> r.getString(0),
+        .groupByKey(
+            (org.apache.spark.api.java.function.MapFunction<Row, String>) r -> r.getString(0),
             Encoders.STRING())
         .mapGroups(perRun, Encoders.row(schema));
   }
@@ -192,7 +215,8 @@ public final class VarianceFlatness {
       }
     }
     PowerLawFit.Fit gamma =
-        ranks.size() >= 3 ? PowerLawFit.logLog(array(ranks), array(rankVariances), confidence)
+        ranks.size() >= 3
+            ? PowerLawFit.logLog(array(ranks), array(rankVariances), confidence)
             : null;
     int holding = PowerLawFit.componentsHolding(variances, Math.min(1, variances.length), fraction);
     return RowFactory.create(

@@ -42,8 +42,18 @@ public final class LandscapeJob {
     JobArgs o =
         JobArgs.parse(
             args,
-            Set.of("lake", "run", "components", "factor", "initial-step", "growth", "search-range",
-                "tolerance", "tasks", "max-samples", "seed"),
+            Set.of(
+                "lake",
+                "run",
+                "components",
+                "factor",
+                "initial-step",
+                "growth",
+                "search-range",
+                "tolerance",
+                "tasks",
+                "max-samples",
+                "seed"),
             Set.of("help"));
     if (o.has("help")) {
       System.out.print(USAGE);

@@ -42,8 +42,17 @@ public final class TrajectoryPcaJob {
     JobArgs o =
         JobArgs.parse(
             args,
-            Set.of("lake", "run", "from-step", "to-step", "last", "method", "mllib-max-params",
-                "directions", "block-mb", "min-train-accuracy"),
+            Set.of(
+                "lake",
+                "run",
+                "from-step",
+                "to-step",
+                "last",
+                "method",
+                "mllib-max-params",
+                "directions",
+                "block-mb",
+                "min-train-accuracy"),
             Set.of("help"));
     if (o.has("help")) {
       System.out.print(USAGE);

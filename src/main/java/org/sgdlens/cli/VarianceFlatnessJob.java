@@ -35,7 +35,14 @@ public final class VarianceFlatnessJob {
     JobArgs o =
         JobArgs.parse(
             args,
-            Set.of("lake", "run", "fit-from", "fit-to", "rank-from", "rank-to", "confidence",
+            Set.of(
+                "lake",
+                "run",
+                "fit-from",
+                "fit-to",
+                "rank-from",
+                "rank-to",
+                "confidence",
                 "variance-fraction"),
             Set.of("help"));
     if (o.has("help")) {

@@ -8,8 +8,8 @@ import java.util.function.DoubleUnaryOperator;
  * Flatness of a loss profile {@code L(θ) = L(w0 + θ p)}: the width {@code F = θ_r − θ_l} of the
  * interval around 0 where the loss stays below {@code factor · L0}. Each side is bracketed by
  * stepping outward geometrically, then the crossing is bisected to a relative tolerance. A side
- * that stays below the threshold up to the search range is censored: its crossing is unknown
- * (NaN), never replaced by the range.
+ * that stays below the threshold up to the search range is censored: its crossing is unknown (NaN),
+ * never replaced by the range.
  */
 public final class FlatnessSearch {
   private FlatnessSearch() {}
@@ -26,12 +26,21 @@ public final class FlatnessSearch {
       implements Serializable {
     public Settings {
       require(factor > 1 && Double.isFinite(factor), "factor", factor, "a number > 1, e.g. e");
-      require(initialStep > 0 && Double.isFinite(initialStep), "initial step", initialStep,
+      require(
+          initialStep > 0 && Double.isFinite(initialStep),
+          "initial step",
+          initialStep,
           "a positive step such as 0.01");
       require(growth > 1 && Double.isFinite(growth), "growth", growth, "a factor > 1 such as 2");
-      require(maxTheta >= initialStep && Double.isFinite(maxTheta), "search range", maxTheta,
+      require(
+          maxTheta >= initialStep && Double.isFinite(maxTheta),
+          "search range",
+          maxTheta,
           "a finite range ≥ the initial step");
-      require(relativeTolerance >= 1e-12 && relativeTolerance < 1, "tolerance", relativeTolerance,
+      require(
+          relativeTolerance >= 1e-12 && relativeTolerance < 1,
+          "tolerance",
+          relativeTolerance,
           "a relative tolerance in [1e-12, 1), e.g. 1e-4");
     }
 
@@ -90,7 +99,9 @@ public final class FlatnessSearch {
   public static Profile search(DoubleUnaryOperator profile, double l0, Settings settings) {
     if (!(l0 > 0) || !Double.isFinite(l0)) {
       throw new IllegalArgumentException(
-          "L0 = " + l0 + ": flatness needs a positive finite loss at w0 (the threshold is factor·L0)");
+          "L0 = "
+              + l0
+              + ": flatness needs a positive finite loss at w0 (the threshold is factor·L0)");
     }
     double target = settings.factor() * l0;
     Samples samples = new Samples();
@@ -112,7 +123,10 @@ public final class FlatnessSearch {
   public static DoubleUnaryOperator along(LossOracle oracle, float[] origin, float[] direction) {
     if (origin.length != direction.length) {
       throw new IllegalArgumentException(
-          "Direction has " + direction.length + " values but the model records " + origin.length
+          "Direction has "
+              + direction.length
+              + " values but the model records "
+              + origin.length
               + "; the PCA and the model must come from the same run");
     }
     float[] w = new float[origin.length];
@@ -125,7 +139,12 @@ public final class FlatnessSearch {
   }
 
   private static double crossing(
-      DoubleUnaryOperator profile, double l0, double target, int side, Settings s, Samples samples) {
+      DoubleUnaryOperator profile,
+      double l0,
+      double target,
+      int side,
+      Settings s,
+      Samples samples) {
     double below = 0.0;
     double belowLoss = l0;
     double step = s.initialStep();

@@ -3,9 +3,9 @@ package org.sgdlens.kernel;
 import org.apache.commons.math3.stat.regression.SimpleRegression;
 
 /**
- * Least-squares fits of power laws {@code y = e^a x^b} on log–log axes (commons-math3
- * {@link SimpleRegression}), with the slope's confidence interval from Student's t with n−2
- * degrees of freedom.
+ * Least-squares fits of power laws {@code y = e^a x^b} on log–log axes (commons-math3 {@link
+ * SimpleRegression}), with the slope's confidence interval from Student's t with n−2 degrees of
+ * freedom.
  */
 public final class PowerLawFit {
   private PowerLawFit() {}
@@ -40,7 +40,8 @@ public final class PowerLawFit {
     }
     if (x.length < 3) {
       throw new IllegalArgumentException(
-          "A power-law fit with a confidence interval needs at least 3 points, got " + x.length
+          "A power-law fit with a confidence interval needs at least 3 points, got "
+              + x.length
               + "; widen the component range");
     }
     if (!(confidence > 0 && confidence < 1)) {
@@ -51,7 +52,13 @@ public final class PowerLawFit {
     for (int i = 0; i < x.length; i++) {
       if (!(x[i] > 0) || !(y[i] > 0) || !Double.isFinite(x[i]) || !Double.isFinite(y[i])) {
         throw new IllegalArgumentException(
-            "Point " + i + " (x=" + x[i] + ", y=" + y[i] + ") is not positive and finite;"
+            "Point "
+                + i
+                + " (x="
+                + x[i]
+                + ", y="
+                + y[i]
+                + ") is not positive and finite;"
                 + " a log–log fit needs x > 0 and y > 0");
       }
       regression.addData(Math.log(x[i]), Math.log(y[i]));
@@ -71,8 +78,8 @@ public final class PowerLawFit {
 
   /**
    * The number of leading components, counted from index {@code from} (0-based) of a descending
-   * variance spectrum, that hold at least {@code fraction} of the variance from {@code from} on;
-   * 0 when there is no variance there.
+   * variance spectrum, that hold at least {@code fraction} of the variance from {@code from} on; 0
+   * when there is no variance there.
    */
   public static int componentsHolding(double[] variances, int from, double fraction) {
     if (!(fraction > 0 && fraction <= 1)) {

@@ -24,7 +24,8 @@ public final class SnapshotPca {
    *     the projection of snapshot t on p_i is {@code sqrt(λ_i) u_i[t]}
    * @param totalVariance trace of the sample covariance (sum of all variances)
    */
-  public record Spectrum(int snapshots, double[] variances, double[] timeScores, double totalVariance) {
+  public record Spectrum(
+      int snapshots, double[] variances, double[] timeScores, double totalVariance) {
     public int rank() {
       return variances.length;
     }
@@ -78,8 +79,8 @@ public final class SnapshotPca {
 
   /**
    * Eigen-decomposes a centred Gram matrix into the window's spectrum. At most {@code maxRank}
-   * components are kept (a centred window of T snapshots of P values has rank ≤ min(T−1, P)).
-   * Signs are fixed so that each component's time score correlates positively with time.
+   * components are kept (a centred window of T snapshots of P values has rank ≤ min(T−1, P)). Signs
+   * are fixed so that each component's time score correlates positively with time.
    */
   public static Spectrum spectrum(double[] gram, int snapshots, int maxRank) {
     if (snapshots < 2) {
@@ -133,8 +134,8 @@ public final class SnapshotPca {
   }
 
   /**
-   * One block of the principal directions: {@code out[i][k] = Σ_t c[i*T+t] (x_t[k] − m[k])}, with
-   * c from {@link #directionCoefficients}.
+   * One block of the principal directions: {@code out[i][k] = Σ_t c[i*T+t] (x_t[k] − m[k])}, with c
+   * from {@link #directionCoefficients}.
    */
   public static float[][] recoverDirections(
       float[][] snapshots, double[] coefficients, int components) {
@@ -142,7 +143,9 @@ public final class SnapshotPca {
     int length = checkBlock(snapshots);
     if (coefficients.length != (long) components * t) {
       throw new IllegalArgumentException(
-          "Coefficients have " + coefficients.length + " values, expected components*T = "
+          "Coefficients have "
+              + coefficients.length
+              + " values, expected components*T = "
               + components * t);
     }
     double[] mean = blockMean(snapshots);
@@ -154,8 +157,8 @@ public final class SnapshotPca {
       int width = Math.min(PANEL, length - start);
       fillCenteredPanel(snapshots, mean, start, width, panel);
       // product (width×K) = panel (width×T) · C (T×K, column i = c[i*T ..]).
-      blas.dgemm("N", "N", width, components, t, 1.0, panel, width, coefficients, t, 0.0, product,
-          width);
+      blas.dgemm(
+          "N", "N", width, components, t, 1.0, panel, width, coefficients, t, 0.0, product, width);
       for (int i = 0; i < components; i++) {
         for (int k = 0; k < width; k++) {
           out[i][start + k] = (float) product[k + i * width];

@@ -9,12 +9,12 @@ import org.sgdlens.kernel.LossOracleFactory;
 /**
  * The landscape job's loss oracle on the trained DJL model: each Spark task opens one {@code
  * org.sgdlens.record.RunModel} (run config, training set with its given labels, model with the
- * parameters of {@code final_params}) and evaluates the mean training loss with the recorded
- * layers replaced.
+ * parameters of {@code final_params}) and evaluates the mean training loss with the recorded layers
+ * replaced.
  *
  * <p>RunModel is written on main in parallel with this class, so it is called through method
- * handles resolved once per task; once both are merged, the handles can become direct calls
- * without changing this class's contract.
+ * handles resolved once per task; once both are merged, the handles can become direct calls without
+ * changing this class's contract.
  */
 public final class RunModelOracleFactory implements LossOracleFactory {
   private static final long serialVersionUID = 1L;
@@ -39,8 +39,11 @@ public final class RunModelOracleFactory implements LossOracleFactory {
       type = Class.forName(RUN_MODEL);
     } catch (ClassNotFoundException e) {
       throw new IllegalStateException(
-          "The landscape job needs " + RUN_MODEL + " (the DJL model loader) on the classpath;"
-              + " build sgdlens with the record package", e);
+          "The landscape job needs "
+              + RUN_MODEL
+              + " (the DJL model loader) on the classpath;"
+              + " build sgdlens with the record package",
+          e);
     }
     try {
       MethodHandles.Lookup lookup = MethodHandles.publicLookup();

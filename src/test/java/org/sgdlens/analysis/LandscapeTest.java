@@ -37,8 +37,8 @@ class LandscapeTest extends SparkTestBase {
     TrajectoryLakes.writeRun(lake, "r", snapshots, steps, 16);
     TrajectoryPca.run(
         spark,
-        new TrajectoryPca.Options(lake, List.of(), null, null, null, TrajectoryPca.Method.GRAM,
-            5000, K, 64L << 20));
+        new TrajectoryPca.Options(
+            lake, List.of(), null, null, null, TrajectoryPca.Method.GRAM, 5000, K, 64L << 20));
     origin = snapshots[t - 1];
     curvature = new double[P];
     for (int a = 0; a < P; a++) {
@@ -53,7 +53,8 @@ class LandscapeTest extends SparkTestBase {
     Landscape.Result result =
         Landscape.run(
             spark,
-            new Landscape.Options(lake, List.of("r"), Landscape.parseComponents("1-10"), settings, 2),
+            new Landscape.Options(
+                lake, List.of("r"), Landscape.parseComponents("1-10"), settings, 2),
             (lakeRoot, run) -> QuadraticOracle.factory(origin, curvature, L0));
     assertThat(QuadraticOracle.OPENED.get()).as("one oracle per task (2 tasks)").isEqualTo(2);
     float[][] directions = TrajectoryPcaTest.readDirections(lake, "r", P, K);
@@ -95,10 +96,12 @@ class LandscapeTest extends SparkTestBase {
     Landscape.Result result =
         Landscape.run(
             spark,
-            new Landscape.Options(lake, List.of("r"), Landscape.parseComponents("1-10,11-12"),
-                settings, 0),
+            new Landscape.Options(
+                lake, List.of("r"), Landscape.parseComponents("1-10,11-12"), settings, 0),
             (lakeRoot, run) -> QuadraticOracle.factory(origin, curvature, L0));
-    assertThat(result.runs().get(0).missing()).as("components without direction").containsExactly(11, 12);
+    assertThat(result.runs().get(0).missing())
+        .as("components without direction")
+        .containsExactly(11, 12);
     assertThat(result.warnings()).anyMatch(w -> w.contains("--directions"));
     List<Row> rows =
         LakeTables.read(spark, lake, Tables.FLATNESS).orderBy("component").collectAsList();
@@ -112,12 +115,14 @@ class LandscapeTest extends SparkTestBase {
       if (beyond) {
         censored++;
         assertThat(row.<String>getAs("censored_side")).isEqualTo("both");
-        assertThat(row.isNullAt(row.fieldIndex("flatness"))).as("F_%d null, not capped", c).isTrue();
+        assertThat(row.isNullAt(row.fieldIndex("flatness")))
+            .as("F_%d null, not capped", c)
+            .isTrue();
         assertThat(row.isNullAt(row.fieldIndex("theta_right"))).isTrue();
         assertThat(row.<Double>getAs("search_range")).isEqualTo(range);
       } else {
-        assertThat(row.<Double>getAs("flatness")).isCloseTo(2 * halfWidths[c - 1],
-            within(1e-4 * halfWidths[c - 1]));
+        assertThat(row.<Double>getAs("flatness"))
+            .isCloseTo(2 * halfWidths[c - 1], within(1e-4 * halfWidths[c - 1]));
       }
     }
     assertThat(censored).as("some components censored").isPositive();

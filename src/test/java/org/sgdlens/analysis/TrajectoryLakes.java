@@ -56,8 +56,7 @@ public final class TrajectoryLakes {
       Snapshots source,
       double[] trainAccuracy) {
     Lake lake = Lake.open(lakeRoot);
-    RunStaging staging =
-        new RunStaging(lake, runId, CompressionCodecName.UNCOMPRESSED, 512L << 20);
+    RunStaging staging = new RunStaging(lake, runId, CompressionCodecName.UNCOMPRESSED, 512L << 20);
     staging.clear();
     int chunks = VectorChunks.chunkCount(params, chunkSize);
     float[] buffer = new float[chunkSize];
@@ -87,8 +86,31 @@ public final class TrajectoryLakes {
   static Object[] runsRow(long params, long steps) {
     Instant now = Instant.parse("2026-11-27T00:00:00Z");
     return new Object[] {
-      "COMMITTED", now, now, "synthetic", "synthetic", params, params, 0, 0, 0.0, "none", 0, 1L,
-      0.1, 0.0, 0.0, 50, steps, 0.0, "cpu", null, null, false, null, "{}"
+      "COMMITTED",
+      now,
+      now,
+      "synthetic",
+      "synthetic",
+      params,
+      params,
+      0,
+      0,
+      0.0,
+      "none",
+      0,
+      1L,
+      0.1,
+      0.0,
+      0.0,
+      50,
+      steps,
+      0.0,
+      "cpu",
+      null,
+      null,
+      false,
+      null,
+      "{}"
     };
   }
 }

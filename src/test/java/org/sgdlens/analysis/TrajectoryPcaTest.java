@@ -136,7 +136,15 @@ class TrajectoryPcaTest extends SparkTestBase {
     TrajectoryLakes.writeRun(lake, "agree", snapshots, steps, 128);
     int k = 20;
     TrajectoryPca.Options base =
-        new TrajectoryPca.Options(lake, List.of("agree"), null, null, null, Method.GRAM, 5000, k,
+        new TrajectoryPca.Options(
+            lake,
+            List.of("agree"),
+            null,
+            null,
+            null,
+            Method.GRAM,
+            5000,
+            k,
             t * 4L * 50); // blocks of 50 floats: chunks are split across tasks
     TrajectoryPca.RunResult gram = TrajectoryPca.run(spark, base).runs().get(0);
     float[][] gramDirections = readDirections(lake, "agree", p, k);
@@ -144,7 +152,9 @@ class TrajectoryPcaTest extends SparkTestBase {
         TrajectoryPca.run(spark, base.withMethod(Method.MLLIB)).runs().get(0);
     float[][] mllibDirections = readDirections(lake, "agree", p, k);
 
-    assertThat(gram.blocks()).as("Gram tasks: chunks of 128, 128, 44 floats in blocks of ≤ 50").isEqualTo(7);
+    assertThat(gram.blocks())
+        .as("Gram tasks: chunks of 128, 128, 44 floats in blocks of ≤ 50")
+        .isEqualTo(7);
     assertThat(gram.variances()).as("rank T-1").hasSize(t - 1);
     assertThat(mllib.variances()).hasSize(t - 1);
     assertThat(mllib.totalVariance())
@@ -165,8 +175,8 @@ class TrajectoryPcaTest extends SparkTestBase {
     }
     // Auto picks by size and says so.
     TrajectoryPca.Options small =
-        new TrajectoryPca.Options(lake, List.of("agree"), null, null, null, Method.AUTO, 299, 0,
-            64L << 20);
+        new TrajectoryPca.Options(
+            lake, List.of("agree"), null, null, null, Method.AUTO, 299, 0, 64L << 20);
     assertThat(TrajectoryPca.run(spark, small).runs().get(0).method())
         .as("auto with P=300 above the threshold 299")
         .isEqualTo(Method.GRAM);
@@ -192,8 +202,8 @@ class TrajectoryPcaTest extends SparkTestBase {
     }
     TrajectoryLakes.writeRun(lake, "w", snapshots, steps, 8, accuracy);
     TrajectoryPca.Options last =
-        new TrajectoryPca.Options(lake, List.of("w", "nope"), null, null, 1000L, Method.GRAM, 5000,
-            3, 64L << 20);
+        new TrajectoryPca.Options(
+            lake, List.of("w", "nope"), null, null, 1000L, Method.GRAM, 5000, 3, 64L << 20);
     TrajectoryPca.Result result = TrajectoryPca.run(spark, last);
     TrajectoryPca.RunResult run = result.runs().get(0);
     assertThat(run.fromStep()).as("--last 1000 from step 2900").isEqualTo(2000);

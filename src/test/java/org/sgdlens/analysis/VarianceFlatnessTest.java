@@ -41,21 +41,35 @@ class VarianceFlatnessTest extends SparkTestBase {
     for (int i = 1; i <= n; i++) {
       boolean censored = i % 7 == 0;
       variances.add(
-          RowFactory.create("run", "0-99", 0L, 99L, 100, 1000L, i, sigma2[i], 0.0, 0.0, null,
-              "gram"));
+          RowFactory.create(
+              "run", "0-99", 0L, 99L, 100, 1000L, i, sigma2[i], 0.0, 0.0, null, "gram"));
       flatness.add(
-          RowFactory.create("run", "0-99", i, censored ? null : -f[i] / 2, censored ? null : f[i] / 2,
-              censored ? null : f[i], censored, censored ? "right" : "none", 0.1, Math.E, 10.0, 1e-4,
+          RowFactory.create(
+              "run",
+              "0-99",
+              i,
+              censored ? null : -f[i] / 2,
+              censored ? null : f[i] / 2,
+              censored ? null : f[i],
+              censored,
+              censored ? "right" : "none",
+              0.1,
+              Math.E,
+              10.0,
+              1e-4,
               30));
     }
     LakeTables.write(
-        spark.createDataFrame(variances, LakeTables.sparkSchema(Tables.PCA_VARIANCES)), lake,
+        spark.createDataFrame(variances, LakeTables.sparkSchema(Tables.PCA_VARIANCES)),
+        lake,
         Tables.PCA_VARIANCES);
     LakeTables.write(
-        spark.createDataFrame(flatness, LakeTables.sparkSchema(Tables.FLATNESS)), lake,
+        spark.createDataFrame(flatness, LakeTables.sparkSchema(Tables.FLATNESS)),
+        lake,
         Tables.FLATNESS);
 
-    VarianceFlatness.Result result = VarianceFlatness.run(spark, VarianceFlatness.Options.defaults(lake));
+    VarianceFlatness.Result result =
+        VarianceFlatness.run(spark, VarianceFlatness.Options.defaults(lake));
     Row row = result.rows().get(0);
 
     // Independent oracle: OLS of log σ² on log F over i = 2..n, censored left out.
@@ -67,15 +81,21 @@ class VarianceFlatnessTest extends SparkTestBase {
     }
     double[] fit = ols(points);
     assertThat(row.<Integer>getAs("fit_points")).as("points in the ψ fit").isEqualTo(points.size());
-    assertThat(row.<Integer>getAs("censored_excluded")).as("censored components counted").isEqualTo(11);
-    assertThat(row.<Double>getAs("psi")).as("ψ vs brute-force OLS").isCloseTo(-fit[0], within(1e-9));
+    assertThat(row.<Integer>getAs("censored_excluded"))
+        .as("censored components counted")
+        .isEqualTo(11);
+    assertThat(row.<Double>getAs("psi"))
+        .as("ψ vs brute-force OLS")
+        .isCloseTo(-fit[0], within(1e-9));
     assertThat(row.<Double>getAs("psi_ci_high") - row.<Double>getAs("psi"))
         .as("CI half-width = t · SE")
         .isCloseTo(
             new TDistribution(points.size() - 2).inverseCumulativeProbability(0.975) * fit[1],
             within(1e-9));
     assertThat(psi)
-        .as("true ψ inside the 95%% interval [%s, %s]", row.getAs("psi_ci_low"), row.getAs("psi_ci_high"))
+        .as(
+            "true ψ inside the 95%% interval [%s, %s]",
+            row.getAs("psi_ci_low"), row.getAs("psi_ci_high"))
         .isBetween(row.<Double>getAs("psi_ci_low"), row.<Double>getAs("psi_ci_high"));
     assertThat(row.<Double>getAs("r2")).as("R²").isGreaterThan(0.9);
     List<double[]> rankPoints = new ArrayList<>();
@@ -98,10 +118,14 @@ class VarianceFlatnessTest extends SparkTestBase {
       sum += sigma2[i];
       count++;
     }
-    assertThat(row.<Integer>getAs("components_holding")).as("components holding 90%%").isEqualTo(count);
+    assertThat(row.<Integer>getAs("components_holding"))
+        .as("components holding 90%%")
+        .isEqualTo(count);
 
     List<Row> stored =
-        spark.sql("SELECT psi, fit_points FROM parquet.`" + lake + "/variance_flatness`").collectAsList();
+        spark
+            .sql("SELECT psi, fit_points FROM parquet.`" + lake + "/variance_flatness`")
+            .collectAsList();
     assertThat(stored).as("variance_flatness is queryable with Spark SQL").hasSize(1);
     assertThat(stored.get(0).getDouble(0)).isEqualTo(row.<Double>getAs("psi"));
   }

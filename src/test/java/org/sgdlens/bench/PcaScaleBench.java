@@ -18,8 +18,8 @@ import org.sgdlens.analysis.TrajectoryPca;
  *   pca   --lake L [--directions K] [--local-dir D]       trajectory PCA (gram) on local[2]
  * </pre>
  *
- * The trajectory is a drift plus 4 planted components of known amplitude plus noise, written
- * chunk by chunk (the writer holds one chunk and the P-vector of the current state).
+ * The trajectory is a drift plus 4 planted components of known amplitude plus noise, written chunk
+ * by chunk (the writer holds one chunk and the P-vector of the current state).
  */
 public final class PcaScaleBench {
   /** Planted component amplitudes: the top sample variances should be near these squared × P. */
@@ -31,15 +31,17 @@ public final class PcaScaleBench {
     String mode = args[0];
     String lake = arg(args, "--lake", "bench/out/pca-scale/lake");
     switch (mode) {
-      case "write" -> write(
-          lake,
-          Long.parseLong(arg(args, "--params", "10000000")),
-          Integer.parseInt(arg(args, "--snapshots", "200")),
-          Integer.parseInt(arg(args, "--chunk", "65536")));
-      case "pca" -> pca(
-          lake,
-          Integer.parseInt(arg(args, "--directions", "5")),
-          arg(args, "--local-dir", "bench/out/pca-scale/spark-local"));
+      case "write" ->
+          write(
+              lake,
+              Long.parseLong(arg(args, "--params", "10000000")),
+              Integer.parseInt(arg(args, "--snapshots", "200")),
+              Integer.parseInt(arg(args, "--chunk", "65536")));
+      case "pca" ->
+          pca(
+              lake,
+              Integer.parseInt(arg(args, "--directions", "5")),
+              arg(args, "--local-dir", "bench/out/pca-scale/spark-local"));
       default -> throw new IllegalArgumentException("mode '" + mode + "': give write or pca");
     }
   }
@@ -89,7 +91,11 @@ public final class PcaScaleBench {
     System.out.printf(
         Locale.ROOT,
         "wrote T=%d x P=%d floats (%.2f GB) in %.1f s (%.0f MB/s)%n",
-        snapshots, params, gb, seconds, gb * 1e3 / seconds);
+        snapshots,
+        params,
+        gb,
+        seconds,
+        gb * 1e3 / seconds);
   }
 
   static void pca(String lake, int directions, String localDir) throws IOException {
@@ -106,18 +112,31 @@ public final class PcaScaleBench {
     TrajectoryPca.Result result =
         TrajectoryPca.run(
             spark,
-            new TrajectoryPca.Options(lake, List.of("scale"), null, null, null,
-                TrajectoryPca.Method.GRAM, 5000, directions, 64L << 20));
+            new TrajectoryPca.Options(
+                lake,
+                List.of("scale"),
+                null,
+                null,
+                null,
+                TrajectoryPca.Method.GRAM,
+                5000,
+                directions,
+                64L << 20));
     double seconds = (System.nanoTime() - start) / 1e9;
     TrajectoryPca.RunResult r = result.runs().get(0);
     System.out.printf(
         Locale.ROOT,
         "gram PCA: T=%d P=%d blocks=%d directions=%d in %.1f s%n",
-        r.snapshots(), r.params(), r.blocks(), r.directionsWritten(), seconds);
+        r.snapshots(),
+        r.params(),
+        r.blocks(),
+        r.directionsWritten(),
+        seconds);
     for (int i = 0; i < Math.min(6, r.variances().length); i++) {
       String planted =
           i < AMPLITUDES.length
-              ? String.format(Locale.ROOT, " (planted ~%.4g)", AMPLITUDES[i] * AMPLITUDES[i] * r.params())
+              ? String.format(
+                  Locale.ROOT, " (planted ~%.4g)", AMPLITUDES[i] * AMPLITUDES[i] * r.params())
               : "";
       System.out.printf(Locale.ROOT, "  sigma^2_%d = %.6g%s%n", i + 1, r.variances()[i], planted);
     }

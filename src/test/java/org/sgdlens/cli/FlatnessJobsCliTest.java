@@ -53,11 +53,20 @@ class FlatnessJobsCliTest extends SparkTestBase {
     TrajectoryLakes.writeRun(lake, "c", x, steps, 32);
     assertThat(
             TrajectoryPcaJob.run(
-                new String[] {"--lake", lake, "--run", "c", "--method", "gram", "--directions",
-                    "4", "--from-step", "5"}))
+                new String[] {
+                  "--lake",
+                  lake,
+                  "--run",
+                  "c",
+                  "--method",
+                  "gram",
+                  "--directions",
+                  "4",
+                  "--from-step",
+                  "5"
+                }))
         .isZero();
-    Row first =
-        LakeTables.read(spark, lake, Tables.PCA_VARIANCES).orderBy("component").first();
+    Row first = LakeTables.read(spark, lake, Tables.PCA_VARIANCES).orderBy("component").first();
     assertThat(first.<String>getAs("window")).isEqualTo("5-29");
     assertThat(first.<String>getAs("method")).isEqualTo("gram");
     assertThat(LakeTables.read(spark, lake, Tables.PCA_DIRECTIONS).count())

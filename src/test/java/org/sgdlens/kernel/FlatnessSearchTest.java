@@ -36,7 +36,9 @@ class FlatnessSearchTest {
     double l0 = 0.2;
     FlatnessSearch.Profile profile =
         FlatnessSearch.search(
-            theta -> theta > 0 ? l0 + 3 * theta * theta : l0 + 50 * Math.pow(theta, 4), l0, SETTINGS);
+            theta -> theta > 0 ? l0 + 3 * theta * theta : l0 + 50 * Math.pow(theta, 4),
+            l0,
+            SETTINGS);
     double right = Math.sqrt((Math.E - 1) * l0 / 3);
     double left = -Math.pow((Math.E - 1) * l0 / 50, 0.25);
     assertThat(profile.thetaRight()).as("θ_r").isCloseTo(right, within(1e-4 * right));
@@ -52,7 +54,9 @@ class FlatnessSearchTest {
     // Flat to the left (saturates at 1.5 L0 < e L0), quadratic to the right.
     FlatnessSearch.Profile profile =
         FlatnessSearch.search(
-            theta -> theta > 0 ? l0 + theta * theta : l0 + 0.5 * (1 - Math.exp(theta)), l0, SETTINGS);
+            theta -> theta > 0 ? l0 + theta * theta : l0 + 0.5 * (1 - Math.exp(theta)),
+            l0,
+            SETTINGS);
     assertThat(profile.censoredLeft()).as("left censored").isTrue();
     assertThat(profile.censoredRight()).as("right censored").isFalse();
     assertThat(profile.censoredSide()).isEqualTo("left");

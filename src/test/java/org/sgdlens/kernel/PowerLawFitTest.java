@@ -72,7 +72,9 @@ class PowerLawFitTest {
         covered++;
       }
     }
-    assertThat(covered / (double) trials).as("coverage of the 95% interval").isBetween(0.929, 0.971);
+    assertThat(covered / (double) trials)
+        .as("coverage of the 95% interval")
+        .isBetween(0.929, 0.971);
   }
 
   @Test
@@ -86,7 +88,8 @@ class PowerLawFitTest {
 
   @Test
   void rejectsNonPositiveValuesWithTheOffendingPoint() {
-    assertThatThrownBy(() -> PowerLawFit.logLog(new double[] {1, 2, 3}, new double[] {1, 0, 2}, 0.95))
+    assertThatThrownBy(
+            () -> PowerLawFit.logLog(new double[] {1, 2, 3}, new double[] {1, 0, 2}, 0.95))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("Point 1");
   }

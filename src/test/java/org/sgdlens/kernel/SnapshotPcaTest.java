@@ -83,7 +83,8 @@ class SnapshotPcaTest {
     double[] coefficients = SnapshotPca.directionCoefficients(spectrum, k);
     float[][] directions = new float[k][p];
     for (int b = 0; b + 1 < cuts.length; b++) {
-      float[][] part = SnapshotPca.recoverDirections(slice(x, cuts[b], cuts[b + 1]), coefficients, k);
+      float[][] part =
+          SnapshotPca.recoverDirections(slice(x, cuts[b], cuts[b + 1]), coefficients, k);
       for (int i = 0; i < k; i++) {
         System.arraycopy(part[i], 0, directions[i], cuts[b], part[i].length);
       }
@@ -92,7 +93,9 @@ class SnapshotPcaTest {
       double[] pi = toDouble(directions[i]);
       assertThat(dot(pi, pi)).as("|p_%d|²", i).isCloseTo(1.0, within(1e-5));
       for (int j = 0; j < i; j++) {
-        assertThat(dot(pi, toDouble(directions[j]))).as("p_%d·p_%d", i, j).isCloseTo(0, within(1e-5));
+        assertThat(dot(pi, toDouble(directions[j])))
+            .as("p_%d·p_%d", i, j)
+            .isCloseTo(0, within(1e-5));
       }
       // C p = Xcᵀ Xc p / (T-1)
       double[] cp = xc.transpose().operate(xc.operate(pi));
@@ -193,7 +196,8 @@ class SnapshotPcaTest {
       for (int k = 0; k < h.length; k++) {
         double tolerance = 4 * varianceRelativeError(k, t, stride);
         assertThat(measured[k] / variances[k])
-            .as("variance %d / stationary OU variance %.4f (4 standard errors = %.3f)",
+            .as(
+                "variance %d / stationary OU variance %.4f (4 standard errors = %.3f)",
                 k, variances[k], tolerance)
             .isCloseTo(1.0, within(tolerance));
       }
@@ -212,8 +216,9 @@ class SnapshotPcaTest {
         double angle = Math.min(Math.PI / 2, 4 * worst * varianceRelativeError(k, t, stride));
         double cos = Math.abs(cosine(toDouble(directions[k]), direction(k)));
         assertThat(cos)
-            .as("|cos| between direction %d and the Hessian eigenvector (bound cos %.4f)", k,
-                Math.cos(angle))
+            .as(
+                "|cos| between direction %d and the Hessian eigenvector (bound cos %.4f)",
+                k, Math.cos(angle))
             .isGreaterThan(Math.cos(angle));
       }
     }
