@@ -4,12 +4,14 @@
 # data size, prints wall time and peak memory (JVM pools, /proc VmHWM, /usr/bin/time), then
 # deletes the data (KEEP=1 keeps it).
 #   P=10000000 T=200 HEAP=2g bench/pca-scale/run.sh
+#   P=2500 T=12000 METHOD=mllib K=200 bench/pca-scale/run.sh   (the PCA-SGD protocol's size)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 P=${P:-10000000}
 T=${T:-200}
 HEAP=${HEAP:-2g}
 K=${K:-5}
+METHOD=${METHOD:-gram}
 OUT=${OUT:-bench/out/pca-scale}
 mkdir -p "$OUT"
 mvn -q -B -o test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.cp \
@@ -34,7 +36,7 @@ echo "== write T=$T P=$P"
 java -Xmx"$HEAP" $OPENS -cp "$CP" org.sgdlens.bench.PcaScaleBench write --lake "$OUT/lake" \
   --params "$P" --snapshots "$T"
 du -sh "$OUT/lake"
-echo "== gram PCA, heap $HEAP, local[2]"
+echo "== $METHOD PCA, heap $HEAP, local[2]"
 # Peak disk of the lake plus Spark's shuffle files, sampled every 2 s.
 ( peak=0; while sleep 2; do
     d=$(du -sk "$OUT" 2>/dev/null | cut -f1); [ "${d:-0}" -gt "$peak" ] && peak=$d
@@ -42,7 +44,7 @@ echo "== gram PCA, heap $HEAP, local[2]"
 SAMPLER=$!
 /usr/bin/time -v -o "$OUT/time.txt" java -Xmx"$HEAP" -Xlog:gc:file="$OUT/gc.log"::filecount=0 $OPENS \
   -cp "$CP" org.sgdlens.bench.PcaScaleBench pca --lake "$OUT/lake" --directions "$K" \
-  --local-dir "$OUT/spark-local" 2> "$OUT/pca.stderr"
+  --method "$METHOD" --local-dir "$OUT/spark-local" 2> "$OUT/pca.stderr"
 kill "$SAMPLER" 2>/dev/null || true
 grep -E "Maximum resident|Elapsed \(wall" "$OUT/time.txt"
 # Heap left after each young/full collection: its maximum bounds the live data from above.

@@ -15,7 +15,8 @@ import org.sgdlens.analysis.TrajectoryPca;
  *
  * <pre>
  *   write --lake L --params P --snapshots T [--chunk C]   synthetic trajectory into a lake
- *   pca   --lake L [--directions K] [--local-dir D]       trajectory PCA (gram) on local[2]
+ *   pca   --lake L [--directions K] [--local-dir D] [--method gram|mllib]
+ *                                                        trajectory PCA on local[2]
  * </pre>
  *
  * The trajectory is a drift plus 4 planted components of known amplitude plus noise, written chunk
@@ -41,7 +42,8 @@ public final class PcaScaleBench {
           pca(
               lake,
               Integer.parseInt(arg(args, "--directions", "5")),
-              arg(args, "--local-dir", "bench/out/pca-scale/spark-local"));
+              arg(args, "--local-dir", "bench/out/pca-scale/spark-local"),
+          TrajectoryPca.Method.parse(arg(args, "--method", "gram")));
       default -> throw new IllegalArgumentException("mode '" + mode + "': give write or pca");
     }
   }
@@ -98,7 +100,8 @@ public final class PcaScaleBench {
         gb * 1e3 / seconds);
   }
 
-  static void pca(String lake, int directions, String localDir) throws IOException {
+  static void pca(String lake, int directions, String localDir, TrajectoryPca.Method method)
+      throws IOException {
     SparkSession spark =
         SparkSession.builder()
             .appName("sgdlens-bench-pca-scale")
@@ -118,7 +121,7 @@ public final class PcaScaleBench {
                 null,
                 null,
                 null,
-                TrajectoryPca.Method.GRAM,
+                method,
                 5000,
                 directions,
                 64L << 20));
@@ -126,18 +129,27 @@ public final class PcaScaleBench {
     TrajectoryPca.RunResult r = result.runs().get(0);
     System.out.printf(
         Locale.ROOT,
-        "gram PCA: T=%d P=%d blocks=%d directions=%d in %.1f s%n",
+        "%s PCA: T=%d P=%d blocks=%d directions=%d in %.1f s%n",
+        r.method().label(),
         r.snapshots(),
         r.params(),
         r.blocks(),
         r.directionsWritten(),
         seconds);
+    // Expected spectrum: the planted components (variance a_j² P) and the drift 1e-4·s along
+    // (1,…,1) (variance 1e-8 (T²−1)/12 · P), sorted; sampling error ≈ sqrt(2/T) relative.
+    double[] expected = new double[AMPLITUDES.length + 1];
+    for (int j = 0; j < AMPLITUDES.length; j++) {
+      expected[j] = AMPLITUDES[j] * AMPLITUDES[j] * r.params();
+    }
+    double t = r.snapshots();
+    expected[AMPLITUDES.length] = 1e-8 * (t * t - 1) / 12 * r.params();
+    java.util.Arrays.sort(expected);
     for (int i = 0; i < Math.min(6, r.variances().length); i++) {
       String planted =
-          i < AMPLITUDES.length
-              ? String.format(
-                  Locale.ROOT, " (planted ~%.4g)", AMPLITUDES[i] * AMPLITUDES[i] * r.params())
-              : "";
+          i < expected.length
+              ? String.format(Locale.ROOT, " (expected ~%.4g)", expected[expected.length - 1 - i])
+              : " (noise)";
       System.out.printf(Locale.ROOT, "  sigma^2_%d = %.6g%s%n", i + 1, r.variances()[i], planted);
     }
     // Live heap is read from the GC log by run.sh; here the limit and the process's peak RSS.
