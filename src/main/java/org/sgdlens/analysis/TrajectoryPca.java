@@ -235,10 +235,26 @@ public final class TrajectoryPca {
           method == Method.MLLIB
               ? mllib(spark, options, window, data)
               : gram(spark, options, window, data);
+      if (result.directionsWritten() == 0) {
+        // Directions of an earlier window would no longer match the new variances.
+        dropRunPartition(spark, options.lake(), Tables.PCA_DIRECTIONS, runId);
+      }
       writeVariances(spark, options.lake(), result);
       results.add(result);
     }
     return new Result(results, warnings);
+  }
+
+  private static void dropRunPartition(
+      SparkSession spark, String lake, String table, String runId) {
+    org.apache.hadoop.fs.Path partition =
+        new org.apache.hadoop.fs.Path(
+            LakeTables.tablePath(spark, lake, table), org.sgdlens.lake.Lake.RUN_ID + "=" + runId);
+    try {
+      partition.getFileSystem(spark.sparkContext().hadoopConfiguration()).delete(partition, true);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("Cannot remove stale " + partition, e);
+    }
   }
 
   /** Committed runs that have rows in a table, restricted to the requested ones. */

@@ -86,9 +86,30 @@ public final class VarianceFlatness {
         LakeTables.read(spark, options.lake(), Tables.FLATNESS)
             .select(
                 col("run_id").as("f_run"),
+                col("window").as("f_window"),
                 col("component").as("f_component"),
                 col("flatness"),
                 col("censored"));
+    // Flatness measured along the directions of an earlier PCA window does not belong to the
+    // current variances: such runs are fitted without it, with a warning.
+    List<Row> stale =
+        variances
+            .select("run_id", "window")
+            .distinct()
+            .join(
+                flatness.select("f_run", "f_window").distinct(),
+                col("run_id").equalTo(col("f_run")).and(col("window").notEqual(col("f_window"))))
+            .collectAsList();
+    for (Row r : stale) {
+      warnings.add(
+          "run '"
+              + r.getString(0)
+              + "': its flatness was measured for PCA window "
+              + r.getString(3)
+              + " but pca_variances now holds window "
+              + r.getString(1)
+              + "; rerun the landscape job (that flatness is ignored)");
+    }
     Dataset<Row> joined =
         variances
             .where(col("run_id").isin(runs.toArray()))
@@ -97,6 +118,7 @@ public final class VarianceFlatness {
                 variances
                     .col("run_id")
                     .equalTo(flatness.col("f_run"))
+                    .and(variances.col("window").equalTo(flatness.col("f_window")))
                     .and(variances.col("component").equalTo(flatness.col("f_component"))),
                 "left")
             .select(

@@ -130,6 +130,48 @@ class VarianceFlatnessTest extends SparkTestBase {
     assertThat(stored.get(0).getDouble(0)).isEqualTo(row.<Double>getAs("psi"));
   }
 
+  @Test
+  void flatnessOfAnEarlierPcaWindowIsIgnoredWithAWarning() {
+    String lake = lakePath("stale");
+    List<Row> variances = new ArrayList<>();
+    List<Row> flatness = new ArrayList<>();
+    for (int i = 1; i <= 10; i++) {
+      variances.add(
+          RowFactory.create(
+              "old", "100-199", 100L, 199L, 100, 1000L, i, 1.0 / i, 0.0, 0.0, null, "gram"));
+      flatness.add(
+          RowFactory.create(
+              "old",
+              "0-99",
+              i,
+              -0.5 * i,
+              0.5 * i,
+              (double) i,
+              false,
+              "none",
+              0.1,
+              Math.E,
+              10.0,
+              1e-4,
+              30));
+    }
+    LakeTables.write(
+        spark.createDataFrame(variances, LakeTables.sparkSchema(Tables.PCA_VARIANCES)),
+        lake,
+        Tables.PCA_VARIANCES);
+    LakeTables.write(
+        spark.createDataFrame(flatness, LakeTables.sparkSchema(Tables.FLATNESS)),
+        lake,
+        Tables.FLATNESS);
+    VarianceFlatness.Result result =
+        VarianceFlatness.run(spark, VarianceFlatness.Options.defaults(lake));
+    Row row = result.rows().get(0);
+    assertThat(row.isNullAt(row.fieldIndex("psi"))).as("no ψ from a stale window").isTrue();
+    assertThat(row.<Integer>getAs("missing_excluded")).isEqualTo(9);
+    assertThat(result.warnings())
+        .anyMatch(w -> w.contains("window 0-99") && w.contains("rerun the landscape"));
+  }
+
   /** Slope and its standard error by the textbook formulas. */
   private static double[] ols(List<double[]> points) {
     int n = points.size();

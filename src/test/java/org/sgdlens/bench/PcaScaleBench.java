@@ -43,7 +43,7 @@ public final class PcaScaleBench {
               lake,
               Integer.parseInt(arg(args, "--directions", "5")),
               arg(args, "--local-dir", "bench/out/pca-scale/spark-local"),
-          TrajectoryPca.Method.parse(arg(args, "--method", "gram")));
+              TrajectoryPca.Method.parse(arg(args, "--method", "gram")));
       default -> throw new IllegalArgumentException("mode '" + mode + "': give write or pca");
     }
   }
@@ -116,15 +116,7 @@ public final class PcaScaleBench {
         TrajectoryPca.run(
             spark,
             new TrajectoryPca.Options(
-                lake,
-                List.of("scale"),
-                null,
-                null,
-                null,
-                method,
-                5000,
-                directions,
-                64L << 20));
+                lake, List.of("scale"), null, null, null, method, 5000, directions, 64L << 20));
     double seconds = (System.nanoTime() - start) / 1e9;
     TrajectoryPca.RunResult r = result.runs().get(0);
     System.out.printf(

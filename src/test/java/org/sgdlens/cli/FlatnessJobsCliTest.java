@@ -78,5 +78,14 @@ class FlatnessJobsCliTest extends SparkTestBase {
     assertThat(vf.isNullAt(vf.fieldIndex("psi"))).as("psi without flatness").isTrue();
     assertThat(vf.<Integer>getAs("missing_excluded")).isEqualTo(23);
     assertThat(vf.isNullAt(vf.fieldIndex("gamma"))).as("gamma").isFalse();
+
+    // A new window without directions removes the old window's directions.
+    assertThat(
+            TrajectoryPcaJob.run(
+                new String[] {"--lake", lake, "--run", "c", "--directions", "0", "--last", "10"}))
+        .isZero();
+    assertThat(LakeTables.read(spark, lake, Tables.PCA_DIRECTIONS).count())
+        .as("stale directions removed")
+        .isZero();
   }
 }
