@@ -23,6 +23,11 @@ public final class Tables {
   public static final String SEPARATION_SUMMARY = "separation_summary";
   public static final String FLAGGED_SAMPLES = "flagged_samples";
   public static final String CLEANING = "cleaning";
+  public static final String PCA_VARIANCES = "pca_variances";
+  public static final String PCA_DIRECTIONS = "pca_directions";
+  public static final String LANDSCAPE_PROFILES = "landscape_profiles";
+  public static final String FLATNESS = "flatness";
+  public static final String VARIANCE_FLATNESS = "variance_flatness";
 
   /** Tables the train job writes, one partition per run. */
   public static final List<String> RECORDS =
@@ -47,7 +52,12 @@ public final class Tables {
           LOSS_SEPARATION,
           SEPARATION_SUMMARY,
           FLAGGED_SAMPLES,
-          CLEANING);
+          CLEANING,
+          PCA_VARIANCES,
+          PCA_DIRECTIONS,
+          LANDSCAPE_PROFILES,
+          FLATNESS,
+          VARIANCE_FLATNESS);
 
   private Tables() {}
 }

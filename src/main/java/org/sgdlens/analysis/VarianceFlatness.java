@@ -1,0 +1,276 @@
+package org.sgdlens.analysis;
+
+import static org.apache.spark.sql.functions.col;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.function.MapGroupsFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+import org.sgdlens.kernel.PowerLawFit;
+import org.sgdlens.lake.Tables;
+
+/**
+ * The inverse variance–flatness relation (science.md section 3.4): per run and PCA window, fits
+ * {@code log σ_i² = a − ψ log F_i} over a component range (censored flatness excluded and counted),
+ * the rank power law {@code σ_i² ∝ i^−γ}, and the number of components holding a fraction of the
+ * variance without component 1. One row per run in {@code variance_flatness}.
+ */
+public final class VarianceFlatness {
+  private VarianceFlatness() {}
+
+  /**
+   * @param fitFrom first component of the ψ fit (default 2: component 1 is the drift direction)
+   * @param fitTo last component of the ψ fit, 0 for all
+   * @param rankFrom first component of the γ fit (default 20)
+   * @param rankTo last component of the γ fit, 0 for all
+   */
+  public record Options(
+      String lake,
+      List<String> runs,
+      int fitFrom,
+      int fitTo,
+      int rankFrom,
+      int rankTo,
+      double confidence,
+      double varianceFraction) {
+    public Options {
+      if (fitFrom < 1 || (fitTo != 0 && fitTo < fitFrom)) {
+        throw new IllegalArgumentException(
+            "Fit range "
+                + fitFrom
+                + ".."
+                + fitTo
+                + " is empty; give --fit-from ≥ 1 and --fit-to"
+                + " ≥ --fit-from (0 = all)");
+      }
+      if (rankFrom < 1 || (rankTo != 0 && rankTo < rankFrom)) {
+        throw new IllegalArgumentException(
+            "Rank range "
+                + rankFrom
+                + ".."
+                + rankTo
+                + " is empty; give --rank-from ≥ 1 and"
+                + " --rank-to ≥ --rank-from (0 = all)");
+      }
+      if (!(confidence > 0 && confidence < 1)) {
+        throw new IllegalArgumentException(
+            "--confidence " + confidence + " is not in (0, 1); give e.g. 0.95");
+      }
+      if (!(varianceFraction > 0 && varianceFraction <= 1)) {
+        throw new IllegalArgumentException(
+            "--variance-fraction " + varianceFraction + " is not in (0, 1]; give e.g. 0.9");
+      }
+    }
+
+    public static Options defaults(String lake) {
+      return new Options(lake, List.of(), 2, 0, 20, 0, 0.95, 0.9);
+    }
+  }
+
+  public record Result(List<Row> rows, List<String> warnings) {}
+
+  public static Result run(SparkSession spark, Options options) {
+    List<String> warnings = new ArrayList<>();
+    Dataset<Row> variances = LakeTables.read(spark, options.lake(), Tables.PCA_VARIANCES);
+    List<String> runs =
+        TrajectoryPca.resolveRuns(variances, options.runs(), Tables.PCA_VARIANCES, warnings);
+    Dataset<Row> flatness =
+        LakeTables.read(spark, options.lake(), Tables.FLATNESS)
+            .select(
+                col("run_id").as("f_run"),
+                col("window").as("f_window"),
+                col("component").as("f_component"),
+                col("flatness"),
+                col("censored"));
+    // Flatness measured along the directions of an earlier PCA window does not belong to the
+    // current variances: such runs are fitted without it, with a warning.
+    List<Row> stale =
+        variances
+            .select("run_id", "window")
+            .distinct()
+            .join(
+                flatness.select("f_run", "f_window").distinct(),
+                col("run_id").equalTo(col("f_run")).and(col("window").notEqual(col("f_window"))))
+            .collectAsList();
+    for (Row r : stale) {
+      warnings.add(
+          "run '"
+              + r.getString(0)
+              + "': its flatness was measured for PCA window "
+              + r.getString(3)
+              + " but pca_variances now holds window "
+              + r.getString(1)
+              + "; rerun the landscape job (that flatness is ignored)");
+    }
+    Dataset<Row> joined =
+        variances
+            .where(col("run_id").isin(runs.toArray()))
+            .join(
+                flatness,
+                variances
+                    .col("run_id")
+                    .equalTo(flatness.col("f_run"))
+                    .and(variances.col("window").equalTo(flatness.col("f_window")))
+                    .and(variances.col("component").equalTo(flatness.col("f_component"))),
+                "left")
+            .select(
+                "run_id",
+                "window",
+                "method",
+                "snapshots",
+                "component",
+                "variance",
+                "flatness",
+                "censored");
+    Dataset<Row> rows = fit(joined, options);
+    List<Row> collected = new ArrayList<>(rows.collectAsList());
+    collected.sort((a, b) -> a.getString(0).compareTo(b.getString(0)));
+    for (Row r : collected) {
+      if (r.isNullAt(r.fieldIndex("psi"))) {
+        warnings.add(
+            "run '"
+                + r.getString(0)
+                + "': no ψ fit, only "
+                + r.getAs("fit_points")
+                + " usable component(s) with flatness in "
+                + r.getAs("fit_from")
+                + ".."
+                + r.getAs("fit_to")
+                + " ("
+                + r.getAs("censored_excluded")
+                + " censored); run the"
+                + " landscape job on more components");
+      }
+    }
+    LakeTables.write(
+        spark.createDataFrame(collected, LakeTables.sparkSchema(Tables.VARIANCE_FLATNESS)),
+        options.lake(),
+        Tables.VARIANCE_FLATNESS);
+    return new Result(collected, warnings);
+  }
+
+  /**
+   * The transform: rows (run_id, window, method, snapshots, component, variance, flatness,
+   * censored) → one variance_flatness row per run.
+   */
+  public static Dataset<Row> fit(Dataset<Row> joined, Options options) {
+    StructType schema = LakeTables.sparkSchema(Tables.VARIANCE_FLATNESS);
+    int fitFrom = options.fitFrom();
+    int fitTo = options.fitTo();
+    int rankFrom = options.rankFrom();
+    int rankTo = options.rankTo();
+    double confidence = options.confidence();
+    double fraction = options.varianceFraction();
+    MapGroupsFunction<String, Row, Row> perRun =
+        (runId, it) -> fitRun(runId, it, fitFrom, fitTo, rankFrom, rankTo, confidence, fraction);
+    return joined
+        .groupByKey(
+            (org.apache.spark.api.java.function.MapFunction<Row, String>) r -> r.getString(0),
+            Encoders.STRING())
+        .mapGroups(perRun, Encoders.row(schema));
+  }
+
+  private static Row fitRun(
+      String runId,
+      Iterator<Row> rows,
+      int fitFrom,
+      int fitTo,
+      int rankFrom,
+      int rankTo,
+      double confidence,
+      double fraction) {
+    Map<Integer, Row> byComponent = new HashMap<>();
+    String window = null;
+    String method = null;
+    int snapshots = 0;
+    int maxComponent = 0;
+    while (rows.hasNext()) {
+      Row r = rows.next();
+      int component = r.getInt(4);
+      byComponent.put(component, r);
+      window = r.getString(1);
+      method = r.getString(2);
+      snapshots = r.getInt(3);
+      maxComponent = Math.max(maxComponent, component);
+    }
+    double[] variances = new double[maxComponent];
+    double total = 0;
+    for (var e : byComponent.entrySet()) {
+      variances[e.getKey() - 1] = e.getValue().getDouble(5);
+      total += variances[e.getKey() - 1];
+    }
+    int to = fitTo == 0 ? maxComponent : Math.min(fitTo, maxComponent);
+    List<Double> f = new ArrayList<>();
+    List<Double> v = new ArrayList<>();
+    int censored = 0;
+    int missing = 0;
+    for (int c = fitFrom; c <= to; c++) {
+      Row r = byComponent.get(c);
+      if (r == null || r.isNullAt(7)) {
+        missing++;
+      } else if (r.getBoolean(7)) {
+        censored++;
+      } else if (r.isNullAt(6) || !(r.getDouble(6) > 0) || !(r.getDouble(5) > 0)) {
+        missing++;
+      } else {
+        f.add(r.getDouble(6));
+        v.add(r.getDouble(5));
+      }
+    }
+    PowerLawFit.Fit psi = f.size() >= 3 ? PowerLawFit.logLog(array(f), array(v), confidence) : null;
+
+    int rankEnd = rankTo == 0 ? maxComponent : Math.min(rankTo, maxComponent);
+    List<Double> ranks = new ArrayList<>();
+    List<Double> rankVariances = new ArrayList<>();
+    for (int c = rankFrom; c <= rankEnd; c++) {
+      if (variances[c - 1] > 0) {
+        ranks.add((double) c);
+        rankVariances.add(variances[c - 1]);
+      }
+    }
+    PowerLawFit.Fit gamma =
+        ranks.size() >= 3
+            ? PowerLawFit.logLog(array(ranks), array(rankVariances), confidence)
+            : null;
+    int holding = PowerLawFit.componentsHolding(variances, Math.min(1, variances.length), fraction);
+    return RowFactory.create(
+        runId,
+        window,
+        method,
+        snapshots,
+        fitFrom,
+        to,
+        f.size(),
+        censored,
+        missing,
+        psi == null ? null : -psi.slope(),
+        psi == null ? null : psi.slopeStdErr(),
+        psi == null ? null : -psi.slopeHigh(),
+        psi == null ? null : -psi.slopeLow(),
+        psi == null ? null : psi.intercept(),
+        psi == null ? null : psi.r2(),
+        confidence,
+        rankFrom,
+        rankEnd,
+        ranks.size(),
+        gamma == null ? null : -gamma.slope(),
+        gamma == null ? null : -gamma.slopeHigh(),
+        gamma == null ? null : -gamma.slopeLow(),
+        gamma == null ? null : gamma.r2(),
+        fraction,
+        holding,
+        total);
+  }
+
+  private static double[] array(List<Double> values) {
+    return values.stream().mapToDouble(Double::doubleValue).toArray();
+  }
+}

@@ -1,0 +1,196 @@
+package org.sgdlens.analysis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.apache.commons.math3.distribution.TDistribution;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.junit.jupiter.api.Test;
+import org.sgdlens.lake.Tables;
+
+class VarianceFlatnessTest extends SparkTestBase {
+
+  @Test
+  void recoversAKnownExponentWithinItsIntervalAndExcludesCensoredComponents() {
+    // log σ² = a − ψ log F + ε for log F drawn uniformly; components numbered by descending σ²
+    // as a PCA would; component 1 is a drift outlier and every 7th component is censored.
+    double psi = 4.0;
+    int n = 80;
+    SplittableRandom random = new SplittableRandom(8);
+    String lake = lakePath("vf");
+    double[][] pairs = new double[n - 1][];
+    for (int j = 0; j < n - 1; j++) {
+      double logF = random.nextDouble(-1, 1);
+      pairs[j] = new double[] {logF, -2 - psi * logF + 0.3 * random.nextGaussian()};
+    }
+    java.util.Arrays.sort(pairs, (a, b) -> Double.compare(b[1], a[1]));
+    double[] sigma2 = new double[n + 1];
+    double[] f = new double[n + 1];
+    sigma2[1] = 10 * Math.exp(pairs[0][1]);
+    f[1] = 1.0;
+    for (int i = 2; i <= n; i++) {
+      sigma2[i] = Math.exp(pairs[i - 2][1]);
+      f[i] = Math.exp(pairs[i - 2][0]);
+    }
+    List<Row> variances = new ArrayList<>();
+    List<Row> flatness = new ArrayList<>();
+    for (int i = 1; i <= n; i++) {
+      boolean censored = i % 7 == 0;
+      variances.add(
+          RowFactory.create(
+              "run", "0-99", 0L, 99L, 100, 1000L, i, sigma2[i], 0.0, 0.0, null, "gram"));
+      flatness.add(
+          RowFactory.create(
+              "run",
+              "0-99",
+              i,
+              censored ? null : -f[i] / 2,
+              censored ? null : f[i] / 2,
+              censored ? null : f[i],
+              censored,
+              censored ? "right" : "none",
+              0.1,
+              Math.E,
+              10.0,
+              1e-4,
+              30));
+    }
+    LakeTables.write(
+        spark.createDataFrame(variances, LakeTables.sparkSchema(Tables.PCA_VARIANCES)),
+        lake,
+        Tables.PCA_VARIANCES);
+    LakeTables.write(
+        spark.createDataFrame(flatness, LakeTables.sparkSchema(Tables.FLATNESS)),
+        lake,
+        Tables.FLATNESS);
+
+    VarianceFlatness.Result result =
+        VarianceFlatness.run(spark, VarianceFlatness.Options.defaults(lake));
+    Row row = result.rows().get(0);
+
+    // Independent oracle: OLS of log σ² on log F over i = 2..n, censored left out.
+    List<double[]> points = new ArrayList<>();
+    for (int i = 2; i <= n; i++) {
+      if (i % 7 != 0) {
+        points.add(new double[] {Math.log(f[i]), Math.log(sigma2[i])});
+      }
+    }
+    double[] fit = ols(points);
+    assertThat(row.<Integer>getAs("fit_points")).as("points in the ψ fit").isEqualTo(points.size());
+    assertThat(row.<Integer>getAs("censored_excluded"))
+        .as("censored components counted")
+        .isEqualTo(11);
+    assertThat(row.<Double>getAs("psi"))
+        .as("ψ vs brute-force OLS")
+        .isCloseTo(-fit[0], within(1e-9));
+    assertThat(row.<Double>getAs("psi_ci_high") - row.<Double>getAs("psi"))
+        .as("CI half-width = t · SE")
+        .isCloseTo(
+            new TDistribution(points.size() - 2).inverseCumulativeProbability(0.975) * fit[1],
+            within(1e-9));
+    assertThat(psi)
+        .as(
+            "true ψ inside the 95%% interval [%s, %s]",
+            row.getAs("psi_ci_low"), row.getAs("psi_ci_high"))
+        .isBetween(row.<Double>getAs("psi_ci_low"), row.<Double>getAs("psi_ci_high"));
+    assertThat(row.<Double>getAs("r2")).as("R²").isGreaterThan(0.9);
+    List<double[]> rankPoints = new ArrayList<>();
+    for (int i = 20; i <= n; i++) {
+      rankPoints.add(new double[] {Math.log(i), Math.log(sigma2[i])});
+    }
+    assertThat(row.<Double>getAs("gamma"))
+        .as("γ vs brute-force OLS on log rank")
+        .isCloseTo(-ols(rankPoints)[0], within(1e-9));
+    assertThat(row.<Integer>getAs("rank_points")).as("ranks 20..80").isEqualTo(61);
+
+    // Components holding 90% of the variance of components 2..n, by brute force.
+    double rest = 0;
+    for (int i = 2; i <= n; i++) {
+      rest += sigma2[i];
+    }
+    double sum = 0;
+    int count = 0;
+    for (int i = 2; i <= n && sum < 0.9 * rest; i++) {
+      sum += sigma2[i];
+      count++;
+    }
+    assertThat(row.<Integer>getAs("components_holding"))
+        .as("components holding 90%%")
+        .isEqualTo(count);
+
+    List<Row> stored =
+        spark
+            .sql("SELECT psi, fit_points FROM parquet.`" + lake + "/variance_flatness`")
+            .collectAsList();
+    assertThat(stored).as("variance_flatness is queryable with Spark SQL").hasSize(1);
+    assertThat(stored.get(0).getDouble(0)).isEqualTo(row.<Double>getAs("psi"));
+  }
+
+  @Test
+  void flatnessOfAnEarlierPcaWindowIsIgnoredWithAWarning() {
+    String lake = lakePath("stale");
+    List<Row> variances = new ArrayList<>();
+    List<Row> flatness = new ArrayList<>();
+    for (int i = 1; i <= 10; i++) {
+      variances.add(
+          RowFactory.create(
+              "old", "100-199", 100L, 199L, 100, 1000L, i, 1.0 / i, 0.0, 0.0, null, "gram"));
+      flatness.add(
+          RowFactory.create(
+              "old",
+              "0-99",
+              i,
+              -0.5 * i,
+              0.5 * i,
+              (double) i,
+              false,
+              "none",
+              0.1,
+              Math.E,
+              10.0,
+              1e-4,
+              30));
+    }
+    LakeTables.write(
+        spark.createDataFrame(variances, LakeTables.sparkSchema(Tables.PCA_VARIANCES)),
+        lake,
+        Tables.PCA_VARIANCES);
+    LakeTables.write(
+        spark.createDataFrame(flatness, LakeTables.sparkSchema(Tables.FLATNESS)),
+        lake,
+        Tables.FLATNESS);
+    VarianceFlatness.Result result =
+        VarianceFlatness.run(spark, VarianceFlatness.Options.defaults(lake));
+    Row row = result.rows().get(0);
+    assertThat(row.isNullAt(row.fieldIndex("psi"))).as("no ψ from a stale window").isTrue();
+    assertThat(row.<Integer>getAs("missing_excluded")).isEqualTo(9);
+    assertThat(result.warnings())
+        .anyMatch(w -> w.contains("window 0-99") && w.contains("rerun the landscape"));
+  }
+
+  /** Slope and its standard error by the textbook formulas. */
+  private static double[] ols(List<double[]> points) {
+    int n = points.size();
+    double mx = 0;
+    double my = 0;
+    for (double[] p : points) {
+      mx += p[0] / n;
+      my += p[1] / n;
+    }
+    double sxx = 0;
+    double sxy = 0;
+    double syy = 0;
+    for (double[] p : points) {
+      sxx += (p[0] - mx) * (p[0] - mx);
+      sxy += (p[0] - mx) * (p[1] - my);
+      syy += (p[1] - my) * (p[1] - my);
+    }
+    double slope = sxy / sxx;
+    double se = Math.sqrt((syy - slope * sxy) / (n - 2) / sxx);
+    return new double[] {slope, se};
+  }
+}
