@@ -1,0 +1,125 @@
+package org.sgdlens.lake;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.util.Optional;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.hadoop.example.GroupReadSupport;
+
+/**
+ * The lake's folder layout: {@code <root>/<table>/run_id=<id>/part-NNNNN.parquet}, one folder per
+ * table named after its schema file, Hive-style run partitions (Spark, DuckDB and pyarrow all
+ * discover them). A run's files are written under {@code <root>/_staging/run_id=<id>/} and moved in
+ * place on commit; the run's row in {@code runs} is written last and is the commit marker.
+ */
+public final class Lake {
+  public static final String RUN_ID = "run_id";
+  private final Path root;
+  private final Configuration conf;
+  private final FileSystem fs;
+
+  private Lake(Path root, Configuration conf, FileSystem fs) {
+    this.root = root;
+    this.conf = conf;
+    this.fs = fs;
+  }
+
+  /** Opens (and creates if needed) a lake at a local path or any Hadoop URI. */
+  public static Lake open(String location) {
+    return open(location, new Configuration());
+  }
+
+  public static Lake open(String location, Configuration conf) {
+    if (location == null || location.isBlank()) {
+      throw new IllegalArgumentException("--lake is empty; give a folder or a Hadoop URI such as ./lake");
+    }
+    try {
+      Path path = new Path(location);
+      FileSystem fs = path.getFileSystem(conf);
+      // Keep the lake free of .crc side files so every Parquet reader sees only data files.
+      fs.setWriteChecksum(false);
+      fs.setVerifyChecksum(false);
+      Path qualified = fs.makeQualified(path);
+      fs.mkdirs(qualified);
+      return new Lake(qualified, conf, fs);
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "Cannot open the lake at '" + location + "': " + e.getMessage()
+              + "; check the path exists and is writable",
+          e);
+    }
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  public URI uri() {
+    return root.toUri();
+  }
+
+  public Configuration conf() {
+    return conf;
+  }
+
+  public FileSystem fs() {
+    return fs;
+  }
+
+  public Path table(String table) {
+    return new Path(root, table);
+  }
+
+  public Path partition(String table, String runId) {
+    return new Path(table(table), RUN_ID + "=" + runId);
+  }
+
+  public Path staging(String runId) {
+    return new Path(new Path(root, "_staging"), RUN_ID + "=" + runId);
+  }
+
+  public boolean exists(Path path) {
+    try {
+      return fs.exists(path);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The status recorded in {@code runs} for a run, if the run has a row. */
+  public Optional<String> runStatus(String runId) {
+    Path partition = partition(Tables.RUNS, runId);
+    try {
+      if (!fs.exists(partition)) {
+        return Optional.empty();
+      }
+      for (FileStatus file : fs.listStatus(partition)) {
+        String name = file.getPath().getName();
+        if (!name.endsWith(".parquet") || name.startsWith(".") || name.startsWith("_")) {
+          continue;
+        }
+        try (ParquetReader<Group> reader =
+            ParquetReader.builder(new GroupReadSupport(), file.getPath()).withConf(conf).build()) {
+          Group row = reader.read();
+          if (row != null) {
+            return Optional.of(row.getString("status", 0));
+          }
+        }
+      }
+      return Optional.empty();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read the runs row of " + runId, e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return root.toString();
+  }
+}

@@ -1,0 +1,96 @@
+package org.sgdlens.lake;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.column.ParquetProperties;
+import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.api.WriteSupport;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.hadoop.util.HadoopOutputFile;
+import org.apache.parquet.io.OutputFile;
+
+/** Writes one Parquet file of a lake table from {@code Object[]} rows (file columns only). */
+public final class ParquetRowWriter implements Closeable {
+  private final ParquetWriter<Object[]> writer;
+  private final Path path;
+  private long rows;
+
+  public ParquetRowWriter(
+      TableSchema schema, Path path, Configuration conf, CompressionCodecName codec) {
+    this.path = path;
+    try {
+      Builder builder =
+          new Builder(HadoopOutputFile.fromPath(path, conf), schema)
+              .withConf(conf)
+              .withCompressionCodec(codec)
+              .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
+              .withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0)
+              .withPageSize(1 << 20)
+              .withRowGroupSize(64L << 20);
+      for (Column column : schema.fileColumns()) {
+        // Packed float vectors never repeat: a dictionary only costs time.
+        if (column.type() == ColumnType.BINARY || column.type() == ColumnType.FLOAT_ARRAY) {
+          builder.withDictionaryEncoding(
+              column.type() == ColumnType.FLOAT_ARRAY ? column.name() + ".list.element" : column.name(),
+              false);
+        }
+      }
+      this.writer = builder.build();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot open Parquet file " + path + " for writing", e);
+    }
+  }
+
+  public void write(Object[] row) {
+    try {
+      writer.write(row);
+      rows++;
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot write to " + path, e);
+    }
+  }
+
+  public long rows() {
+    return rows;
+  }
+
+  public long dataSize() {
+    return writer.getDataSize();
+  }
+
+  public Path path() {
+    return path;
+  }
+
+  @Override
+  public void close() {
+    try {
+      writer.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot close " + path, e);
+    }
+  }
+
+  private static final class Builder extends ParquetWriter.Builder<Object[], Builder> {
+    private final TableSchema schema;
+
+    Builder(OutputFile file, TableSchema schema) {
+      super(file);
+      this.schema = schema;
+    }
+
+    @Override
+    protected Builder self() {
+      return this;
+    }
+
+    @Override
+    protected WriteSupport<Object[]> getWriteSupport(Configuration conf) {
+      return new RowWriteSupport(schema);
+    }
+  }
+}

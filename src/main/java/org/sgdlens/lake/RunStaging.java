@@ -1,0 +1,191 @@
+package org.sgdlens.lake;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+
+/**
+ * The files of one run while it is being written. Not thread-safe: the recorder confines it to its
+ * writer thread. Files roll at {@code rollBytes} and at every {@link #closeOpenFiles()} (a
+ * checkpoint), so a checkpoint can name exactly the files that belong to it.
+ */
+public final class RunStaging {
+  private final Lake lake;
+  private final String runId;
+  private final CompressionCodecName codec;
+  private final long rollBytes;
+  private final Map<String, ParquetRowWriter> open = new HashMap<>();
+  private final Map<String, Integer> nextPart = new HashMap<>();
+  private long bytesWritten;
+
+  public RunStaging(Lake lake, String runId, CompressionCodecName codec, long rollBytes) {
+    this.lake = lake;
+    this.runId = runId;
+    this.codec = codec;
+    this.rollBytes = rollBytes;
+  }
+
+  public String runId() {
+    return runId;
+  }
+
+  public Path dir() {
+    return lake.staging(runId);
+  }
+
+  public void write(String table, Object[] row) {
+    ParquetRowWriter writer = open.computeIfAbsent(table, this::newFile);
+    writer.write(row);
+    if (writer.dataSize() >= rollBytes) {
+      closeFile(table);
+    }
+  }
+
+  /** Total bytes of data handed to Parquet so far (before compression). */
+  public long bytesWritten() {
+    return bytesWritten;
+  }
+
+  private ParquetRowWriter newFile(String table) {
+    int part = nextPart.computeIfAbsent(table, t -> firstFreePart(t));
+    nextPart.put(table, part + 1);
+    Path path = new Path(new Path(dir(), table), String.format("part-%05d.parquet", part));
+    return new ParquetRowWriter(SchemaRegistry.schema(table), path, lake.conf(), codec);
+  }
+
+  private int firstFreePart(String table) {
+    return stagedFiles(table).size();
+  }
+
+  private void closeFile(String table) {
+    ParquetRowWriter writer = open.remove(table);
+    if (writer != null) {
+      bytesWritten += writer.dataSize();
+      writer.close();
+    }
+  }
+
+  /** Closes every open file so that all rows written so far are durable. */
+  public void closeOpenFiles() {
+    for (String table : List.copyOf(open.keySet())) {
+      closeFile(table);
+    }
+  }
+
+  /** Every closed data file of the run, as paths relative to the staging folder. */
+  public List<String> stagedFiles() {
+    List<String> files = new ArrayList<>();
+    for (String table : Tables.RECORDS) {
+      for (Path p : stagedFiles(table)) {
+        files.add(table + "/" + p.getName());
+      }
+    }
+    return files;
+  }
+
+  private List<Path> stagedFiles(String table) {
+    Path dir = new Path(dir(), table);
+    try {
+      if (!lake.fs().exists(dir)) {
+        return List.of();
+      }
+      List<Path> files = new ArrayList<>();
+      for (FileStatus status : lake.fs().listStatus(dir)) {
+        if (status.getPath().getName().startsWith("part-")) {
+          files.add(status.getPath());
+        }
+      }
+      files.sort(null);
+      return files;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Deletes staged files a checkpoint does not name: they hold rows recorded after it. */
+  public void discardFilesNotIn(Set<String> keep) {
+    closeOpenFiles();
+    nextPart.clear();
+    try {
+      for (String file : stagedFiles()) {
+        if (!keep.contains(file)) {
+          lake.fs().delete(new Path(dir(), file), false);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Deletes the whole staging folder (a fresh start of the run). */
+  public void clear() {
+    open.values().forEach(ParquetRowWriter::close);
+    open.clear();
+    nextPart.clear();
+    try {
+      lake.fs().delete(dir(), true);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Moves every staged table into its run partition, replacing an earlier partition of the same
+   * run, then writes the run's row to {@code runs}: readers see the run only from then on.
+   */
+  public void commit(Object[] runsRow) {
+    closeOpenFiles();
+    try {
+      for (String table : Tables.RECORDS) {
+        Path staged = new Path(dir(), table);
+        Path target = lake.partition(table, runId);
+        if (lake.fs().exists(target)) {
+          lake.fs().delete(target, true);
+        }
+        if (lake.fs().exists(staged)) {
+          lake.fs().mkdirs(target.getParent());
+          if (!lake.fs().rename(staged, target)) {
+            throw new IOException("rename " + staged + " -> " + target + " failed");
+          }
+        }
+      }
+      writeRunsRow(runsRow);
+      lake.fs().delete(dir(), true);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot commit run " + runId + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Records the run as FAILED in {@code runs}; staged files stay for a resume. */
+  public void markFailed(Object[] runsRow) {
+    closeOpenFiles();
+    writeRunsRow(runsRow);
+  }
+
+  private void writeRunsRow(Object[] runsRow) {
+    Path partition = lake.partition(Tables.RUNS, runId);
+    Path tmp = new Path(partition, ".part-00000.parquet.tmp");
+    Path done = new Path(partition, "part-00000.parquet");
+    try {
+      lake.fs().mkdirs(partition);
+      try (ParquetRowWriter writer =
+          new ParquetRowWriter(
+              SchemaRegistry.schema(Tables.RUNS), tmp, lake.conf(), CompressionCodecName.SNAPPY)) {
+        writer.write(runsRow);
+      }
+      lake.fs().delete(done, false);
+      if (!lake.fs().rename(tmp, done)) {
+        throw new IOException("rename " + tmp + " -> " + done + " failed");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot write the runs row of " + runId, e);
+    }
+  }
+}
