@@ -40,12 +40,22 @@ SGDLENS_JVM_OPENS=(
 )
 
 # spark-submit options that take a value, and those that do not. Everything else goes to the job.
-SGDLENS_SPARK_VALUED=" --master --deploy-mode --conf --driver-memory --driver-cores
+SGDLENS_SPARK_VALUED=(--master --deploy-mode --conf --driver-memory --driver-cores
   --driver-java-options --driver-library-path --driver-class-path --executor-memory
   --executor-cores --num-executors --total-executor-cores --jars --packages --exclude-packages
   --repositories --files --archives --py-files --name --properties-file --queue --principal
-  --keytab --proxy-user "
-SGDLENS_SPARK_FLAGS=" --verbose --supervise --load-spark-defaults "
+  --keytab --proxy-user)
+SGDLENS_SPARK_FLAGS=(--verbose --supervise --load-spark-defaults)
+
+# True when $1 is one of the remaining arguments.
+sgdlens_in() {
+  local needle="$1" item
+  shift
+  for item in "$@"; do
+    [[ "$item" == "$needle" ]] && return 0
+  done
+  return 1
+}
 
 sgdlens_die() {
   echo "sgdlens: $*" >&2
@@ -226,7 +236,7 @@ sgdlens_split_args() {
     arg="$1"
     shift
     name="${arg%%=*}"
-    if [[ "$SGDLENS_SPARK_VALUED" == *" $name "* ]]; then
+    if sgdlens_in "$name" "${SGDLENS_SPARK_VALUED[@]}"; then
       if [[ "$arg" == *=* ]]; then
         value="${arg#*=}"
       else
@@ -246,7 +256,7 @@ sgdlens_split_args() {
           ;;
         *) SGDLENS_SPARK_ARGS+=("$name" "$value") ;;
       esac
-    elif [[ "$SGDLENS_SPARK_FLAGS" == *" $arg "* ]]; then
+    elif sgdlens_in "$arg" "${SGDLENS_SPARK_FLAGS[@]}"; then
       SGDLENS_SPARK_ARGS+=("$arg")
     else
       [[ "$arg" == --help || "$arg" == -h ]] && SGDLENS_HELP=1
