@@ -46,7 +46,7 @@ public final class SqlJob {
       Examples:
         jobs/sql -e "SHOW TABLES"
         jobs/sql -e "SELECT run_id, learning_rate, diverged FROM runs_all WHERE diverged"
-        jobs/sql -f docs/examples/psi.sql --output out/psi --format parquet
+        jobs/sql -f my-queries.sql --output out/result --format parquet
       """;
 
   private static final Set<String> VALUED =
