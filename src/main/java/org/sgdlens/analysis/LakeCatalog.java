@@ -10,6 +10,7 @@ import java.util.Optional;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.TableIdentifier;
 import org.apache.spark.sql.catalyst.catalog.CatalogTable;
@@ -111,7 +112,8 @@ public final class LakeCatalog {
   }
 
   /** What a refresh registered. */
-  public record Refresh(List<String> tables, List<String> views, List<String> absent, long millis) {}
+  public record Refresh(
+      List<String> tables, List<String> views, List<String> absent, long millis) {}
 
   /**
    * Registers every table of {@link Tables#ALL} whose folder exists in the lake, and every other
@@ -163,6 +165,9 @@ public final class LakeCatalog {
     List<String> views = new ArrayList<>();
     List<String> absent = new ArrayList<>();
     long start = System.nanoTime();
+    // The first metastore call boots the Hive client and Derby: timed apart from the refresh work.
+    spark.sessionState().catalog().databaseExists("default");
+    LOG.debug("Metastore ready in {} ms", (System.nanoTime() - start) / 1_000_000);
     FileSystem fs = fileSystem(spark, lakeRoot);
     for (String table : tables) {
       Path folder = new Path(lakeRoot, table);
@@ -171,8 +176,12 @@ public final class LakeCatalog {
         continue;
       }
       String name = tableName(table);
-      declare(spark, table, name, fs.makeQualified(folder).toUri().toString());
-      spark.sql("MSCK REPAIR TABLE " + quote(name) + " SYNC PARTITIONS");
+      boolean declared = declare(spark, table, name, fs.makeQualified(folder).toUri().toString());
+      // MSCK lists every partition against the metastore; skip it when the run folders and the
+      // registered partitions already agree (the common case of a refresh with no new runs).
+      if (declared || !registeredPartitions(spark, name).equals(partitionFolders(fs, folder))) {
+        spark.sql("MSCK REPAIR TABLE " + quote(name) + " SYNC PARTITIONS");
+      }
       registered.add(name);
     }
     boolean runsRegistered = registered.contains(tableName(Tables.RUNS));
@@ -188,12 +197,24 @@ public final class LakeCatalog {
             table);
         continue;
       }
-      spark.sql("CREATE OR REPLACE VIEW " + quote(table) + " AS " + committedQuery(table));
+      String text = committedQuery(table);
+      Optional<CatalogTable> view = existing(spark, table);
+      boolean same =
+          view.isPresent()
+              && view.get().viewText().isDefined()
+              && view.get().viewText().get().equals(text);
+      if (!same) {
+        spark.sql("CREATE OR REPLACE VIEW " + quote(table) + " AS " + text);
+      }
       views.add(table);
     }
     long millis = (System.nanoTime() - start) / 1_000_000;
-    LOG.info(
-        "Catalog refreshed in {} ms: tables {}, views {}, absent {}", millis, registered, views, absent);
+    LOG.debug(
+        "Catalog refreshed in {} ms: tables {}, views {}, absent {}",
+        millis,
+        registered,
+        views,
+        absent);
     return new Refresh(List.copyOf(registered), List.copyOf(views), List.copyOf(absent), millis);
   }
 
@@ -202,7 +223,9 @@ public final class LakeCatalog {
     String committed = "status = '" + LakeTables.COMMITTED + "'";
     // Columns in schema order (the table itself has the partition column last).
     String columns =
-        String.join(", ", java.util.Arrays.stream(LakeTables.columns(table)).map(LakeCatalog::quote).toList());
+        String.join(
+            ", ",
+            java.util.Arrays.stream(LakeTables.columns(table)).map(LakeCatalog::quote).toList());
     if (table.equals(Tables.RUNS)) {
       return "SELECT " + columns + " FROM " + quote(tableName(Tables.RUNS)) + " WHERE " + committed;
     }
@@ -217,7 +240,36 @@ public final class LakeCatalog {
         + ")";
   }
 
-  private static void declare(SparkSession spark, String table, String name, String location) {
+  /** Partition specs the metastore has for a table, e.g. "run_id=r1". */
+  private static java.util.Set<String> registeredPartitions(SparkSession spark, String name) {
+    java.util.Set<String> specs = new java.util.TreeSet<>();
+    for (Row row : spark.sql("SHOW PARTITIONS " + quote(name)).collectAsList()) {
+      specs.add(row.getString(0));
+    }
+    return specs;
+  }
+
+  /** Partition folders of a table on disk (name=value folders, hidden ones ignored). */
+  private static java.util.Set<String> partitionFolders(FileSystem fs, Path folder) {
+    java.util.Set<String> specs = new java.util.TreeSet<>();
+    try {
+      for (FileStatus status : fs.listStatus(folder)) {
+        String dir = status.getPath().getName();
+        if (status.isDirectory()
+            && dir.contains("=")
+            && !dir.startsWith("_")
+            && !dir.startsWith(".")) {
+          specs.add(dir);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot list " + folder, e);
+    }
+    return specs;
+  }
+
+  /** Declares or re-declares a table; returns whether it created the entry. */
+  private static boolean declare(SparkSession spark, String table, String name, String location) {
     TableSchema schema = SchemaRegistry.schema(table);
     Optional<CatalogTable> existing = existing(spark, name);
     if (existing.isPresent()) {
@@ -229,7 +281,7 @@ public final class LakeCatalog {
               : "";
       if (version.equals(String.valueOf(schema.version()))
           && sameLocation(currentLocation, location)) {
-        return;
+        return false;
       }
       LOG.info(
           "Catalog entry {} is at schema version '{}' and {}; re-declaring it at version {} and {}",
@@ -242,6 +294,7 @@ public final class LakeCatalog {
       spark.sql("DROP TABLE " + quote(name));
     }
     spark.sql(createTableSql(table, name, location));
+    return true;
   }
 
   /** CREATE TABLE of an external Parquet table with the declared schema and partitions. */
@@ -285,7 +338,11 @@ public final class LakeCatalog {
   }
 
   private static boolean sameLocation(String a, String b) {
-    return new Path(a).toUri().normalize().getPath().equals(new Path(b).toUri().normalize().getPath())
+    return new Path(a)
+            .toUri()
+            .normalize()
+            .getPath()
+            .equals(new Path(b).toUri().normalize().getPath())
         && String.valueOf(new Path(a).toUri().getScheme())
             .equals(String.valueOf(new Path(b).toUri().getScheme()));
   }

@@ -3,15 +3,17 @@ package org.sgdlens.analysis;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Consumer;
+import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * Runs SQL over the lake's catalog: refreshes the catalog, then executes statements in order.
- * Every statement's first rows come back for printing; the last statement's full result can be
- * written to CSV or Parquet instead.
+ * Runs SQL over the lake's catalog: refreshes the catalog, then executes statements in order. Every
+ * statement's first rows come back for printing; the last statement's full result can be written to
+ * CSV or Parquet instead.
  */
 public final class SqlQueries {
   /** Formats the {@code --output} of a query can take. */
@@ -72,24 +74,83 @@ public final class SqlQueries {
   private SqlQueries() {}
 
   public static Result run(SparkSession spark, Options options) {
-    LakeCatalog.Refresh refresh =
-        options.refresh() ? LakeCatalog.refresh(spark, options.lakeRoot()) : null;
+    return run(spark, options, r -> {}, s -> {});
+  }
+
+  /**
+   * Runs the statements in order, handing each result to {@code onStatement} as soon as it is done
+   * (so a later failing statement does not hide earlier results).
+   *
+   * @throws StatementFailed when a statement fails; earlier statements have been reported
+   */
+  public static Result run(
+      SparkSession spark,
+      Options options,
+      Consumer<LakeCatalog.Refresh> onRefresh,
+      Consumer<Statement> onStatement) {
+    LakeCatalog.Refresh refresh = null;
+    if (options.refresh()) {
+      refresh = LakeCatalog.refresh(spark, options.lakeRoot());
+      onRefresh.accept(refresh);
+    }
     List<Statement> done = new ArrayList<>();
     for (int i = 0; i < options.statements().size(); i++) {
       String sql = options.statements().get(i);
       boolean last = i == options.statements().size() - 1;
-      Dataset<Row> result = spark.sql(sql);
-      List<String> columns = List.of(result.columns());
-      if (last && options.output() != null) {
-        done.add(new Statement(sql, columns, List.of(), false, write(result, options)));
-        continue;
+      Statement statement;
+      try {
+        statement = execute(spark, options, sql, last);
+      } catch (AnalysisException | IllegalArgumentException e) {
+        throw new StatementFailed(i + 1, sql, e);
       }
-      List<Row> rows = result.limit(options.limit() + 1).collectAsList();
-      boolean truncated = rows.size() > options.limit();
-      List<Row> kept = truncated ? rows.subList(0, options.limit()) : rows;
-      done.add(new Statement(sql, columns, List.copyOf(kept), truncated, -1));
+      done.add(statement);
+      onStatement.accept(statement);
     }
     return new Result(refresh, List.copyOf(done));
+  }
+
+  private static Statement execute(SparkSession spark, Options options, String sql, boolean last)
+      throws AnalysisException {
+    Dataset<Row> result = spark.sql(sql);
+    List<String> columns = List.of(result.columns());
+    if (last && options.output() != null) {
+      return new Statement(sql, columns, List.of(), false, write(result, options));
+    }
+    List<Row> rows = result.limit(options.limit() + 1).collectAsList();
+    boolean truncated = rows.size() > options.limit();
+    List<Row> kept = truncated ? rows.subList(0, options.limit()) : rows;
+    return new Statement(sql, columns, List.copyOf(kept), truncated, -1);
+  }
+
+  /** A statement Spark rejected (unknown table or column, syntax): the user's input, not a bug. */
+  public static final class StatementFailed extends IllegalArgumentException {
+    public StatementFailed(int index, String sql, Exception cause) {
+      super(
+          "statement "
+              + index
+              + " failed: "
+              + firstLines(cause.getMessage())
+              + "\n  in: "
+              + sql.replaceAll("\\s+", " ")
+              + "\n  (SHOW TABLES lists the lake's tables; docs/catalog.md)",
+          cause);
+    }
+
+    /** Spark's message without the plan it appends. */
+    private static String firstLines(String message) {
+      if (message == null) {
+        return "";
+      }
+      int sqlState = message.indexOf("SQLSTATE:");
+      if (sqlState >= 0) {
+        int end = message.indexOf(';', sqlState);
+        int eol = message.indexOf('\n', sqlState);
+        int cut = end >= 0 ? end : eol >= 0 ? eol : message.length();
+        return message.substring(0, cut).strip();
+      }
+      int eol = message.indexOf('\n');
+      return eol < 0 ? message : message.substring(0, eol);
+    }
   }
 
   private static long write(Dataset<Row> result, Options options) {

@@ -17,9 +17,9 @@ import org.sgdlens.analysis.LakeCatalog;
 import org.sgdlens.analysis.SqlQueries;
 
 /**
- * {@code sql}: queries the lake by table name through a persistent Spark SQL catalog kept in
- * {@code <lake>/_catalog} (docs/catalog.md). Every run first registers the tables whose folders
- * exist and picks up new runs' partitions.
+ * {@code sql}: queries the lake by table name through a persistent Spark SQL catalog kept in {@code
+ * <lake>/_catalog} (docs/catalog.md). Every run first registers the tables whose folders exist and
+ * picks up new runs' partitions.
  */
 public final class SqlJob {
   static final String USAGE =
@@ -89,33 +89,43 @@ public final class SqlJob {
     int truncate = options.getInt("truncate", 60);
 
     SparkSession spark = session(lake);
-    SqlQueries.Result result = SqlQueries.run(spark, query);
     String zone = spark.conf().get("spark.sql.session.timeZone");
-    if (result.refresh() != null) {
-      LakeCatalog.Refresh r = result.refresh();
-      System.err.printf(
-          "catalog: %d tables and %d views registered in %s%n",
-          r.tables().size(), r.views().size(), catalogLocation(spark));
-    }
-    boolean several = result.statements().size() > 1;
-    for (SqlQueries.Statement statement : result.statements()) {
-      if (several) {
-        System.out.println("-- " + statement.sql().replaceAll("\\s+", " "));
-      }
-      if (statement.written() >= 0) {
-        System.out.printf(
-            "wrote %d rows to %s (%s)%n",
-            statement.written(), output, format.name().toLowerCase(java.util.Locale.ROOT));
-      } else if (!statement.columns().isEmpty()) {
-        System.out.print(
-            TextTable.format(statement.columns(), statement.rows(), truncate, zone));
-        System.out.println(
-            statement.truncated()
-                ? "(first " + statement.rows().size() + " rows; more with --limit N)"
-                : "(" + statement.rows().size() + (statement.rows().size() == 1 ? " row)" : " rows)"));
-      }
-    }
+    boolean several = query.statements().size() > 1;
+    SqlQueries.run(
+        spark,
+        query,
+        r ->
+            System.err.printf(
+                "catalog: %d tables and %d views registered in %s (%d ms)%n",
+                r.tables().size(), r.views().size(), catalogLocation(spark), r.millis()),
+        statement -> print(statement, several, output, format, truncate, zone));
     return 0;
+  }
+
+  private static void print(
+      SqlQueries.Statement statement,
+      boolean several,
+      String output,
+      SqlQueries.Format format,
+      int truncate,
+      String zone) {
+    if (several) {
+      String shown = statement.sql().replaceAll("(?m)^\\s*--.*$", "").replaceAll("\\s+", " ");
+      System.out.println("-- " + shown.strip());
+    }
+    if (statement.written() >= 0) {
+      System.out.printf(
+          "wrote %d rows to %s (%s)%n",
+          statement.written(), output, format.name().toLowerCase(java.util.Locale.ROOT));
+    } else if (!statement.columns().isEmpty()) {
+      System.out.print(TextTable.format(statement.columns(), statement.rows(), truncate, zone));
+      int n = statement.rows().size();
+      System.out.println(
+          statement.truncated()
+              ? "(first " + n + " rows; more with --limit N)"
+              : "(" + n + (n == 1 ? " row)" : " rows)"));
+    }
+    System.out.flush();
   }
 
   /**
@@ -178,7 +188,8 @@ public final class SqlJob {
     if (options.has("file")) {
       String file = options.get("file").orElseThrow();
       try {
-        statements.addAll(SqlQueries.split(Files.readString(Path.of(file), StandardCharsets.UTF_8)));
+        statements.addAll(
+            SqlQueries.split(Files.readString(Path.of(file), StandardCharsets.UTF_8)));
       } catch (NoSuchFileException e) {
         throw new IllegalArgumentException(
             "-f " + file + ": no such file; give the path of a .sql file");

@@ -17,7 +17,7 @@ import org.apache.spark.sql.types.DataType;
 final class TextTable {
   private static final int ARRAY_ELEMENTS_SHOWN = 8;
   private static final DateTimeFormatter TIMESTAMP =
-      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss[.SSSSSS]");
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
   private TextTable() {}
 
@@ -80,7 +80,12 @@ final class TextTable {
       return "<" + ((byte[]) value).length + " bytes>";
     }
     if (value instanceof Timestamp ts) {
-      return TIMESTAMP.format(ts.toInstant().atZone(zone));
+      java.time.ZonedDateTime time = ts.toInstant().atZone(zone);
+      String fraction =
+          time.getNano() == 0
+              ? ""
+              : String.format(".%06d", time.getNano() / 1000).replaceAll("0+$", "");
+      return TIMESTAMP.format(time) + fraction;
     }
     if (type instanceof ArrayType) {
       List<Object> list = row.getList(c);

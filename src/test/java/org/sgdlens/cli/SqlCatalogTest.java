@@ -18,9 +18,9 @@ import org.sgdlens.ops.TestLakes;
 
 /**
  * The sql command's catalog is persistent: after {@code jobs/sql} ran once (in its own JVM), a new
- * Spark session configured only with the catalog settings of docs/catalog.md finds every lake
- * table by name, sees only committed runs through the views, and sees runs added later once the
- * catalog is refreshed.
+ * Spark session configured only with the catalog settings of docs/catalog.md finds every lake table
+ * by name, sees only committed runs through the views, and sees runs added later once the catalog
+ * is refreshed.
  */
 class SqlCatalogTest {
   private static final String RESULT = "catalog_test_result";
@@ -79,7 +79,9 @@ class SqlCatalogTest {
     SparkSession fresh = builder.getOrCreate();
     try {
       List<Row> result =
-          fresh.sql("SELECT run_id, step, psi, note FROM " + RESULT + " ORDER BY step").collectAsList();
+          fresh
+              .sql("SELECT run_id, step, psi, note FROM " + RESULT + " ORDER BY step")
+              .collectAsList();
       assertThat(result).as("result table rows by name").hasSize(ROWS);
       for (int k = 0; k < ROWS; k++) {
         Row row = result.get(k);
@@ -89,7 +91,9 @@ class SqlCatalogTest {
         assertThat(row.getString(3)).as("note of row %d", k).isEqualTo("note-r1-" + k);
       }
       assertThat(count(fresh, "SELECT * FROM runs")).as("runs view: committed r1").isEqualTo(1);
-      assertThat(count(fresh, "SELECT * FROM runs_all")).as("runs_all: every runs row").isEqualTo(2);
+      assertThat(count(fresh, "SELECT * FROM runs_all"))
+          .as("runs_all: every runs row")
+          .isEqualTo(2);
       // One query over every record view: its rows must all belong to the committed run.
       String perView =
           String.join(
@@ -97,8 +101,11 @@ class SqlCatalogTest {
               Tables.RECORDS.stream()
                   .map(
                       t ->
-                          "SELECT '" + t + "' AS t, count(*) AS n, count_if(run_id = 'r2') AS failed"
-                              + " FROM " + t)
+                          "SELECT '"
+                              + t
+                              + "' AS t, count(*) AS n, count_if(run_id = 'r2') AS failed"
+                              + " FROM "
+                              + t)
                   .toList());
       for (Row row : fresh.sql(perView).collectAsList()) {
         assertThat(row.getLong(1))

@@ -28,7 +28,8 @@ class SqlPiecesTest {
         .as("two statements; quoted and commented semicolons do not split")
         .containsExactly(
             "SELECT 'a;b' AS x",
-            "-- a comment; with a semicolon\nSELECT `odd;name` FROM t /* block; comment */ WHERE y = \"c;d\"");
+            "-- a comment; with a semicolon\n"
+                + "SELECT `odd;name` FROM t /* block; comment */ WHERE y = \"c;d\"");
   }
 
   @Test

@@ -10,10 +10,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The documented precedence of Spark settings holds through the real launcher: command-line
- * {@code --conf} > properties file > code default (sgdlens's own or Spark's), and the launcher's
- * {@code --master local[2]} applies only when neither the command line nor the properties file
- * names a master. The job reports the effective values with SQL {@code SET key}.
+ * The documented precedence of Spark settings holds through the real launcher: command-line {@code
+ * --conf} > properties file > code default (sgdlens's own or Spark's), and the launcher's {@code
+ * --master local[2]} applies only when neither the command line nor the properties file names a
+ * master. The job reports the effective values with SQL {@code SET key}.
  */
 class LauncherConfTest {
   private static final String PARTITIONS = "spark.sql.shuffle.partitions";
@@ -52,13 +52,7 @@ class LauncherConfTest {
                 "spark.ui.enabled false",
                 ""));
     Launchers.Run run =
-        set(
-            lake,
-            Map.of(),
-            "--properties-file",
-            props.toString(),
-            "--conf",
-            PARTITIONS + "=5");
+        set(lake, Map.of(), "--properties-file", props.toString(), "--conf", PARTITIONS + "=5");
     assertThat(run.exitCode()).as(run.describe()).isZero();
     assertThat(value(run, PARTITIONS)).as("--conf 5 beats the properties file's 7").isEqualTo("5");
     assertThat(value(run, "spark.master"))
@@ -83,7 +77,9 @@ class LauncherConfTest {
 
   /** The value column of a "key | value" line the sql command printed for SET key. */
   private static String value(Launchers.Run run, String key) {
-    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(key) + "\\s*\\|\\s*(\\S+)\\s*$").matcher(run.stdout());
+    Matcher m =
+        Pattern.compile("(?m)^" + Pattern.quote(key) + "\\s*\\|\\s*(\\S+)\\s*$")
+            .matcher(run.stdout());
     assertThat(m.find()).as("SET %s printed; %s", key, run.describe()).isTrue();
     return m.group(1);
   }
@@ -91,7 +87,8 @@ class LauncherConfTest {
   private static String sparkDefaults(String key) {
     try {
       for (String line :
-          java.nio.file.Files.readAllLines(Launchers.projectDir().resolve("conf/spark-defaults.conf"))) {
+          java.nio.file.Files.readAllLines(
+              Launchers.projectDir().resolve("conf/spark-defaults.conf"))) {
         String[] parts = line.trim().split("\\s+", 2);
         if (parts.length == 2 && parts[0].equals(key)) {
           return parts[1].trim();

@@ -102,7 +102,11 @@ public final class Launchers {
         if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
           killGroup(process);
           throw new AssertionError(
-              "jobs/" + job + " did not finish in " + timeoutSeconds + " s; stderr:\n"
+              "jobs/"
+                  + job
+                  + " did not finish in "
+                  + timeoutSeconds
+                  + " s; stderr:\n"
                   + Files.readString(err));
         }
       } finally {
@@ -151,5 +155,4 @@ public final class Launchers {
       throw new UncheckedIOException(e);
     }
   }
-
 }

@@ -21,8 +21,8 @@ import org.sgdlens.lake.Tables;
 
 /**
  * Every SQL statement in docs/queries.md runs: the record tables and runs come from a test lake,
- * result tables are empty tables with their schemas/ declaration when it is on the classpath
- * (so a renamed column breaks this test), otherwise with the columns the docs rely on.
+ * result tables are empty tables with their schemas/ declaration when it is on the classpath (so a
+ * renamed column breaks this test), otherwise with the columns the docs rely on.
  */
 class QueriesDocTest extends SparkTestBase {
   /** Columns the docs use from result tables of jobs built on other branches. */

@@ -18,9 +18,9 @@ import java.util.regex.Pattern;
 /**
  * A Spark standalone cluster on loopback for tests and benchmarks: one Master and N Workers, each
  * its own JVM, with a throwaway SPARK_HOME whose {@code jars/} links to the Maven Spark jars (what
- * a Worker needs to launch executors). Jobs are submitted through the real launchers
- * ({@code jobs/<job> --master spark://...}). {@link #close()} stops every process it started, by
- * PID, executors included.
+ * a Worker needs to launch executors). Jobs are submitted through the real launchers ({@code
+ * jobs/<job> --master spark://...}). {@link #close()} stops every process it started, by PID,
+ * executors included.
  *
  * <pre>{@code
  * try (StandaloneCluster cluster = new StandaloneCluster(dir, 2, 1, "1g")) {
@@ -194,7 +194,59 @@ public final class StandaloneCluster implements AutoCloseable {
         Files.createSymbolicLink(link, source);
       }
     }
+    writeScripts(home.resolve("bin"));
     return home;
+  }
+
+  /**
+   * bin/spark-class and bin/spark-submit as a Spark distribution has them (same logic, shortened):
+   * org.apache.spark.launcher.Main builds the java command, the script runs it. They let tests take
+   * the launchers' "user has a Spark distribution" path.
+   */
+  private static void writeScripts(Path bin) throws IOException {
+    Files.createDirectories(bin);
+    Path sparkClass = bin.resolve("spark-class");
+    // Spark 4's launcher prints optional message lines, then a NUL line, then NUL-separated args.
+    Files.writeString(
+        sparkClass,
+        """
+        #!/usr/bin/env bash
+        # Spark's bin/spark-class, shortened: the launcher library prints the command to run.
+        RUNNER="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+        build_command() {
+          "$RUNNER" -Xmx128m -cp "$SPARK_HOME/jars/*" org.apache.spark.launcher.Main "$@"
+          printf '%d\\0' $?
+        }
+        CMD=()
+        DELIM=$'\\n'
+        STARTED=false
+        while IFS= read -d "$DELIM" -r ARG; do
+          if [ "$STARTED" = true ]; then CMD+=("$ARG")
+          elif [ -z "$ARG" ]; then DELIM=''; STARTED=true
+          else echo "$ARG"; fi
+        done < <(build_command "$@")
+        LAST=$((${#CMD[@]} - 1))
+        [ "${CMD[$LAST]}" = 0 ] || exit "${CMD[$LAST]}"
+        exec "${CMD[@]:0:$LAST}"
+        """);
+    Path sparkSubmit = bin.resolve("spark-submit");
+    Files.writeString(
+        sparkSubmit,
+        String.join(
+            "\n",
+            "#!/usr/bin/env bash",
+            "export SPARK_HOME=\"$(cd \"$(dirname \"$0\")/..\" && pwd)\"",
+            "export SPARK_SCALA_VERSION=2.13",
+            "exec \"$SPARK_HOME/bin/spark-class\" org.apache.spark.deploy.SparkSubmit \"$@\"",
+            ""));
+    for (Path script : List.of(sparkClass, sparkSubmit)) {
+      script.toFile().setExecutable(true);
+    }
+  }
+
+  /** The throwaway SPARK_HOME (jars/ and bin/spark-submit), once started. */
+  public Path sparkHome() {
+    return sparkHome;
   }
 
   /** Runs the launcher library's classpath step (Maven, only when stale) and reads its result. */
@@ -228,13 +280,23 @@ public final class StandaloneCluster implements AutoCloseable {
       for (Process daemon : daemons) {
         if (!daemon.isAlive()) {
           throw new IllegalStateException(
-              "A cluster process exited (code " + daemon.exitValue() + ") while waiting for "
-                  + what + "; log " + log + ":\n" + tail(read(log)));
+              "A cluster process exited (code "
+                  + daemon.exitValue()
+                  + ") while waiting for "
+                  + what
+                  + "; log "
+                  + log
+                  + ":\n"
+                  + tail(read(log)));
         }
       }
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException(
-            "Timed out after " + START_TIMEOUT_SECONDS + " s waiting for " + what + "; log:\n"
+            "Timed out after "
+                + START_TIMEOUT_SECONDS
+                + " s waiting for "
+                + what
+                + "; log:\n"
                 + tail(read(log)));
       }
       try {

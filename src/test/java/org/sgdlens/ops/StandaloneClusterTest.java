@@ -29,28 +29,24 @@ class StandaloneClusterTest {
   @Test
   void sqlJobOnTheStandaloneClusterEqualsLocalMode() {
     Path lake = temp.resolve("lake");
-    TestLakes.write(lake, ROWS, List.of("catalog_test_result"));
-    // A shuffle (GROUP BY) and a join (the committed-runs view), read by executors from the lake.
+    TestLakes.write(lake, ROWS, List.of());
+    // A join (with the committed-runs view) and a shuffle (GROUP BY), read by executors.
     String query =
-        "SELECT m.run_id, count(*) AS n, sum(m.step) AS steps, max(r.psi) AS max_psi"
-            + " FROM metrics m JOIN catalog_test_result r ON m.run_id = r.run_id AND m.step = r.step"
+        "SELECT m.run_id, count(*) AS n, sum(m.step) AS steps, max(r.learning_rate) AS lr"
+            + " FROM metrics m JOIN runs r ON m.run_id = r.run_id"
             + " GROUP BY m.run_id ORDER BY m.run_id";
+    String expected = "r1," + ROWS + "," + (ROWS * (ROWS - 1) / 2) + ",0.25";
 
-    Launchers.Run local =
-        Launchers.run(
-            "sql",
-            Map.of(),
-            300,
-            "--lake", lake.toString(),
-            "-e", query,
-            "--output", temp.resolve("local").toString(),
-            "--format", "csv");
+    Launchers.Run local = sql(Map.of(), lake, query, temp.resolve("local"));
     assertThat(local.exitCode()).as(local.describe()).isZero();
+    List<String> reference = csv(temp.resolve("local"));
+    assertThat(reference).as("local result").containsExactly("run_id,n,steps,lr", expected);
 
     try (StandaloneCluster cluster = new StandaloneCluster(temp.resolve("cluster"), 2, 1, "1g")) {
       cluster.start();
-      System.out.printf("standalone cluster (1 master, 2 workers) started in %d ms%n",
-          cluster.startMillis());
+      System.out.printf(
+          "standalone cluster (1 master, 2 workers) started in %d ms%n", cluster.startMillis());
+
       long t0 = System.nanoTime();
       Launchers.Run remote =
           cluster.submit(
@@ -62,16 +58,61 @@ class StandaloneClusterTest {
               "-e", query,
               "--output", temp.resolve("cluster-out").toString(),
               "--format", "csv");
-      System.out.printf("cluster submit took %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+      System.out.printf("cluster submit (no distribution) took %d ms%n", millisSince(t0));
       assertThat(remote.exitCode()).as(remote.describe()).isZero();
       assertThat(cluster.masterLog())
           .as("the application ran on the cluster's executors")
           .contains("Launching executor");
       assertThat(csv(temp.resolve("cluster-out")))
           .as("cluster result equals local result")
-          .isEqualTo(csv(temp.resolve("local")))
-          .contains("r1," + ROWS + "," + (ROWS * (ROWS - 1) / 2) + "," + (ROWS - 1 + 0.25));
+          .isEqualTo(reference);
+
+      // The same through a Spark distribution's bin/spark-submit (SPARK_HOME), locally and on
+      // the cluster: the launcher then ships its jars with --driver-class-path / --jars.
+      Map<String, String> distribution =
+          Map.of(
+              "SPARK_HOME", cluster.sparkHome().toString(),
+              "SGDLENS_SPARK_SUBMIT", cluster.sparkHome().resolve("bin/spark-submit").toString());
+      t0 = System.nanoTime();
+      Launchers.Run viaSubmitLocal = sql(distribution, lake, query, temp.resolve("dist-local"));
+      System.out.printf("local run via bin/spark-submit took %d ms%n", millisSince(t0));
+      assertThat(viaSubmitLocal.exitCode()).as(viaSubmitLocal.describe()).isZero();
+      assertThat(csv(temp.resolve("dist-local")))
+          .as("local run through bin/spark-submit")
+          .isEqualTo(reference);
+
+      t0 = System.nanoTime();
+      Launchers.Run viaSubmitCluster =
+          cluster.submit(
+              "sql",
+              distribution,
+              "--total-executor-cores", "2",
+              "--executor-memory", "512m",
+              "--lake", lake.toString(),
+              "-e", query,
+              "--output", temp.resolve("dist-cluster").toString(),
+              "--format", "csv");
+      System.out.printf("cluster submit via bin/spark-submit took %d ms%n", millisSince(t0));
+      assertThat(viaSubmitCluster.exitCode()).as(viaSubmitCluster.describe()).isZero();
+      assertThat(csv(temp.resolve("dist-cluster")))
+          .as("cluster run through bin/spark-submit")
+          .isEqualTo(reference);
     }
+  }
+
+  private static Launchers.Run sql(Map<String, String> env, Path lake, String query, Path out) {
+    return Launchers.run(
+        "sql",
+        env,
+        300,
+        "--lake", lake.toString(),
+        "-e", query,
+        "--output", out.toString(),
+        "--format", "csv");
+  }
+
+  private static long millisSince(long t0) {
+    return (System.nanoTime() - t0) / 1_000_000;
   }
 
   /** The lines of every CSV part file of an output folder. */

@@ -21,6 +21,7 @@ import org.sgdlens.lake.VectorChunks;
 public final class TestLakes {
   /** The committed run. */
   public static final String COMMITTED_RUN = "r1";
+
   /** A run whose runs row says FAILED but whose record files are in place (e.g. a re-run). */
   public static final String FAILED_RUN = "r2";
 
