@@ -52,12 +52,18 @@ class StandaloneClusterTest {
           cluster.submit(
               "sql",
               Map.of(),
-              "--executor-memory", "512m",
-              "--total-executor-cores", "2",
-              "--lake", lake.toString(),
-              "-e", query,
-              "--output", temp.resolve("cluster-out").toString(),
-              "--format", "csv");
+              "--executor-memory",
+              "512m",
+              "--total-executor-cores",
+              "2",
+              "--lake",
+              lake.toString(),
+              "-e",
+              query,
+              "--output",
+              temp.resolve("cluster-out").toString(),
+              "--format",
+              "csv");
       System.out.printf("cluster submit (no distribution) took %d ms%n", millisSince(t0));
       assertThat(remote.exitCode()).as(remote.describe()).isZero();
       assertThat(cluster.masterLog())
@@ -86,12 +92,18 @@ class StandaloneClusterTest {
           cluster.submit(
               "sql",
               distribution,
-              "--total-executor-cores", "2",
-              "--executor-memory", "512m",
-              "--lake", lake.toString(),
-              "-e", query,
-              "--output", temp.resolve("dist-cluster").toString(),
-              "--format", "csv");
+              "--total-executor-cores",
+              "2",
+              "--executor-memory",
+              "512m",
+              "--lake",
+              lake.toString(),
+              "-e",
+              query,
+              "--output",
+              temp.resolve("dist-cluster").toString(),
+              "--format",
+              "csv");
       System.out.printf("cluster submit via bin/spark-submit took %d ms%n", millisSince(t0));
       assertThat(viaSubmitCluster.exitCode()).as(viaSubmitCluster.describe()).isZero();
       assertThat(csv(temp.resolve("dist-cluster")))
@@ -105,10 +117,14 @@ class StandaloneClusterTest {
         "sql",
         env,
         300,
-        "--lake", lake.toString(),
-        "-e", query,
-        "--output", out.toString(),
-        "--format", "csv");
+        "--lake",
+        lake.toString(),
+        "-e",
+        query,
+        "--output",
+        out.toString(),
+        "--format",
+        "csv");
   }
 
   private static long millisSince(long t0) {
