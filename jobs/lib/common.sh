@@ -76,11 +76,11 @@ sgdlens_env() {
 
 # Driver JVM system properties (not Spark options, so they go on the java command line).
 sgdlens_driver_props() {
-  local props=(-Dai.djl.offline=true)
+  local opts=(-Dai.djl.offline=true)
   if [[ -f "$SGDLENS_CONF_DIR/log4j2.properties" ]]; then
-    props+=("-Dlog4j2.configurationFile=$SGDLENS_CONF_DIR/log4j2.properties")
+    opts+=("-Dlog4j2.configurationFile=$SGDLENS_CONF_DIR/log4j2.properties")
   fi
-  printf '%s\n' "${props[@]}"
+  printf '%s\n' "${opts[@]}"
 }
 
 # True when a file is missing or older than any of the given paths (files or folders).
@@ -267,8 +267,9 @@ sgdlens_split_args() {
 }
 
 sgdlens_spark_options_help() {
+  echo
+  echo "jobs/$1 takes spark-submit's options too:"
   cat <<'EOF'
-
 Spark options (--master, --deploy-mode, --conf k=v, --driver-memory, --executor-memory,
 --executor-cores, --num-executors, --jars, --packages, --name, --properties-file, --verbose, ...)
 go to spark-submit; every other argument goes to the job. Default: --master local[2] with
@@ -366,14 +367,14 @@ sgdlens_run_spark() {
   local rc=0
   "${cmd[@]}" || rc=$?
   if [[ $SGDLENS_HELP == 1 && $rc == 0 ]]; then
-    sgdlens_spark_options_help
+    sgdlens_spark_options_help "$job"
   fi
   return $rc
 }
 
 # Runs a plain-Java job class (no Spark session): sgdlens_run_java <job-name> <class> [args...]
 sgdlens_run_java() {
-  local job="$1" cls="$2"
+  local cls="$2"
   shift 2
   sgdlens_env
   local app_jar cp
