@@ -1,0 +1,395 @@
+# shellcheck shell=bash
+# Shared by every launcher in jobs/: finds the project, builds what is missing or stale, and runs a
+# job either through spark-submit (a Spark distribution on PATH or in $SPARK_HOME) or through the
+# same entry point, org.apache.spark.deploy.SparkSubmit, on the Maven classpath. See docs/running.md.
+#
+# Environment knobs (all optional):
+#   SGDLENS_JAR          use this application jar; skip building it
+#   SGDLENS_CLASSPATH    use this local classpath (Spark + dependencies); skip resolving it
+#   SGDLENS_CONF_DIR     folder with spark-defaults.conf and log4j2.properties (default <project>/conf)
+#   SGDLENS_SPARK_SUBMIT path of a spark-submit to use; "embedded" forces the Maven-classpath path
+#   SGDLENS_SHIP_DJL     0 = do not ship DJL/PyTorch jars to a cluster (pure-Spark jobs, saves 112 MB)
+#   SGDLENS_JAVA_OPTS    extra JVM options for the driver (or the plain-Java train job), e.g. -Xmx8g
+#   MVN, JAVA_HOME       Maven and Java to use
+
+set -euo pipefail
+
+SGDLENS_HOME="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+SGDLENS_CONF_DIR="${SGDLENS_CONF_DIR:-$SGDLENS_HOME/conf}"
+SGDLENS_TARGET="$SGDLENS_HOME/target"
+SGDLENS_DEFAULT_MASTER="local[2]"
+
+# JVM options Spark's own launcher uses on Java 17 (kept equal to spark.jvm.opens in pom.xml).
+SGDLENS_JVM_OPENS=(
+  -XX:+IgnoreUnrecognizedVMOptions --add-modules=jdk.incubator.vector
+  --add-opens=java.base/java.lang=ALL-UNNAMED
+  --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
+  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED
+  --add-opens=java.base/java.io=ALL-UNNAMED
+  --add-opens=java.base/java.net=ALL-UNNAMED
+  --add-opens=java.base/java.nio=ALL-UNNAMED
+  --add-opens=java.base/java.util=ALL-UNNAMED
+  --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
+  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED
+  --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED
+  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
+  --add-opens=java.base/sun.nio.cs=ALL-UNNAMED
+  --add-opens=java.base/sun.security.action=ALL-UNNAMED
+  --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
+  -Dio.netty.tryReflectionSetAccessible=true
+)
+
+# spark-submit options that take a value, and those that do not. Everything else goes to the job.
+SGDLENS_SPARK_VALUED=(--master --deploy-mode --conf --driver-memory --driver-cores
+  --driver-java-options --driver-library-path --driver-class-path --executor-memory
+  --executor-cores --num-executors --total-executor-cores --jars --packages --exclude-packages
+  --repositories --files --archives --py-files --name --properties-file --queue --principal
+  --keytab --proxy-user)
+SGDLENS_SPARK_FLAGS=(--verbose --supervise --load-spark-defaults)
+
+# True when $1 is one of the remaining arguments.
+sgdlens_in() {
+  local needle="$1" item
+  shift
+  for item in "$@"; do
+    [[ "$item" == "$needle" ]] && return 0
+  done
+  return 1
+}
+
+sgdlens_die() {
+  echo "sgdlens: $*" >&2
+  exit 1
+}
+
+sgdlens_java() {
+  if [[ -n "${JAVA_HOME:-}" ]]; then echo "$JAVA_HOME/bin/java"; else echo java; fi
+}
+
+# Environment every run gets: loopback for Spark (the only interface here that is sure to work),
+# one BLAS thread per Spark task, DJL natives cached inside the project and never downloaded.
+sgdlens_env() {
+  export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
+  export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
+  export DJL_CACHE_DIR="${DJL_CACHE_DIR:-$SGDLENS_HOME/.djl-cache}"
+}
+
+# Driver JVM system properties (not Spark options, so they go on the java command line).
+sgdlens_driver_props() {
+  local opts=(-Dai.djl.offline=true)
+  if [[ -f "$SGDLENS_CONF_DIR/log4j2.properties" ]]; then
+    opts+=("-Dlog4j2.configurationFile=$SGDLENS_CONF_DIR/log4j2.properties")
+  fi
+  printf '%s\n' "${opts[@]}"
+}
+
+# True when a file is missing or older than any of the given paths (files or folders).
+sgdlens_stale() {
+  local artifact="$1"
+  shift
+  [[ -f "$artifact" ]] || return 0
+  local p
+  for p in "$@"; do
+    [[ -e "$p" ]] || continue
+    if [[ -n "$(find "$p" -newer "$artifact" -print -quit 2>/dev/null)" ]]; then
+      return 0
+    fi
+  done
+  return 1
+}
+
+sgdlens_mvn() {
+  local rc=0 log
+  log="$(mktemp)"
+  (cd "$SGDLENS_HOME" && "${MVN:-mvn}" -q -B "$@") >"$log" 2>&1 || rc=$?
+  # Maven 3.8 prints ANSI resets even in quiet batch mode; keep only real lines.
+  sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -v '^[[:space:]]*$' >&2 || true
+  rm -f "$log"
+  [[ $rc == 0 ]] || sgdlens_die "Maven failed: mvn $* (run it in $SGDLENS_HOME to see why)"
+}
+
+# Serialises builds of concurrent launchers (flock is in util-linux; without it, builds just race).
+sgdlens_locked() {
+  mkdir -p "$SGDLENS_TARGET"
+  if command -v flock >/dev/null 2>&1; then
+    (flock 9 && "$@") 9>"$SGDLENS_TARGET/.launcher.lock"
+  else
+    "$@"
+  fi
+}
+
+sgdlens_app_jar() {
+  if [[ -n "${SGDLENS_JAR:-}" ]]; then
+    [[ -f "$SGDLENS_JAR" ]] || sgdlens_die "SGDLENS_JAR=$SGDLENS_JAR does not exist; unset it to build"
+    echo "$SGDLENS_JAR"
+    return
+  fi
+  local jar="$SGDLENS_TARGET/sgdlens.jar"
+  if sgdlens_stale "$jar" "$SGDLENS_HOME/pom.xml" "$SGDLENS_HOME/src/main" "$SGDLENS_HOME/schemas"; then
+    echo "sgdlens: building $jar (mvn -DskipTests package)" >&2
+    sgdlens_locked sgdlens_mvn -DskipTests package
+  fi
+  echo "$jar"
+}
+
+sgdlens_spark_version() {
+  sed -n 's:.*<spark.version>\(.*\)</spark.version>.*:\1:p' "$SGDLENS_HOME/pom.xml" | head -1
+}
+
+# Resolves the three classpath files (only when pom.xml or the spark-dist pom changed):
+#   target/classpath.txt        compile + runtime + provided scope: everything a local run needs
+#   target/spark-classpath.txt  what a Spark distribution's jars/ holds (jobs/lib/spark-dist/pom.xml)
+#   target/ship-jars.txt        runtime jars of sgdlens that a Spark distribution lacks (--jars)
+sgdlens_classpaths() {
+  local cp="$SGDLENS_TARGET/classpath.txt" dist="$SGDLENS_TARGET/spark-classpath.txt"
+  local ship="$SGDLENS_TARGET/ship-jars.txt" runtime="$SGDLENS_TARGET/runtime-classpath.txt"
+  local distpom="$SGDLENS_HOME/jobs/lib/spark-dist/pom.xml"
+  if sgdlens_stale "$ship" "$SGDLENS_HOME/pom.xml" "$distpom" "${BASH_SOURCE[0]}"; then
+    echo "sgdlens: resolving classpaths (mvn dependency:build-classpath)" >&2
+    mkdir -p "$SGDLENS_TARGET"
+    # compile+runtime scope (sgdlens's own dependencies) and provided scope (Spark); Maven's
+    # "compile" includeScope would miss runtime-only jars such as parquet-jackson.
+    sgdlens_mvn dependency:build-classpath -DincludeScope=runtime "-Dmdep.outputFile=$runtime"
+    sgdlens_mvn dependency:build-classpath -DincludeScope=provided "-Dmdep.outputFile=$cp.provided"
+    { cat "$runtime"; printf ':'; cat "$cp.provided"; } | tr -d '\n' >"$cp"
+    rm -f "$cp.provided"
+    sgdlens_mvn -f "$distpom" "-Dspark.version=$(sgdlens_spark_version)" \
+      dependency:build-classpath -DincludeScope=runtime "-Dmdep.outputFile=$dist"
+    # An artifact is "in Spark" when the distribution has the same groupId/artifactId (any
+    # version): shipping a second version of it would put two copies on the executors' classpath.
+    # commons-logging is bridged in Spark by jcl-over-slf4j, so it is dropped as well.
+    local artifact_key='s#^.*/repository/##; s#/[^/]*/[^/]*$##'
+    tr ':' '\n' <"$dist" | sed "$artifact_key" | sort -u >"$SGDLENS_TARGET/.spark-artifacts"
+    : >"$ship.tmp"
+    local jar key
+    while IFS= read -r jar; do
+      [[ -n "$jar" ]] || continue
+      key="$(sed "$artifact_key" <<<"$jar")"
+      if grep -qxF "$key" "$SGDLENS_TARGET/.spark-artifacts" || [[ "$key" == */commons-logging ]]; then
+        continue
+      fi
+      echo "$jar" >>"$ship.tmp"
+    done < <(tr ':' '\n' <"$runtime")
+    mv "$ship.tmp" "$ship"
+  fi
+}
+
+sgdlens_local_classpath() {
+  if [[ -n "${SGDLENS_CLASSPATH:-}" ]]; then
+    echo "$SGDLENS_CLASSPATH"
+  else
+    sgdlens_locked sgdlens_classpaths
+    cat "$SGDLENS_TARGET/classpath.txt"
+  fi
+}
+
+# Comma-separated jars to ship with --jars (empty when SGDLENS_SHIP_DJL=0 removes all of them).
+sgdlens_ship_jars() {
+  sgdlens_locked sgdlens_classpaths
+  local jars
+  if [[ "${SGDLENS_SHIP_DJL:-1}" == 0 ]]; then
+    jars="$(grep -vE '/(ai/djl|net/java/dev/jna)/' "$SGDLENS_TARGET/ship-jars.txt" || true)"
+  else
+    jars="$(cat "$SGDLENS_TARGET/ship-jars.txt")"
+  fi
+  paste -sd, - <<<"$jars" | sed 's/^,*//; s/,*$//'
+}
+
+# Finds a user's spark-submit: SGDLENS_SPARK_SUBMIT, then $SPARK_HOME/bin, then PATH.
+sgdlens_spark_submit() {
+  if [[ -n "${SGDLENS_SPARK_SUBMIT:-}" ]]; then
+    [[ "$SGDLENS_SPARK_SUBMIT" == embedded ]] || echo "$SGDLENS_SPARK_SUBMIT"
+    return
+  fi
+  if [[ -n "${SPARK_HOME:-}" && -x "$SPARK_HOME/bin/spark-submit" ]]; then
+    echo "$SPARK_HOME/bin/spark-submit"
+  elif command -v spark-submit >/dev/null 2>&1; then
+    command -v spark-submit
+  fi
+}
+
+# Value of a key in a Java properties file (spark-defaults.conf syntax: "key value" or "key=value").
+sgdlens_property() {
+  local file="$1" key="$2"
+  [[ -f "$file" ]] || return 0
+  awk -v k="$key" '
+    /^[ \t]*#/ { next }
+    { line = $0; sub(/^[ \t]+/, "", line)
+      n = match(line, /[ \t=]/)
+      if (n == 0) next
+      if (substr(line, 1, n - 1) == k) { v = substr(line, n + 1); sub(/^[ \t=]+/, "", v); sub(/[ \t]+$/, "", v); val = v } }
+    END { if (val != "") print val }' "$file"
+}
+
+# Splits "$@" into Spark options (SGDLENS_SPARK_ARGS) and job arguments (SGDLENS_JOB_ARGS), and
+# records --master, --properties-file, --jars, --driver-class-path and --help.
+sgdlens_split_args() {
+  SGDLENS_SPARK_ARGS=()
+  SGDLENS_JOB_ARGS=()
+  SGDLENS_MASTER=""
+  SGDLENS_PROPS=""
+  SGDLENS_USER_JARS=""
+  SGDLENS_USER_DRIVER_CP=""
+  SGDLENS_HELP=0
+  local arg name value
+  while [[ $# -gt 0 ]]; do
+    arg="$1"
+    shift
+    name="${arg%%=*}"
+    if sgdlens_in "$name" "${SGDLENS_SPARK_VALUED[@]}"; then
+      if [[ "$arg" == *=* ]]; then
+        value="${arg#*=}"
+      else
+        [[ $# -gt 0 ]] || sgdlens_die "Spark option $name needs a value, e.g. $name local[2]"
+        value="$1"
+        shift
+      fi
+      case "$name" in
+        --master) SGDLENS_MASTER="$value" ;;
+        --properties-file) SGDLENS_PROPS="$value" ;;
+        --jars) SGDLENS_USER_JARS="$value" ;;
+        --driver-class-path) SGDLENS_USER_DRIVER_CP="$value" ;;
+        --conf)
+          [[ "$value" == *=* ]] || sgdlens_die "--conf needs key=value, got '$value'"
+          [[ "${value%%=*}" == spark.master ]] && SGDLENS_MASTER="${value#*=}"
+          SGDLENS_SPARK_ARGS+=(--conf "$value")
+          ;;
+        *) SGDLENS_SPARK_ARGS+=("$name" "$value") ;;
+      esac
+    elif sgdlens_in "$arg" "${SGDLENS_SPARK_FLAGS[@]}"; then
+      SGDLENS_SPARK_ARGS+=("$arg")
+    else
+      [[ "$arg" == --help || "$arg" == -h ]] && SGDLENS_HELP=1
+      SGDLENS_JOB_ARGS+=("$arg")
+    fi
+  done
+  return 0
+}
+
+sgdlens_spark_options_help() {
+  echo
+  echo "jobs/$1 takes spark-submit's options too:"
+  cat <<'EOF'
+Spark options (--master, --deploy-mode, --conf k=v, --driver-memory, --executor-memory,
+--executor-cores, --num-executors, --jars, --packages, --name, --properties-file, --verbose, ...)
+go to spark-submit; every other argument goes to the job. Default: --master local[2] with
+conf/spark-defaults.conf. Precedence: --conf > properties file > code default (docs/running.md).
+EOF
+}
+
+# Runs a Spark job class: sgdlens_run_spark <job-name> <class> [args...]
+sgdlens_run_spark() {
+  local job="$1" cls="$2"
+  shift 2
+  sgdlens_env
+  sgdlens_split_args "$@"
+
+  local submit
+  submit="$(sgdlens_spark_submit)"
+
+  # Which properties file, and is this run local? The project's spark-defaults.conf holds local
+  # defaults (loopback driver, no UI), so it is used only for local runs; for a cluster master,
+  # spark-submit reads its own SPARK_CONF_DIR as usual unless --properties-file is given.
+  local user_conf_dir="${SPARK_CONF_DIR:-${SPARK_HOME:+$SPARK_HOME/conf}}"
+  local props="$SGDLENS_PROPS" master="$SGDLENS_MASTER"
+  if [[ -z "$props" ]]; then
+    if [[ -z "$master" && -n "$submit" && -n "$user_conf_dir" ]] &&
+      [[ -n "$(sgdlens_property "$user_conf_dir/spark-defaults.conf" spark.master)" ]]; then
+      master="$(sgdlens_property "$user_conf_dir/spark-defaults.conf" spark.master)"
+    elif [[ -z "$master" || "$master" == local* ]]; then
+      props="$SGDLENS_CONF_DIR/spark-defaults.conf"
+      [[ -f "$props" ]] || props=""
+    fi
+  fi
+  if [[ -z "$master" && -n "$props" ]]; then
+    master="$(sgdlens_property "$props" spark.master)"
+  fi
+  local spark_args=("${SGDLENS_SPARK_ARGS[@]}")
+  [[ -n "$props" ]] && spark_args+=(--properties-file "$props")
+  if [[ -n "$SGDLENS_MASTER" ]]; then
+    spark_args+=(--master "$SGDLENS_MASTER")
+  elif [[ -z "$master" ]]; then
+    master="$SGDLENS_DEFAULT_MASTER"
+    spark_args+=(--master "$master")
+  fi
+  local is_local=0
+  [[ "$master" == local* ]] && is_local=1
+
+  local app_jar
+  app_jar="$(sgdlens_app_jar)"
+  local driver_props=()
+  mapfile -t driver_props < <(sgdlens_driver_props)
+  # shellcheck disable=SC2206
+  local java_opts=(${SGDLENS_JAVA_OPTS:-})
+
+  local cmd=()
+  if [[ -n "$submit" ]]; then
+    # A Spark distribution has Spark; sgdlens's own dependencies travel with the job.
+    local ship
+    ship="$(sgdlens_ship_jars)"
+    if [[ $is_local == 1 ]]; then
+      local dcp
+      dcp="$(tr ',' ':' <<<"$ship")"
+      dcp="${SGDLENS_USER_DRIVER_CP:+$SGDLENS_USER_DRIVER_CP:}$dcp"
+      [[ -n "$dcp" ]] && spark_args+=(--driver-class-path "$dcp")
+      [[ -n "$SGDLENS_USER_JARS" ]] && spark_args+=(--jars "$SGDLENS_USER_JARS")
+    else
+      local jars="${SGDLENS_USER_JARS:+$SGDLENS_USER_JARS,}$ship"
+      [[ -n "$jars" ]] && spark_args+=(--jars "${jars%,}")
+      [[ -n "$SGDLENS_USER_DRIVER_CP" ]] && spark_args+=(--driver-class-path "$SGDLENS_USER_DRIVER_CP")
+    fi
+    export SPARK_SUBMIT_OPTS="${SPARK_SUBMIT_OPTS:+$SPARK_SUBMIT_OPTS }${driver_props[*]} ${java_opts[*]}"
+    cmd=("$submit" "${spark_args[@]}" --class "$cls" "$app_jar" "${SGDLENS_JOB_ARGS[@]}")
+  else
+    # No distribution: the same entry point spark-submit runs, on the Maven classpath. Locally
+    # every jar is on -cp already; a cluster's executors get sgdlens's own jars with --jars.
+    local cp
+    cp="$(sgdlens_local_classpath)"
+    [[ -n "$SGDLENS_USER_DRIVER_CP" ]] && cp="$SGDLENS_USER_DRIVER_CP:$cp"
+    if [[ $is_local == 1 ]]; then
+      [[ -n "$SGDLENS_USER_JARS" ]] && spark_args+=(--jars "$SGDLENS_USER_JARS")
+    else
+      local ship jars
+      ship="$(sgdlens_ship_jars)"
+      jars="${SGDLENS_USER_JARS:+$SGDLENS_USER_JARS,}$ship"
+      [[ -n "$jars" ]] && spark_args+=(--jars "${jars%,}")
+    fi
+    cmd=("$(sgdlens_java)" "${SGDLENS_JVM_OPENS[@]}" "${driver_props[@]}" "${java_opts[@]}"
+      -cp "$app_jar:$cp" org.apache.spark.deploy.SparkSubmit
+      "${spark_args[@]}" --class "$cls" "$app_jar" "${SGDLENS_JOB_ARGS[@]}")
+  fi
+
+  if [[ -n "${SGDLENS_DRY_RUN:-}" ]]; then
+    printf '%q ' "${cmd[@]}"
+    echo
+    return 0
+  fi
+  local rc=0
+  "${cmd[@]}" || rc=$?
+  if [[ $SGDLENS_HELP == 1 && $rc == 0 ]]; then
+    sgdlens_spark_options_help "$job"
+  fi
+  return $rc
+}
+
+# Runs a plain-Java job class (no Spark session): sgdlens_run_java <job-name> <class> [args...]
+sgdlens_run_java() {
+  local cls="$2"
+  shift 2
+  sgdlens_env
+  local app_jar cp
+  app_jar="$(sgdlens_app_jar)"
+  cp="$(sgdlens_local_classpath)"
+  local driver_props=()
+  mapfile -t driver_props < <(sgdlens_driver_props)
+  # shellcheck disable=SC2206
+  local java_opts=(${SGDLENS_JAVA_OPTS:-})
+  local cmd=("$(sgdlens_java)" "${SGDLENS_JVM_OPENS[@]}" "${driver_props[@]}" "${java_opts[@]}"
+    -cp "$app_jar:$cp" "$cls" "$@")
+  if [[ -n "${SGDLENS_DRY_RUN:-}" ]]; then
+    printf '%q ' "${cmd[@]}"
+    echo
+    return 0
+  fi
+  exec "${cmd[@]}"
+}

@@ -1,0 +1,226 @@
+package org.sgdlens.cli;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import org.sgdlens.analysis.LakeCatalog;
+import org.sgdlens.analysis.SqlQueries;
+
+/**
+ * {@code sql}: queries the lake by table name through a persistent Spark SQL catalog kept in {@code
+ * <lake>/_catalog} (docs/catalog.md). Every run first registers the tables whose folders exist and
+ * picks up new runs' partitions.
+ */
+public final class SqlJob {
+  static final String USAGE =
+      """
+      Usage: jobs/sql [--lake PATH] (-e "SQL; ..." | -f FILE.sql) [options]
+
+      Queries the lake's tables by name (runs, metrics, phases, loss_separation, ...) with Spark
+      SQL. Every run registers the tables whose folders exist in a persistent catalog under
+      <lake>/_catalog, so any Spark SQL session configured as in docs/catalog.md sees them too.
+      Record tables and runs are views of committed runs; <table>_all holds every row on disk.
+
+      Options:
+        --lake PATH          the lake (default ./lake)
+        -e, --execute SQL    statements to run, separated by ';'
+        -f, --file FILE      a file of statements separated by ';' (run after -e)
+        --limit N            rows printed per statement (default 100)
+        --truncate N         characters shown per cell, 0 = all (default 60)
+        --output PATH        write the last statement's full result to the folder PATH
+        --format csv|parquet format of --output (default csv, with a header line)
+        --no-refresh         skip the catalog refresh (query what is registered already)
+        --debug              full stack trace on errors
+        --help               this text
+
+      Examples:
+        jobs/sql -e "SHOW TABLES"
+        jobs/sql -e "SELECT run_id, learning_rate, diverged FROM runs_all WHERE diverged"
+        jobs/sql -f my-queries.sql --output out/result --format parquet
+      """;
+
+  private static final Set<String> VALUED =
+      Set.of("lake", "execute", "file", "limit", "truncate", "output", "format");
+  private static final Set<String> FLAGS = Set.of("help", "no-refresh");
+
+  private SqlJob() {}
+
+  public static void main(String[] args) {
+    JobMain.main("sql", args, SqlJob::run);
+  }
+
+  static int run(String[] args) {
+    JobArgs options = JobArgs.parse(expandShortOptions(args), VALUED, FLAGS);
+    if (options.has("help")) {
+      System.out.print(USAGE);
+      return 0;
+    }
+    if (!options.positional().isEmpty()) {
+      throw new IllegalArgumentException(
+          "Unexpected argument '"
+              + options.positional().get(0)
+              + "'; give SQL with -e \"...\" or a file with -f FILE (see --help)");
+    }
+    String lake = options.get("lake", "./lake");
+    String output = options.get("output").orElse(null);
+    SqlQueries.Format format = SqlQueries.Format.parse(options.get("format", "csv"));
+    if (options.has("format") && output == null) {
+      throw new IllegalArgumentException(
+          "--format needs --output PATH (the folder the result is written to)");
+    }
+    SqlQueries.Options query =
+        new SqlQueries.Options(
+            lake,
+            statements(options),
+            options.getInt("limit", 100),
+            output,
+            format,
+            !options.has("no-refresh"));
+    int truncate = options.getInt("truncate", 60);
+
+    SparkSession spark = session(lake);
+    String zone = spark.conf().get("spark.sql.session.timeZone");
+    boolean several = query.statements().size() > 1;
+    SqlQueries.run(
+        spark,
+        query,
+        r ->
+            System.err.printf(
+                "catalog: %d tables and %d views registered in %s (%d ms)%n",
+                r.tables().size(), r.views().size(), catalogLocation(spark), r.millis()),
+        statement -> print(statement, several, output, format, truncate, zone));
+    return 0;
+  }
+
+  private static void print(
+      SqlQueries.Statement statement,
+      boolean several,
+      String output,
+      SqlQueries.Format format,
+      int truncate,
+      String zone) {
+    if (several) {
+      String shown = statement.sql().replaceAll("(?m)^\\s*--.*$", "").replaceAll("\\s+", " ");
+      System.out.println("-- " + shown.strip());
+    }
+    if (statement.written() >= 0) {
+      System.out.printf(
+          "wrote %d rows to %s (%s)%n",
+          statement.written(), output, format.name().toLowerCase(java.util.Locale.ROOT));
+    } else if (!statement.columns().isEmpty()) {
+      System.out.print(TextTable.format(statement.columns(), statement.rows(), truncate, zone));
+      int n = statement.rows().size();
+      System.out.println(
+          statement.truncated()
+              ? "(first " + n + " rows; more with --limit N)"
+              : "(" + n + (n == 1 ? " row)" : " rows)"));
+    }
+    System.out.flush();
+  }
+
+  /**
+   * The session with the lake's catalog. Catalog settings are code defaults: a value spark-submit
+   * received (--conf, --properties-file) wins, so a shared metastore can replace the embedded one.
+   */
+  static SparkSession session(String lake) {
+    SparkConf submitted = new SparkConf();
+    SparkSession.Builder builder = SparkSession.builder().appName("sgdlens-sql");
+    for (Map.Entry<String, String> e : catalogDefaults(lake, submitted).entrySet()) {
+      builder.config(e.getKey(), e.getValue());
+    }
+    requireHiveClasses();
+    return builder.getOrCreate();
+  }
+
+  /** The catalog settings spark-submit did not already set. */
+  static Map<String, String> catalogDefaults(String lake, SparkConf submitted) {
+    boolean sharedMetastore =
+        submitted.contains(LakeCatalog.METASTORE_URL)
+            || submitted.contains(LakeCatalog.METASTORE_URIS);
+    Map<String, String> defaults = new LinkedHashMap<>();
+    if (sharedMetastore) {
+      defaults.put(LakeCatalog.CATALOG_IMPLEMENTATION, "hive");
+    } else {
+      defaults.putAll(LakeCatalog.sessionSettings(lake));
+      Path catalog = LakeCatalog.localPath(lake).resolve(LakeCatalog.CATALOG_DIR);
+      createFolder(catalog);
+      // Derby writes derby.log to the working folder unless told otherwise.
+      if (System.getProperty("derby.stream.error.file") == null) {
+        System.setProperty("derby.stream.error.file", catalog.resolve("derby.log").toString());
+      }
+    }
+    defaults.keySet().removeIf(submitted::contains);
+    return defaults;
+  }
+
+  private static void requireHiveClasses() {
+    try {
+      Class.forName("org.apache.spark.sql.hive.HiveSessionStateBuilder");
+    } catch (ClassNotFoundException e) {
+      throw new IllegalStateException(
+          "The sql command needs Spark's Hive support (spark-hive_2.13) on the classpath, and this"
+              + " Spark has none; use a Spark distribution built with Hive or the project's"
+              + " launcher without SPARK_HOME (docs/catalog.md)");
+    }
+  }
+
+  private static String catalogLocation(SparkSession spark) {
+    return spark
+        .sparkContext()
+        .getConf()
+        .get(LakeCatalog.METASTORE_URL, spark.conf().get(LakeCatalog.METASTORE_URIS, "metastore"));
+  }
+
+  /** Statements of -e, then of -f, in order. */
+  static List<String> statements(JobArgs options) {
+    List<String> statements = new ArrayList<>();
+    options.get("execute").ifPresent(sql -> statements.addAll(SqlQueries.split(sql)));
+    if (options.has("file")) {
+      String file = options.get("file").orElseThrow();
+      try {
+        statements.addAll(
+            SqlQueries.split(Files.readString(Path.of(file), StandardCharsets.UTF_8)));
+      } catch (NoSuchFileException e) {
+        throw new IllegalArgumentException(
+            "-f " + file + ": no such file; give the path of a .sql file");
+      } catch (IOException e) {
+        throw new UncheckedIOException("Cannot read -f " + file, e);
+      }
+    }
+    return statements;
+  }
+
+  /** Maps {@code -e} and {@code -f} (the spark-sql / psql habit) to their long names. */
+  static String[] expandShortOptions(String[] args) {
+    String[] out = args.clone();
+    for (int i = 0; i < out.length; i++) {
+      if (out[i].equals("-e")) {
+        out[i] = "--execute";
+        i++;
+      } else if (out[i].equals("-f")) {
+        out[i] = "--file";
+        i++;
+      }
+    }
+    return out;
+  }
+
+  private static void createFolder(Path folder) {
+    try {
+      Files.createDirectories(folder);
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "Cannot create the catalog folder " + folder + "; check the lake is writable", e);
+    }
+  }
+}

@@ -1,0 +1,147 @@
+package org.sgdlens.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sgdlens.analysis.LakeCatalog;
+import org.sgdlens.lake.Lake;
+import org.sgdlens.lake.Tables;
+import org.sgdlens.ops.Launchers;
+import org.sgdlens.ops.TestLakes;
+
+/**
+ * The sql command's catalog is persistent: after {@code jobs/sql} ran once (in its own JVM), a new
+ * Spark session configured only with the catalog settings of docs/catalog.md finds every lake table
+ * by name, sees only committed runs through the views, and sees runs added later once the catalog
+ * is refreshed.
+ */
+class SqlCatalogTest {
+  private static final String RESULT = "catalog_test_result";
+  private static final int ROWS = 3;
+
+  @TempDir Path temp;
+
+  @Test
+  void freshSessionQueriesEveryTableByNameAfterTheSqlCommandRegisteredThem() {
+    Path lakeDir = temp.resolve("lake");
+    Lake lake = TestLakes.write(lakeDir, ROWS, List.of(RESULT));
+
+    Launchers.Run first =
+        Launchers.run(
+            "sql",
+            Map.of(),
+            240,
+            "--lake",
+            lakeDir.toString(),
+            "-e",
+            "SELECT run_id, count(*) AS n FROM metrics GROUP BY run_id ORDER BY run_id;"
+                + " SELECT count(*) AS n_all FROM metrics_all");
+    assertThat(first.exitCode()).as(first.describe()).isZero();
+    assertThat(first.stdout())
+        .as("the metrics view shows only the committed run, with all its rows")
+        .containsPattern("(?m)^r1\\s+\\|\\s+" + ROWS + "$")
+        .doesNotContainPattern("(?m)^r2\\b");
+    assertThat(first.stdout())
+        .as("metrics_all holds the rows of both runs on disk")
+        .containsPattern("(?m)^\\s*" + (2 * ROWS) + "$");
+
+    String catalog = lakeDir.toAbsolutePath().resolve("_catalog").toString();
+    // Exactly what docs/catalog.md tells a user to configure; nothing from sgdlens is called.
+    Map<String, String> documented = new LinkedHashMap<>();
+    documented.put("spark.sql.catalogImplementation", "hive");
+    documented.put("spark.sql.warehouse.dir", Path.of(catalog, "warehouse").toUri().toString());
+    documented.put(
+        "spark.hadoop.javax.jdo.option.ConnectionURL",
+        "jdbc:derby:;databaseName=" + catalog + "/metastore_db;create=true");
+    assertThat(LakeCatalog.sessionSettings(lakeDir.toString()))
+        .as("the settings the sql command uses are the documented ones")
+        .isEqualTo(documented);
+
+    System.setProperty("derby.stream.error.file", temp.resolve("derby.log").toString());
+    SparkSession.clearActiveSession();
+    SparkSession.clearDefaultSession();
+    SparkSession.Builder builder =
+        SparkSession.builder()
+            .appName("fresh-session")
+            .master("local[2]")
+            .config("spark.ui.enabled", "false")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .config("spark.sql.shuffle.partitions", "2");
+    documented.forEach(builder::config);
+    SparkSession fresh = builder.getOrCreate();
+    try {
+      List<Row> result =
+          fresh
+              .sql("SELECT run_id, step, psi, note FROM " + RESULT + " ORDER BY step")
+              .collectAsList();
+      assertThat(result).as("result table rows by name").hasSize(ROWS);
+      for (int k = 0; k < ROWS; k++) {
+        Row row = result.get(k);
+        assertThat(row.getString(0)).as("run_id of row %d", k).isEqualTo(TestLakes.COMMITTED_RUN);
+        assertThat(row.getLong(1)).as("step of row %d", k).isEqualTo(k);
+        assertThat(row.getDouble(2)).as("psi of row %d", k).isEqualTo(k + 0.25);
+        assertThat(row.getString(3)).as("note of row %d", k).isEqualTo("note-r1-" + k);
+      }
+      assertThat(count(fresh, "SELECT * FROM runs")).as("runs view: committed r1").isEqualTo(1);
+      assertThat(count(fresh, "SELECT * FROM runs_all"))
+          .as("runs_all: every runs row")
+          .isEqualTo(2);
+      // One query over every record view: its rows must all belong to the committed run.
+      String perView =
+          String.join(
+              " UNION ALL ",
+              Tables.RECORDS.stream()
+                  .map(
+                      t ->
+                          "SELECT '"
+                              + t
+                              + "' AS t, count(*) AS n, count_if(run_id = 'r2') AS failed"
+                              + " FROM "
+                              + t)
+                  .toList());
+      for (Row row : fresh.sql(perView).collectAsList()) {
+        assertThat(row.getLong(1))
+            .as("record view %s: the committed run's rows", row.getString(0))
+            .isEqualTo(ROWS);
+        assertThat(row.getLong(2))
+            .as("record view %s hides the FAILED run", row.getString(0))
+            .isZero();
+      }
+      // A new committed run lands later: a refresh (what every sql command does) picks it up.
+      TestLakes.writeRows(lake, Tables.METRICS, "r3", ROWS, null);
+      TestLakes.writeRows(lake, Tables.RUNS, "r3", 1, "COMMITTED");
+      assertThat(count(fresh, "SELECT * FROM metrics WHERE run_id = 'r3'"))
+          .as("before the refresh the catalog does not know r3's partition")
+          .isZero();
+      LakeCatalog.refresh(fresh, lakeDir.toString());
+      assertThat(count(fresh, "SELECT * FROM metrics WHERE run_id = 'r3'"))
+          .as("after the refresh r3's rows are visible")
+          .isEqualTo(ROWS);
+      assertThat(count(fresh, "SELECT * FROM runs")).as("runs view: r1 and r3").isEqualTo(2);
+
+      String[] declared = org.sgdlens.analysis.LakeTables.columns(Tables.WEIGHTS);
+      assertThat(fresh.table("weights").columns())
+          .as("the weights view has the columns of schemas/weights.json, in order")
+          .containsExactly(declared);
+      assertThat(fresh.table("weights_all").columns())
+          .as("weights_all has the same columns (partition column last)")
+          .containsExactlyInAnyOrder(declared);
+    } finally {
+      fresh.stop();
+      SparkSession.clearActiveSession();
+      SparkSession.clearDefaultSession();
+    }
+  }
+
+  private static long count(SparkSession spark, String sql) {
+    return spark.sql(sql).count();
+  }
+}

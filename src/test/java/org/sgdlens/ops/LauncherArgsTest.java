@@ -1,0 +1,122 @@
+package org.sgdlens.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * How the launchers split arguments and assemble the command, checked without starting a JVM
+ * (SGDLENS_DRY_RUN prints the command): Spark options to SparkSubmit in both spellings, everything
+ * else to the job after the application jar, the local conf file and default master only when
+ * nothing else names them, plain java for the train job.
+ */
+class LauncherArgsTest {
+  @Test
+  void sparkOptionsGoToSparkSubmitAndTheRestToTheJob() {
+    List<String> cmd =
+        dryRun(
+            "sql",
+            "--lake",
+            "L",
+            "--conf=spark.x=1",
+            "-e",
+            "SELECT 1",
+            "--verbose",
+            "--driver-memory=2g",
+            "--name",
+            "mine");
+    int submit = cmd.indexOf("org.apache.spark.deploy.SparkSubmit");
+    int cls = cmd.indexOf("--class");
+    assertThat(submit).as("embedded SparkSubmit entry point in %s", cmd).isPositive();
+    List<String> spark = cmd.subList(submit + 1, cls);
+    assertThat(spark)
+        .as("Spark options, both --opt value and --opt=value")
+        .containsSubsequence("--conf", "spark.x=1")
+        .containsSubsequence("--driver-memory", "2g")
+        .containsSubsequence("--name", "mine")
+        .contains("--verbose")
+        .containsSubsequence(
+            "--properties-file",
+            Launchers.projectDir().resolve("conf/spark-defaults.conf").toString())
+        .containsSubsequence("--master", "local[2]");
+    assertThat(cmd.subList(cls, cmd.size()))
+        .as("class, application jar, then the job's own arguments in order")
+        .containsExactly(
+            "--class",
+            "org.sgdlens.cli.SqlJob",
+            Launchers.appJar().toString(),
+            "--lake",
+            "L",
+            "-e",
+            "SELECT 1");
+    assertThat(cmd)
+        .as("driver JVM properties")
+        .contains("-Dai.djl.offline=true", "--add-opens=java.base/java.nio=ALL-UNNAMED")
+        .anyMatch(
+            a -> a.startsWith("-Dlog4j2.configurationFile=") && a.endsWith("log4j2.properties"));
+  }
+
+  @Test
+  void aGivenMasterReplacesTheDefault() {
+    List<String> cmd = dryRun("phases", "--master", "local[3]", "--lake", "L");
+    assertThat(cmd).as("one --master, the user's").containsSubsequence("--master", "local[3]");
+    assertThat(cmd.stream().filter("--master"::equals).count()).as("--master count").isEqualTo(1);
+    assertThat(cmd).as("job class").contains("org.sgdlens.cli.PhasesJob");
+  }
+
+  @Test
+  void helpReachesTheJob() {
+    List<String> cmd = dryRun("order-params", "--help");
+    assertThat(cmd.get(cmd.size() - 1)).as("--help is the job's argument").isEqualTo("--help");
+    assertThat(cmd.get(cmd.size() - 2)).as("after the app jar").endsWith(".jar");
+  }
+
+  @Test
+  void trainRunsAsPlainJava() {
+    List<String> cmd = dryRun("train", "--lake", "L", "--master", "x");
+    assertThat(cmd)
+        .as("no SparkSubmit for train")
+        .doesNotContain("org.apache.spark.deploy.SparkSubmit");
+    assertThat(cmd.subList(cmd.indexOf("org.sgdlens.cli.TrainJob"), cmd.size()))
+        .as("every argument goes to TrainJob")
+        .containsExactly("org.sgdlens.cli.TrainJob", "--lake", "L", "--master", "x");
+  }
+
+  /** The command a launcher would run, one element per argument. */
+  private static List<String> dryRun(String job, String... args) {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                "bash",
+                "-c",
+                "out=$(\"$@\") || exit 1; eval \"set -- $out\"; printf '%s\\n' \"$@\"",
+                "dry-run",
+                Launchers.projectDir().resolve("jobs").resolve(job).toString()));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().put("SGDLENS_DRY_RUN", "1");
+    builder.environment().put("SGDLENS_SPARK_SUBMIT", "embedded");
+    builder.environment().put("SGDLENS_JAR", Launchers.appJar().toString());
+    builder.environment().put("SGDLENS_CLASSPATH", "/nonexistent/spark.jar");
+    builder.environment().remove("SPARK_HOME");
+    builder.environment().remove("SGDLENS_JAVA_OPTS");
+    try {
+      Process p = builder.start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("dry run finished").isTrue();
+      assertThat(p.exitValue()).as("dry run of jobs/%s: %s", job, out).isZero();
+      return out.lines().toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}
