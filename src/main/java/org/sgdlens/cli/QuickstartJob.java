@@ -1,0 +1,306 @@
+package org.sgdlens.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.sgdlens.analysis.Cleaning;
+import org.sgdlens.analysis.Landscape;
+import org.sgdlens.analysis.LossSeparation;
+import org.sgdlens.analysis.OrderParams;
+import org.sgdlens.analysis.Phases;
+import org.sgdlens.analysis.TrajectoryPca;
+import org.sgdlens.analysis.VarianceFlatness;
+import org.sgdlens.kernel.FlatnessSearch;
+import org.sgdlens.lake.Lake;
+import org.sgdlens.record.RunConfig;
+import org.sgdlens.record.RunModelOracleFactory;
+import org.sgdlens.record.Schedule;
+import org.sgdlens.record.TrainRun;
+
+/**
+ * {@code jobs/quickstart}: the whole pipeline on a small real run. Trains two networks on
+ * seeded Fashion-MNIST subsets (a 784-256-10 MLP with 20% label noise for the gradient-ensemble,
+ * phase, separation and cleaning analyses; the authors' 784-50-50-10 net without biases, one
+ * layer recorded every step, for variance-flatness), retrains on the cleaned and on the
+ * true-clean set, runs every analysis job, and prints the headline numbers.
+ */
+public final class QuickstartJob {
+  static final String USAGE =
+      """
+      Usage: jobs/quickstart [--lake PATH] [--data-dir DIR] [--scale small|tiny] [--skip-retrain]
+
+      Runs the whole sgdlens pipeline on a small real Fashion-MNIST run, about 3 minutes on
+      2 cores: train (DJL) with recording, order-params, phases, loss-separation, clean (and
+      retraining on the kept samples), trajectory-pca, landscape and variance-flatness (Spark),
+      then prints headline numbers. Results stay in the lake for jobs/sql.
+
+        --lake PATH        lake folder or Hadoop URI (default ./lake)
+        --data-dir DIR     folder of Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist)
+        --scale S          small (default) or tiny (for smoke tests: fewer samples and steps)
+        --skip-retrain     do not retrain on the cleaned and true-clean sets
+      """;
+
+  private QuickstartJob() {}
+
+  public static void main(String[] args) {
+    JobMain.main("quickstart", args, QuickstartJob::run);
+  }
+
+  static int run(String[] args) {
+    JobArgs a = JobArgs.parse(args, Set.of("lake", "data-dir", "scale"), Set.of("help", "skip-retrain"));
+    if (a.has("help")) {
+      System.out.print(USAGE);
+      return 0;
+    }
+    SparkSession spark = SparkSession.builder().appName("sgdlens-quickstart").getOrCreate();
+    Summary s = run(spark, a.get("lake", "./lake"), a.get("data-dir", "/usr/share/datasets/fashion-mnist"),
+        a.get("scale", "small"), !a.has("skip-retrain"));
+    System.out.println();
+    System.out.print(s.text());
+    return 0;
+  }
+
+  /** What the quickstart found, for the printout and for tests. */
+  public record Summary(
+      TrainRun.Outcome noisy,
+      Phases.Result phases,
+      LossSeparation.Result separation,
+      Cleaning.Result cleaning,
+      TrainRun.Outcome cleaned,
+      TrainRun.Outcome trueClean,
+      OrderParams.Result orderParams,
+      TrainRun.Outcome flat,
+      TrajectoryPca.Result pca,
+      VarianceFlatness.Result varianceFlatness,
+      List<String> timings) {
+
+    String text() {
+      StringBuilder out = new StringBuilder("== sgdlens quickstart: headline numbers ==\n");
+      String id = noisy.runId();
+      out.append(String.format(Locale.ROOT,
+          "Noisy run %s: %d samples, %d mislabeled (%.0f%%), %d steps, %.0f steps/s, final test accuracy %.4f%n",
+          id, noisy.trainSize(), noisy.mislabeled(), 100.0 * noisy.mislabeled() / noisy.trainSize(),
+          noisy.steps(), noisy.stepsPerSecond(), noisy.finalTestAccuracy()));
+      for (String method : List.of(Phases.GROUND_TRUTH, Phases.LABEL_FREE)) {
+        out.append("  phases (").append(method).append("): ");
+        for (Row r : phases.phases()) {
+          if (r.getString(0).equals(id) && r.getString(1).equals(method)) {
+            out.append(r.getString(2)).append(" [").append(r.isNullAt(4) ? "?" : r.getLong(4))
+                .append(", ").append(r.isNullAt(5) ? "?" : r.getLong(5)).append("] ");
+          }
+        }
+        out.append('\n');
+      }
+      for (Row b : phases.boundaries()) {
+        if (b.getString(0).equals(id)) {
+          out.append(String.format(Locale.ROOT, "  boundary %-8s ground truth %-6s label-free %-6s distance %s%n",
+              b.getString(1), b.isNullAt(2) ? "-" : b.getLong(2), b.isNullAt(3) ? "-" : b.getLong(3),
+              b.isNullAt(4) ? "-" : b.getLong(4)));
+        }
+      }
+      for (String score : List.of(LossSeparation.LOSS, LossSeparation.HISTORY)) {
+        Row r = separation.summary(id, score);
+        if (r != null) {
+          out.append(String.format(Locale.ROOT,
+              "  separation (%s score): peak t_sep = %s, AUROC %.4f, d' %.3f, in phase II: %s%n",
+              score, get(r, "t_sep"), (Double) get(r, "max_auroc"), (Double) get(r, "d_prime_at_t_sep"),
+              get(r, "in_phase_ii")));
+        }
+      }
+      Row c = cleaning.summary(id);
+      if (c != null) {
+        out.append(String.format(Locale.ROOT,
+            "  cleaning at step %s: flagged %s (estimated rho %.3f, true %.3f): precision %.3f, recall %.3f, F1 %.3f%n",
+            get(c, "step"), get(c, "num_flagged"), (Double) get(c, "estimated_rho"), (Double) get(c, "true_rho"),
+            (Double) get(c, "precision"), (Double) get(c, "recall"), (Double) get(c, "f1")));
+      }
+      if (cleaned != null && trueClean != null) {
+        out.append(String.format(Locale.ROOT,
+            "  retrained test accuracy: noisy %.4f, cleaned %.4f (%+.4f), true-clean %.4f (gap %.4f)%n",
+            noisy.finalTestAccuracy(), cleaned.finalTestAccuracy(),
+            cleaned.finalTestAccuracy() - noisy.finalTestAccuracy(), trueClean.finalTestAccuracy(),
+            trueClean.finalTestAccuracy() - cleaned.finalTestAccuracy()));
+      }
+      List<Row> op = orderParams.orderParams().stream().filter(r -> r.getString(0).equals(id)).toList();
+      if (!op.isEmpty()) {
+        Row first = op.get(0);
+        Row last = op.get(op.size() - 1);
+        out.append(String.format(Locale.ROOT,
+            "  order parameters: alignment R %.3f -> %.3f, |mean grad| A %.4f -> %.4f, noise scale %.0f -> %.0f (steps %d -> %d)%n",
+            (Double) get(first, "alignment"), (Double) get(last, "alignment"), (Double) get(first, "mean_grad_norm"),
+            (Double) get(last, "mean_grad_norm"), (Double) get(first, "noise_scale"), (Double) get(last, "noise_scale"),
+            first.getLong(1), last.getLong(1)));
+      }
+      out.append(String.format(Locale.ROOT, "Variance-flatness run %s: %d steps, final train loss %.4f%n",
+          flat.runId(), flat.steps(), flat.finalTrainLoss()));
+      for (TrajectoryPca.RunResult r : pca.runs()) {
+        out.append(String.format(Locale.ROOT, "  trajectory PCA (%s method): %d snapshots x %d weights, window %s%n",
+            r.method(), r.snapshots(), r.params(), r.window()));
+      }
+      for (Row r : varianceFlatness.rows()) {
+        out.append(String.format(Locale.ROOT,
+            "  psi = %.3f, 95%% CI [%.3f, %.3f], R^2 %.3f over components %s-%s (%s censored); gamma = %s; %s components hold %.0f%% of the variance (excl. i=1)%n",
+            (Double) get(r, "psi"), (Double) get(r, "psi_ci_low"), (Double) get(r, "psi_ci_high"), (Double) get(r, "r2"),
+            get(r, "fit_from"), get(r, "fit_to"), get(r, "censored_excluded"),
+            get(r, "gamma") == null ? "n/a" : String.format(Locale.ROOT, "%.3f", (Double) get(r, "gamma")),
+            get(r, "components_holding"), 100 * (Double) get(r, "variance_fraction")));
+      }
+      out.append("Stage wall times: ").append(String.join(", ", timings)).append('\n');
+      out.append("Query the results: jobs/sql -e 'SELECT * FROM separation_summary'\n");
+      return out.toString();
+    }
+
+    private static Object get(Row r, String field) {
+      int i = r.fieldIndex(field);
+      return r.isNullAt(i) ? null : r.get(i);
+    }
+  }
+
+  /** Runs the pipeline; public so an end-to-end test can assert on the summary. */
+  public static Summary run(SparkSession spark, String lakeRoot, String dataDir, String scale, boolean retrain) {
+    boolean tiny = scale.equals("tiny");
+    if (!tiny && !scale.equals("small")) {
+      throw new IllegalArgumentException("--scale is '" + scale + "'; use small or tiny");
+    }
+    if (!Files.isDirectory(Path.of(dataDir))) {
+      throw new IllegalArgumentException(
+          "Fashion-MNIST is not at " + dataDir + "; install it with 'sudo apt-get install -y"
+              + " dataset-fashion-mnist' or pass --data-dir");
+    }
+    Lake lake = Lake.open(lakeRoot);
+    String root = lake.root().toString();
+    List<String> timings = new ArrayList<>();
+    Stopwatch w = new Stopwatch(timings);
+
+    RunConfig noisyConfig = noisyConfig(dataDir, tiny);
+    System.out.println("[quickstart] 1/9 training the noisy run (MLP 784-256-10, 20% label noise)");
+    TrainRun.Outcome noisy = TrainRun.execute(lake, noisyConfig, false, new Progress("train", false)::update);
+    String id = noisy.runId();
+    w.lap("train " + noisy.steps() + " steps");
+    List<String> runs = List.of(id);
+
+    System.out.println("[quickstart] 2/9 order-params");
+    OrderParams.Result orderParams = OrderParams.run(spark, new OrderParams.Options(root, runs));
+    w.lap("order-params");
+    System.out.println("[quickstart] 3/9 phases");
+    Phases.Result phases = Phases.run(spark, Phases.Options.defaults(root, runs));
+    w.lap("phases");
+    System.out.println("[quickstart] 4/9 loss-separation");
+    LossSeparation.Result separation = LossSeparation.run(spark, LossSeparation.Options.defaults(root, runs));
+    w.lap("loss-separation");
+    System.out.println("[quickstart] 5/9 clean");
+    Cleaning.Result cleaning = Cleaning.run(spark, Cleaning.Options.defaults(root, runs));
+    w.lap("clean");
+
+    TrainRun.Outcome cleaned = null;
+    TrainRun.Outcome trueClean = null;
+    Row summary = cleaning.summary(id);
+    if (retrain && summary != null && !summary.isNullAt(summary.fieldIndex("export_path"))) {
+      System.out.println("[quickstart] 6/9 retraining on the kept samples and on the true-clean set");
+      String export = summary.getString(summary.fieldIndex("export_path"));
+      RunConfig keep = noisyConfig(dataDir, tiny);
+      keep.runId = id + "-cleaned";
+      keep.dataset.excludeSamples = localPath(export);
+      keep.record = quietRecord();
+      cleaned = TrainRun.execute(lake, keep, true, null);
+      RunConfig clean = noisyConfig(dataDir, tiny);
+      clean.runId = id + "-true-clean";
+      clean.dataset.onlyClean = true;
+      clean.record = quietRecord();
+      trueClean = TrainRun.execute(lake, clean, false, null);
+      w.lap("retrain x2");
+    }
+
+    System.out.println("[quickstart] 7/9 training the variance-flatness run (784-50-50-10, no biases, fc2.weight every step)");
+    RunConfig flatConfig = flatnessConfig(dataDir, tiny);
+    TrainRun.Outcome flat = TrainRun.execute(lake, flatConfig, false, new Progress("train", false)::update);
+    w.lap("train " + flat.steps() + " steps");
+    List<String> flatRuns = List.of(flat.runId());
+    int components = tiny ? 12 : 40;
+    System.out.println("[quickstart] 8/9 trajectory-pca and landscape (" + components + " directions)");
+    TrajectoryPca.Result pca = TrajectoryPca.run(spark,
+        new TrajectoryPca.Options(root, flatRuns, null, null, tiny ? 400L : 2000L,
+            TrajectoryPca.Method.AUTO, 5000, components, 64L << 20));
+    w.lap("trajectory-pca");
+    Landscape.run(spark,
+        new Landscape.Options(root, flatRuns, Landscape.parseComponents("1-" + components),
+            new FlatnessSearch.Settings(Math.E, 0.01, 2, 100, 1e-4), 0),
+        (lakePath, runId) -> new RunModelOracleFactory(lakePath, runId, 0, 0));
+    w.lap("landscape");
+    System.out.println("[quickstart] 9/9 variance-flatness");
+    VarianceFlatness.Result vf = VarianceFlatness.run(spark,
+        new VarianceFlatness.Options(root, flatRuns, 2, 0, tiny ? 5 : 20, 0, 0.95, 0.9));
+    w.lap("variance-flatness");
+    return new Summary(noisy, phases, separation, cleaning, cleaned, trueClean, orderParams, flat, pca, vf, timings);
+  }
+
+  private static String localPath(String uri) {
+    return uri.startsWith("file:") ? java.net.URI.create(uri).getPath() : uri;
+  }
+
+  static RunConfig noisyConfig(String dataDir, boolean tiny) {
+    RunConfig c = new RunConfig();
+    c.name = "quickstart-noisy";
+    c.dataset.path = dataDir;
+    c.dataset.perClass = tiny ? 60 : 200;
+    c.dataset.testSize = tiny ? 500 : 2000;
+    c.model.hidden = new ArrayList<>(List.of(256));
+    c.noise.fraction = 0.2;
+    c.sgd.learningRate = 0.05;
+    c.sgd.batchSize = 32;
+    c.sgd.steps = tiny ? 1500 : 8000;
+    c.sgd.seed = 3;
+    c.record.metrics = Schedule.every(tiny ? 100 : 200);
+    c.record.sampleLosses = Schedule.every(tiny ? 100 : 200);
+    c.record.gradients = Schedule.every(tiny ? 300 : 800);
+    c.record.ensembleSize = 8;
+    c.checkpointEvery = 2000;
+    c.device = "auto";
+    return c;
+  }
+
+  private static RunConfig.RecordConfig quietRecord() {
+    RunConfig.RecordConfig r = new RunConfig.RecordConfig();
+    r.metrics = Schedule.every(1000);
+    return r;
+  }
+
+  static RunConfig flatnessConfig(String dataDir, boolean tiny) {
+    RunConfig c = new RunConfig();
+    c.name = "quickstart-flatness";
+    c.dataset.path = dataDir;
+    c.dataset.perClass = tiny ? 60 : 200;
+    c.dataset.testSize = tiny ? 500 : 2000;
+    c.model.hidden = new ArrayList<>(List.of(50, 50));
+    c.model.bias = false;
+    c.sgd.learningRate = 0.1;
+    c.sgd.batchSize = 50;
+    c.sgd.steps = tiny ? 1200 : 8000;
+    c.sgd.seed = 5;
+    c.record.weights = Schedule.every(1);
+    c.record.layers = new ArrayList<>(List.of("fc2.weight"));
+    c.record.metrics = Schedule.every(tiny ? 200 : 500);
+    c.checkpointEvery = 0;
+    return c;
+  }
+
+  private static final class Stopwatch {
+    private final List<String> timings;
+    private long last = System.nanoTime();
+
+    Stopwatch(List<String> timings) {
+      this.timings = timings;
+    }
+
+    void lap(String what) {
+      long now = System.nanoTime();
+      timings.add(String.format(Locale.ROOT, "%s %.1f s", what, (now - last) / 1e9));
+      last = now;
+    }
+  }
+}
