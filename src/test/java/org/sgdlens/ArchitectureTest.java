@@ -2,6 +2,8 @@ package org.sgdlens;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
@@ -25,9 +27,20 @@ class ArchitectureTest {
     noClasses().that().resideInAPackage("org.sgdlens.kernel..")
         .should().dependOnClassesThat()
         .resideInAnyPackage("org.apache.spark..", "ai.djl..", "org.apache.hadoop..",
-            "org.apache.parquet..", "org.slf4j..", "org.apache.logging..", "java.io..",
-            "java.nio.file..", "org.sgdlens.lake..", "org.sgdlens.record..",
+            "org.apache.parquet..", "org.slf4j..", "org.apache.logging..", "java.nio.file..",
+            "java.net..", "org.sgdlens.lake..", "org.sgdlens.record..",
             "org.sgdlens.analysis..", "org.sgdlens.cli..")
+        .check(classes);
+  }
+
+  @Test
+  void kernelDoesNoIo() {
+    // Serializable is a marker Spark needs to ship kernel values to tasks; everything else in
+    // java.io (files, streams, printing) stays out of the kernel.
+    noClasses().that().resideInAPackage("org.sgdlens.kernel..")
+        .should().dependOnClassesThat(
+            JavaClass.Predicates.resideInAPackage("java.io")
+                .and(DescribedPredicate.not(JavaClass.Predicates.equivalentTo(java.io.Serializable.class))))
         .check(classes);
   }
 

@@ -27,7 +27,7 @@ public final class Progress {
 
   public void update(long done) {
     long now = System.nanoTime();
-    if (quiet || now - lastPrint < 5_000_000_000L) {
+    if (quiet || done < 2 || now - lastPrint < 5_000_000_000L) {
       return;
     }
     lastPrint = now;

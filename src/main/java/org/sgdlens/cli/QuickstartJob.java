@@ -179,7 +179,7 @@ public final class QuickstartJob {
 
     RunConfig noisyConfig = noisyConfig(dataDir, tiny);
     System.out.println("[quickstart] 1/9 training the noisy run (MLP 784-256-10, 20% label noise)");
-    TrainRun.Outcome noisy = TrainRun.execute(lake, noisyConfig, false, new Progress("train", false)::update);
+    TrainRun.Outcome noisy = TrainRun.execute(lake, noisyConfig, false, progress(noisyConfig));
     String id = noisy.runId();
     w.lap("train " + noisy.steps() + " steps");
     List<String> runs = List.of(id);
@@ -218,7 +218,7 @@ public final class QuickstartJob {
 
     System.out.println("[quickstart] 7/9 training the variance-flatness run (784-50-50-10, no biases, fc2.weight every step)");
     RunConfig flatConfig = flatnessConfig(dataDir, tiny);
-    TrainRun.Outcome flat = TrainRun.execute(lake, flatConfig, false, new Progress("train", false)::update);
+    TrainRun.Outcome flat = TrainRun.execute(lake, flatConfig, false, progress(flatConfig));
     w.lap("train " + flat.steps() + " steps");
     List<String> flatRuns = List.of(flat.runId());
     int components = tiny ? 12 : 40;
@@ -237,6 +237,10 @@ public final class QuickstartJob {
         new VarianceFlatness.Options(root, flatRuns, 2, 0, tiny ? 5 : 20, 0, 0.95, 0.9));
     w.lap("variance-flatness");
     return new Summary(noisy, phases, separation, cleaning, cleaned, trueClean, orderParams, flat, pca, vf, timings);
+  }
+
+  private static java.util.function.LongConsumer progress(RunConfig config) {
+    return new Progress("train", false).forSteps(config);
   }
 
   private static String localPath(String uri) {
