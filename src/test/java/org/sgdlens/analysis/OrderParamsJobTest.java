@@ -247,6 +247,32 @@ class OrderParamsJobTest extends SparkTestBase {
   }
 
   @Test
+  void otherDefinitionsAreOneSqlQueryOverTheGramTable() throws Exception {
+    // The query of docs/phases-and-separation.md: alignment of the clean parts alone.
+    String doc =
+        java.nio.file.Files.readString(
+            java.nio.file.Path.of(System.getProperty("sgdlens.project.dir", "."))
+                .resolve("docs/phases-and-separation.md"));
+    String sql =
+        doc.substring(doc.indexOf("```sql") + 6, doc.indexOf("```", doc.indexOf("```sql") + 6));
+    LakeTables.read(spark, lake, Tables.GRAM).createOrReplaceTempView("gram");
+    Row r =
+        spark.sql(sql).where(col("run_id").equalTo("rand").and(col("step").equalTo(10))).first();
+    double[][] c = toDouble(CLEAN.get(10L));
+    double sum = 0;
+    int pairs = 0;
+    for (int i = 0; i < M; i++) {
+      for (int j = i + 1; j < M; j++) {
+        sum += dot(c[i], c[j]) / Math.sqrt(dot(c[i], c[i]) * dot(c[j], c[j]));
+        pairs++;
+      }
+    }
+    assertThat(r.<Double>getAs("clean_alignment"))
+        .as("clean-part alignment by SQL")
+        .isCloseTo(sum / pairs, within(1e-9));
+  }
+
+  @Test
   void chunkedGramEqualsUnchunkedForSeveralChunkSizes() {
     double[][] v = toDouble(shared);
     for (int chunk : CHUNKS) {
