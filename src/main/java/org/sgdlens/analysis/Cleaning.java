@@ -32,10 +32,10 @@ import org.sgdlens.kernel.TwoGaussianMixture;
 import org.sgdlens.lake.Tables;
 
 /**
- * The clean job: at a chosen step, flag the highest-loss samples of a run trained with label
- * noise (count from the label-free mixture estimate of the noise fraction, or a given fraction),
- * score the flagged set against the ground truth and export the flagged sample indices for
- * retraining without them.
+ * The clean job: at a chosen step, flag the highest-loss samples of a run trained with label noise
+ * (count from the label-free mixture estimate of the noise fraction, or a given fraction), score
+ * the flagged set against the ground truth and export the flagged sample indices for retraining
+ * without them.
  */
 public final class Cleaning {
   /** How the cleaning step is chosen. */
@@ -72,8 +72,8 @@ public final class Cleaning {
    * @param step the cleaning step when {@code rule} is GIVEN, else null
    * @param score loss (at the step) or history (mean loss over {@code window} recorded steps)
    * @param fraction fraction of samples to flag, or null for the mixture estimate
-   * @param export text file for the flagged indices, or null for
-   *     {@code <lake>/_exports/<run_id>-flagged.txt}
+   * @param export text file for the flagged indices, or null for {@code
+   *     <lake>/_exports/<run_id>-flagged.txt}
    */
   public record Options(
       String lake,
@@ -103,8 +103,16 @@ public final class Cleaning {
     }
 
     public static Options defaults(String lake, List<String> runs) {
-      return new Options(lake, runs, StepRule.T_SEP, null, LossSeparation.LOSS,
-          LossSeparation.Options.DEFAULT_WINDOW, null, null, LossMixtures.DEFAULT_LOG_FLOOR,
+      return new Options(
+          lake,
+          runs,
+          StepRule.T_SEP,
+          null,
+          LossSeparation.LOSS,
+          LossSeparation.Options.DEFAULT_WINDOW,
+          null,
+          null,
+          LossMixtures.DEFAULT_LOG_FLOOR,
           LossMixtures.DEFAULT_MAX_SAMPLES);
     }
   }
@@ -127,8 +135,11 @@ public final class Cleaning {
         noisy.add(run);
       } else if (!o.runs().isEmpty()) {
         throw new IllegalArgumentException(
-            "Run '" + run.runId() + "' was trained without label noise (noise_fraction "
-                + run.noiseFraction() + ", 0 mislabeled samples), so there is nothing to clean"
+            "Run '"
+                + run.runId()
+                + "' was trained without label noise (noise_fraction "
+                + run.noiseFraction()
+                + ", 0 mislabeled samples), so there is nothing to clean"
                 + " and no ground truth to score against; pick a run trained with label noise"
                 + " (noise_fraction > 0)");
       } else {
@@ -136,8 +147,10 @@ public final class Cleaning {
       }
     }
     if (o.export() != null && noisy.size() != 1) {
-      throw new IllegalArgumentException("--export names one file but " + noisy.size()
-          + " runs would be cleaned; give a single --run with --export");
+      throw new IllegalArgumentException(
+          "--export names one file but "
+              + noisy.size()
+              + " runs would be cleaned; give a single --run with --export");
     }
     List<Row> summaries = new ArrayList<>();
     for (RunInfo run : noisy) {
@@ -145,7 +158,8 @@ public final class Cleaning {
     }
     LakeTables.write(
         spark.createDataFrame(summaries, LakeTables.sparkSchema(Tables.CLEANING)),
-        o.lake(), Tables.CLEANING);
+        o.lake(),
+        Tables.CLEANING);
     return new Result(Rows.withSchema(summaries, Tables.CLEANING), warnings.list());
   }
 
@@ -159,14 +173,24 @@ public final class Cleaning {
     Dataset<Row> atStep =
         LossSeparation.scored(losses, window, o.logFloor())
             .where(col("step").equalTo(step))
-            .select(col("run_id"), col("step"), col("sample_index"), col("mislabeled"),
+            .select(
+                col("run_id"),
+                col("step"),
+                col("sample_index"),
+                col("mislabeled"),
                 col(scoreColumn).as("score"))
             .cache();
     try {
       long n = atStep.count();
       if (n < 4) {
-        throw new IllegalArgumentException("Run '" + id + "' has " + n
-            + " per-sample losses at step " + step + "; choose a step with sample_losses rows");
+        throw new IllegalArgumentException(
+            "Run '"
+                + id
+                + "' has "
+                + n
+                + " per-sample losses at step "
+                + step
+                + "; choose a step with sample_losses rows");
       }
       TwoGaussianMixture mixture = null;
       double rho;
@@ -174,18 +198,31 @@ public final class Cleaning {
         rho = o.fraction();
       } else {
         Row m =
-            LossMixtures.perStep(atStep.withColumn("loss", col("score")), o.logFloor(),
-                    o.mixtureMaxSamples())
+            LossMixtures.perStep(
+                    atStep.withColumn("loss", col("score")), o.logFloor(), o.mixtureMaxSamples())
                 .first();
         Double w = Rows.nullable(m, "mixture_high_weight");
         if (w == null || Rows.nullable(m, "mixture_high_std") == null) {
-          throw new IllegalArgumentException("Run '" + id + "' step " + step + ": the loss"
-              + " distribution gives no two-component estimate of the noise fraction; give"
-              + " --fraction F");
+          throw new IllegalArgumentException(
+              "Run '"
+                  + id
+                  + "' step "
+                  + step
+                  + ": the loss"
+                  + " distribution gives no two-component estimate of the noise fraction; give"
+                  + " --fraction F");
         }
-        mixture = new TwoGaussianMixture(1 - w, m.getAs("mixture_low_mean"),
-            m.getAs("mixture_low_std"), w, m.getAs("mixture_high_mean"),
-            m.getAs("mixture_high_std"), Double.NaN, 0, true);
+        mixture =
+            new TwoGaussianMixture(
+                1 - w,
+                m.getAs("mixture_low_mean"),
+                m.getAs("mixture_low_std"),
+                w,
+                m.getAs("mixture_high_mean"),
+                m.getAs("mixture_high_std"),
+                Double.NaN,
+                0,
+                true);
         rho = w;
       }
       long k = Math.round(rho * n);
@@ -201,8 +238,11 @@ public final class Cleaning {
       Dataset<Row> ranked =
           atStep
               .withColumn("score_kind", lit(o.score()))
-              .withColumn("rank", row_number().over(
-                  Window.partitionBy("run_id").orderBy(desc("score"), asc("sample_index"))))
+              .withColumn(
+                  "rank",
+                  row_number()
+                      .over(
+                          Window.partitionBy("run_id").orderBy(desc("score"), asc("sample_index"))))
               .withColumn("flagged", col("rank").leq(k))
               .withColumn(
                   "posterior_wrong",
@@ -212,7 +252,14 @@ public final class Cleaning {
                               (UDF1<Double, Double>)
                                   s ->
                                       new TwoGaussianMixture(
-                                              p[0], p[1], p[2], p[3], p[4], p[5], Double.NaN, 0,
+                                              p[0],
+                                              p[1],
+                                              p[2],
+                                              p[3],
+                                              p[4],
+                                              p[5],
+                                              Double.NaN,
+                                              0,
                                               true)
                                           .posteriorHigh(Math.log(Math.max(s, floor))),
                               DataTypes.DoubleType)
@@ -230,15 +277,34 @@ public final class Cleaning {
       long wrong = counts.getLong(0);
       long truePositives = counts.getLong(1);
       double[] prf = Separation.precisionRecallF1(truePositives, k, wrong);
-      String exportPath = o.export() != null ? o.export()
-          : new Path(new Path(o.lake(), "_exports"), id + "-flagged.txt").toString();
+      String exportPath =
+          o.export() != null
+              ? o.export()
+              : new Path(new Path(o.lake(), "_exports"), id + "-flagged.txt").toString();
       List<Integer> flagged =
-          written.where(col("flagged")).select("sample_index").orderBy("sample_index")
-              .as(org.apache.spark.sql.Encoders.INT()).collectAsList();
+          written
+              .where(col("flagged"))
+              .select("sample_index")
+              .orderBy("sample_index")
+              .as(org.apache.spark.sql.Encoders.INT())
+              .collectAsList();
       export(spark, exportPath, flagged);
-      return RowFactory.create(id, step, o.rule().label(), o.score(), window, n, k,
-          o.fraction() != null ? "given" : "mixture", rho, wrong / (double) n, truePositives,
-          Rows.finite(prf[0]), Rows.finite(prf[1]), Rows.finite(prf[2]), exportPath);
+      return RowFactory.create(
+          id,
+          step,
+          o.rule().label(),
+          o.score(),
+          window,
+          n,
+          k,
+          o.fraction() != null ? "given" : "mixture",
+          rho,
+          wrong / (double) n,
+          truePositives,
+          Rows.finite(prf[0]),
+          Rows.finite(prf[1]),
+          Rows.finite(prf[2]),
+          exportPath);
     } finally {
       atStep.unpersist();
     }
@@ -246,7 +312,11 @@ public final class Cleaning {
 
   private static long chooseStep(SparkSession spark, Options o, String id, Dataset<Row> losses) {
     List<Long> steps =
-        losses.select("step").distinct().orderBy("step").as(org.apache.spark.sql.Encoders.LONG())
+        losses
+            .select("step")
+            .distinct()
+            .orderBy("step")
+            .as(org.apache.spark.sql.Encoders.LONG())
             .collectAsList();
     if (steps.isEmpty()) {
       throw new IllegalArgumentException(
@@ -255,9 +325,18 @@ public final class Cleaning {
     switch (o.rule()) {
       case GIVEN -> {
         if (!steps.contains(o.step())) {
-          throw new IllegalArgumentException("Run '" + id + "' has no per-sample losses at step "
-              + o.step() + "; recorded steps run from " + steps.get(0) + " to "
-              + steps.get(steps.size() - 1) + " (" + steps.size() + " steps)");
+          throw new IllegalArgumentException(
+              "Run '"
+                  + id
+                  + "' has no per-sample losses at step "
+                  + o.step()
+                  + "; recorded steps run from "
+                  + steps.get(0)
+                  + " to "
+                  + steps.get(steps.size() - 1)
+                  + " ("
+                  + steps.size()
+                  + " steps)");
         }
         return o.step();
       }
@@ -265,18 +344,25 @@ public final class Cleaning {
         List<Row> summary =
             LakeTables.read(spark, o.lake(), Tables.SEPARATION_SUMMARY)
                 .where(col("run_id").equalTo(id).and(col("score").equalTo(o.score())))
-                .select("t_sep").collectAsList();
+                .select("t_sep")
+                .collectAsList();
         if (summary.isEmpty()) {
-          throw new IllegalArgumentException("Run '" + id + "' has no separation_summary row for"
-              + " score " + o.score() + "; run the loss-separation job first, or give --step N or"
-              + " --at label-free");
+          throw new IllegalArgumentException(
+              "Run '"
+                  + id
+                  + "' has no separation_summary row for"
+                  + " score "
+                  + o.score()
+                  + "; run the loss-separation job first, or give --step N or"
+                  + " --at label-free");
         }
         return summary.get(0).getLong(0);
       }
       default -> {
         List<Row> perStep =
             LossMixtures.perStep(losses, o.logFloor(), o.mixtureMaxSamples())
-                .orderBy("step").collectAsList();
+                .orderBy("step")
+                .collectAsList();
         double[] d = new double[perStep.size()];
         double[] w = new double[perStep.size()];
         for (int i = 0; i < d.length; i++) {
@@ -287,8 +373,11 @@ public final class Cleaning {
         }
         int peak = PhaseRules.labelFreeSeparationPeak(d, w, PhaseRules.Thresholds.DEFAULTS);
         if (peak < 0) {
-          throw new IllegalArgumentException("Run '" + id + "': no recorded step has a bimodal"
-              + " log-loss distribution, so there is no label-free separation peak; give --step N");
+          throw new IllegalArgumentException(
+              "Run '"
+                  + id
+                  + "': no recorded step has a bimodal log-loss distribution, so there is no"
+                  + " label-free separation peak; give --step N");
         }
         return perStep.get(peak).getLong(1);
       }
@@ -307,8 +396,13 @@ public final class Cleaning {
         }
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot write the flagged samples to " + path
-          + ": " + e.getMessage() + "; check --export", e);
+      throw new UncheckedIOException(
+          "Cannot write the flagged samples to "
+              + path
+              + ": "
+              + e.getMessage()
+              + "; check --export",
+          e);
     }
   }
 }

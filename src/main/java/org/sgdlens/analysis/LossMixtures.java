@@ -28,6 +28,7 @@ import org.sgdlens.kernel.TwoGaussianMixture;
 final class LossMixtures {
   /** Default floor applied before taking log l_n (float32 losses can be exactly 0). */
   static final double DEFAULT_LOG_FLOOR = 1e-8;
+
   /** Default cap on the values a per-step mixture fit sees (an even-quantile subsample). */
   static final int DEFAULT_MAX_SAMPLES = 20_000;
 
@@ -49,7 +50,9 @@ final class LossMixtures {
 
   private LossMixtures() {}
 
-  /** Adds {@code log_loss = log(max(loss, floor))}; rows with a NaN or infinite loss are dropped. */
+  /**
+   * Adds {@code log_loss = log(max(loss, floor))}; rows with a NaN or infinite loss are dropped.
+   */
   static Dataset<Row> withLogLoss(Dataset<Row> sampleLosses, double floor) {
     if (!(floor > 0)) {
       throw new IllegalArgumentException(
@@ -57,7 +60,8 @@ final class LossMixtures {
     }
     return sampleLosses
         .where(
-            col("loss").isNotNull()
+            col("loss")
+                .isNotNull()
                 .and(col("loss").isNaN().unary_$bang())
                 .and(col("loss").lt(Double.POSITIVE_INFINITY)))
         .withColumn("log_loss", log(greatest(col("loss"), lit(floor))));

@@ -37,8 +37,8 @@ import scala.Tuple2;
 /**
  * The loss-separation job: per recorded step, how well the per-sample loss separates mislabeled
  * from clean samples (AUROC by Spark MLlib's BinaryClassificationMetrics, d' on log losses), for
- * the loss at the step and for a history score (mean loss over a window of recorded steps), and
- * the step of maximum separation t_sep with its phase.
+ * the loss at the step and for a history score (mean loss over a window of recorded steps), and the
+ * step of maximum separation t_sep with its phase.
  */
 public final class LossSeparation {
   public static final String LOSS = "loss";
@@ -112,7 +112,10 @@ public final class LossSeparation {
             .where(col("run_id").isin(RunInfo.ids(runs).toArray()));
     Map<String, Long> wrongPerRun = new HashMap<>();
     for (Row r :
-        losses.groupBy("run_id").agg(sum(when(col("mislabeled"), 1L).otherwise(0L))).collectAsList()) {
+        losses
+            .groupBy("run_id")
+            .agg(sum(when(col("mislabeled"), 1L).otherwise(0L)))
+            .collectAsList()) {
       wrongPerRun.put(r.getString(0), r.getLong(1));
     }
     List<String> usable = new ArrayList<>();
@@ -121,15 +124,25 @@ public final class LossSeparation {
       if (wrong == null) {
         warnings.add("Run " + run.runId() + " has no sample_losses rows; skipped");
       } else if (wrong == 0) {
-        warnings.add("Run " + run.runId() + " has no mislabeled samples: loss separation needs a"
-            + " run trained with label noise (noise_fraction > 0); skipped");
+        warnings.add(
+            "Run "
+                + run.runId()
+                + " has no mislabeled samples: loss separation needs a"
+                + " run trained with label noise (noise_fraction > 0); skipped");
       } else {
         usable.add(run.runId());
       }
     }
     Dataset<Row> scored =
         scored(losses.where(col("run_id").isin(usable.toArray())), o.window(), o.logFloor())
-            .select("run_id", "step", "mislabeled", "loss", "log_loss", "history", "log_history",
+            .select(
+                "run_id",
+                "step",
+                "mislabeled",
+                "loss",
+                "log_loss",
+                "history",
+                "log_history",
                 "history_steps")
             // One partition per core, not spark.sql.shuffle.partitions: every AUROC curve below
             // filters this cached set, and each filter costs one task per partition.
@@ -174,10 +187,12 @@ public final class LossSeparation {
       }
       LakeTables.write(
           spark.createDataFrame(stepRows, LakeTables.sparkSchema(Tables.LOSS_SEPARATION)),
-          o.lake(), Tables.LOSS_SEPARATION);
+          o.lake(),
+          Tables.LOSS_SEPARATION);
       LakeTables.write(
           spark.createDataFrame(summaryRows, LakeTables.sparkSchema(Tables.SEPARATION_SUMMARY)),
-          o.lake(), Tables.SEPARATION_SUMMARY);
+          o.lake(),
+          Tables.SEPARATION_SUMMARY);
       return new Result(
           Rows.withSchema(stepRows, Tables.LOSS_SEPARATION),
           Rows.withSchema(summaryRows, Tables.SEPARATION_SUMMARY),
@@ -196,13 +211,19 @@ public final class LossSeparation {
       for (Map.Entry<String, Map<Long, Row[]>> run : groups.entrySet()) {
         for (Map.Entry<Long, Row[]> e : run.getValue().entrySet()) {
           if (e.getValue()[0] == null || e.getValue()[1] == null) {
-            warnings.add("Run " + run.getKey() + " step " + e.getKey() + ": only "
-                + (e.getValue()[0] == null ? "mislabeled" : "clean")
-                + " samples have losses; AUROC and d' left null");
+            warnings.add(
+                "Run "
+                    + run.getKey()
+                    + " step "
+                    + e.getKey()
+                    + ": only "
+                    + (e.getValue()[0] == null ? "mislabeled" : "clean")
+                    + " samples have losses; AUROC and d' left null");
             continue;
           }
           Dataset<Row> at =
-              scored.where(col("run_id").equalTo(run.getKey()).and(col("step").equalTo(e.getKey())));
+              scored.where(
+                  col("run_id").equalTo(run.getKey()).and(col("step").equalTo(e.getKey())));
           for (String score : List.of(LOSS, HISTORY)) {
             futures.put(
                 run.getKey() + "|" + e.getKey() + "|" + score,
@@ -252,7 +273,8 @@ public final class LossSeparation {
     for (Row r : new Row[] {c, w}) {
       v.add(r == null ? null : Rows.nullable(r, "mean"));
       v.add(r == null ? null : Rows.nullable(r, "std"));
-      List<Double> q = r == null || r.isNullAt(r.fieldIndex("q")) ? null : r.getList(r.fieldIndex("q"));
+      List<Double> q =
+          r == null || r.isNullAt(r.fieldIndex("q")) ? null : r.getList(r.fieldIndex("q"));
       for (int i = 0; i < 5; i++) {
         v.add(q == null ? null : q.get(i));
       }
@@ -289,12 +311,10 @@ public final class LossSeparation {
     if (mc == null || sc == null || mw == null || sw == null) {
       return null;
     }
-    return Rows.finite(
-        Separation.dPrime(mw, sw, wrong.getLong(3), mc, sc, clean.getLong(3)));
+    return Rows.finite(Separation.dPrime(mw, sw, wrong.getLong(3), mc, sc, clean.getLong(3)));
   }
 
-  private static List<Row> summaries(
-      String run, List<Row> rows, int window, PhaseLookup phases) {
+  private static List<Row> summaries(String run, List<Row> rows, int window, PhaseLookup phases) {
     List<Row> out = new ArrayList<>();
     Double lossMax = null;
     for (String score : List.of(LOSS, HISTORY)) {
@@ -303,7 +323,8 @@ public final class LossSeparation {
       Row best = null;
       Row bestD = null;
       for (Row r : rows) {
-        if (!r.isNullAt(aurocCol) && (best == null || r.getDouble(aurocCol) > best.getDouble(aurocCol))) {
+        if (!r.isNullAt(aurocCol)
+            && (best == null || r.getDouble(aurocCol) > best.getDouble(aurocCol))) {
           best = r;
         }
         if (!r.isNullAt(dCol) && (bestD == null || r.getDouble(dCol) > bestD.getDouble(dCol))) {
@@ -356,13 +377,16 @@ public final class LossSeparation {
     }
 
     boolean has(String run, String method) {
-      return rows.stream().anyMatch(r -> r.getString(0).equals(run) && r.getString(1).equals(method));
+      return rows.stream()
+          .anyMatch(r -> r.getString(0).equals(run) && r.getString(1).equals(method));
     }
 
     String phase(String run, String method, long step) {
       for (Row r : rows) {
-        if (r.getString(0).equals(run) && r.getString(1).equals(method)
-            && r.getLong(3) <= step && step <= r.getLong(4)) {
+        if (r.getString(0).equals(run)
+            && r.getString(1).equals(method)
+            && r.getLong(3) <= step
+            && step <= r.getLong(4)) {
           return r.getString(2);
         }
       }

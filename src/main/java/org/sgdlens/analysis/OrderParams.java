@@ -130,8 +130,7 @@ public final class OrderParams {
   static Computed compute(Dataset<Row> gradients, Warnings warnings) {
     SparkSession spark = gradients.sparkSession();
     Dataset<Row> stepMeta = validSteps(gradients, warnings);
-    Dataset<Row> valid =
-        gradients.join(stepMeta.select("run_id", "step"), joinKeys(), "left_semi");
+    Dataset<Row> valid = gradients.join(stepMeta.select("run_id", "step"), joinKeys(), "left_semi");
     Dataset<Row> summed =
         chunkEntries(valid)
             .groupBy("run_id", "step", "part_a", "part_b", "member_a", "member_b")
@@ -151,15 +150,15 @@ public final class OrderParams {
             (MapFunction<Row, Row>) OrderParams::orderParamsRow,
             Encoders.row(LakeTables.sparkSchema(Tables.ORDER_PARAMS)));
 
-    Dataset<Row> finiteSteps =
-        perStep.where(col("nonfinite").equalTo(0)).select("run_id", "step");
+    Dataset<Row> finiteSteps = perStep.where(col("nonfinite").equalTo(0)).select("run_id", "step");
     Dataset<Row> stored = summed.join(finiteSteps, joinKeys(), "left_semi");
     Dataset<Row> upper =
         stored.select("run_id", "step", "part_a", "part_b", "member_a", "member_b", "value");
     // Symmetric blocks were accumulated on one triangle only; the table holds full matrices.
     Dataset<Row> lower =
         stored
-            .where(col("part_a").equalTo(col("part_b")).and(col("member_a").notEqual(col("member_b"))))
+            .where(
+                col("part_a").equalTo(col("part_b")).and(col("member_a").notEqual(col("member_b"))))
             .select(
                 col("run_id"),
                 col("step"),
@@ -176,8 +175,8 @@ public final class OrderParams {
   }
 
   /**
-   * One row per usable (run, step) with batch_size, counts and vector length; steps with fewer
-   * than two members, unknown parts or an incomplete chunk grid are skipped with a warning.
+   * One row per usable (run, step) with batch_size, counts and vector length; steps with fewer than
+   * two members, unknown parts or an incomplete chunk grid are skipped with a warning.
    */
   static Dataset<Row> validSteps(Dataset<Row> gradients, Warnings warnings) {
     Dataset<Row> memberParts =
@@ -216,14 +215,20 @@ public final class OrderParams {
       TreeSet<String> parts = new TreeSet<>(s.getList(s.fieldIndex("parts")));
       boolean split = parts.equals(new TreeSet<>(List.of(CLEAN, WRONG)));
       if (!split && !parts.equals(new TreeSet<>(List.of(ALL)))) {
-        warnings.add(where + "gradient parts " + parts
-            + " are neither [all] nor [clean, wrong]; step skipped");
+        warnings.add(
+            where
+                + "gradient parts "
+                + parts
+                + " are neither [all] nor [clean, wrong]; step skipped");
         continue;
       }
       if (members < 2) {
-        warnings.add(where + "the ensemble has " + members
-            + " minibatch gradient(s); order parameters need at least 2 (record with an"
-            + " ensemble size >= 2); step skipped");
+        warnings.add(
+            where
+                + "the ensemble has "
+                + members
+                + " minibatch gradient(s); order parameters need at least 2 (record with an"
+                + " ensemble size >= 2); step skipped");
         continue;
       }
       long rowsMin = s.getLong(s.fieldIndex("rows_min"));
@@ -237,16 +242,28 @@ public final class OrderParams {
           || chunksMin != chunksMax
           || rowsMax != chunksMax
           || lenMin != lenMax) {
-        warnings.add(where + "incomplete or duplicated gradient chunks (chunks per member "
-            + chunksMin + ".." + chunksMax + ", rows " + rowsMin + ".." + rowsMax
-            + ", vector length " + lenMin + ".." + lenMax + "); step skipped");
+        warnings.add(
+            where
+                + "incomplete or duplicated gradient chunks (chunks per member "
+                + chunksMin
+                + ".."
+                + chunksMax
+                + ", rows "
+                + rowsMin
+                + ".."
+                + rowsMax
+                + ", vector length "
+                + lenMin
+                + ".."
+                + lenMax
+                + "); step skipped");
         continue;
       }
       int bMin = s.getInt(s.fieldIndex("b_min"));
       int bMax = s.getInt(s.fieldIndex("b_max"));
       if (bMin != bMax) {
-        warnings.add(where + "members disagree on batch_size (" + bMin + ".." + bMax
-            + "); step skipped");
+        warnings.add(
+            where + "members disagree on batch_size (" + bMin + ".." + bMax + "); step skipped");
         continue;
       }
       ok.add(
@@ -311,7 +328,8 @@ public final class OrderParams {
       Integer[] cm = clean.keySet().toArray(Integer[]::new);
       Integer[] wm = wrong.keySet().toArray(Integer[]::new);
       double[][] cross =
-          Gram.cross(clean.values().toArray(float[][]::new), wrong.values().toArray(float[][]::new));
+          Gram.cross(
+              clean.values().toArray(float[][]::new), wrong.values().toArray(float[][]::new));
       for (int i = 0; i < cm.length; i++) {
         for (int j = 0; j < wm.length; j++) {
           out.add(RowFactory.create(run, step, CLEAN, WRONG, cm[i], wm[j], cross[i][j], 0L));
@@ -329,7 +347,9 @@ public final class OrderParams {
     for (int i = 0; i < members.length; i++) {
       for (int j = i; j < members.length; j++) {
         long nonFinite = i == j ? Gram.nonFinite(values[i]) : 0L;
-        out.add(RowFactory.create(run, step, part, part, members[i], members[j], gram[i][j], nonFinite));
+        out.add(
+            RowFactory.create(
+                run, step, part, part, members[i], members[j], gram[i][j], nonFinite));
       }
     }
   }

@@ -24,8 +24,7 @@ import org.sgdlens.lake.Tables;
 /**
  * The phases job: phase boundaries per run by a ground-truth rule (test error, f_W) and by a
  * label-free rule (loss bimodality, fit of the high-loss suspects, alignment R, train loss), the
- * rules of
- * {@link PhaseRules}, and how far apart the two land.
+ * rules of {@link PhaseRules}, and how far apart the two land.
  */
 public final class Phases {
   public static final String GROUND_TRUTH = "ground_truth";
@@ -99,7 +98,10 @@ public final class Phases {
         LakeTables.read(spark, o.lake(), Tables.ORDER_PARAMS)
             .where(col("run_id").isin(ids).and(col("diverged").equalTo(false)))
             .select(
-                col("run_id"), col("step"), col("alignment"), col("mean_grad_norm"),
+                col("run_id"),
+                col("step"),
+                col("alignment"),
+                col("mean_grad_norm"),
                 lit(true).as("in_order_params"));
     Dataset<Row> losses =
         LakeTables.read(spark, o.lake(), Tables.SAMPLE_LOSSES).where(col("run_id").isin(ids));
@@ -123,16 +125,18 @@ public final class Phases {
     for (RunInfo run : runs) {
       List<Row> rows = byRun.get(run.runId());
       if (rows == null) {
-        warnings.add("Run " + run.runId() + " has no metrics, order_params or sample_losses rows;"
-            + " no phases (run the train job, then order-params)");
+        warnings.add(
+            "Run "
+                + run.runId()
+                + " has no metrics, order_params or sample_losses rows;"
+                + " no phases (run the train job, then order-params)");
         continue;
       }
       RunPhases rp = new RunPhases(run, rows, o.thresholds());
       rp.reportMissingSteps(warnings);
       perRun.put(run.runId(), rp);
       if (!Double.isNaN(rp.referenceThreshold)) {
-        thresholds.add(
-            RowFactory.create(run.runId(), rp.steps[rp.onset], rp.referenceThreshold));
+        thresholds.add(RowFactory.create(run.runId(), rp.steps[rp.onset], rp.referenceThreshold));
       }
     }
     // Suspects: samples above the onset step's mixture threshold. Their fit (prediction equals
@@ -149,7 +153,8 @@ public final class Phases {
           LossMixtures.withLogLoss(losses, o.logFloor())
               .join(thr, "run_id")
               .where(
-                  col("step").equalTo(col("reference_step"))
+                  col("step")
+                      .equalTo(col("reference_step"))
                       .and(col("log_loss").gt(col("reference_threshold"))))
               .select("run_id", "sample_index");
       for (Row r :
@@ -175,13 +180,16 @@ public final class Phases {
     }
     LakeTables.write(
         spark.createDataFrame(signalRows, LakeTables.sparkSchema(Tables.PHASE_SIGNALS)),
-        o.lake(), Tables.PHASE_SIGNALS);
+        o.lake(),
+        Tables.PHASE_SIGNALS);
     LakeTables.write(
         spark.createDataFrame(phaseRows, LakeTables.sparkSchema(Tables.PHASES)),
-        o.lake(), Tables.PHASES);
+        o.lake(),
+        Tables.PHASES);
     LakeTables.write(
         spark.createDataFrame(boundaryRows, LakeTables.sparkSchema(Tables.PHASE_BOUNDARIES)),
-        o.lake(), Tables.PHASE_BOUNDARIES);
+        o.lake(),
+        Tables.PHASE_BOUNDARIES);
     return new Result(
         Rows.withSchema(phaseRows, Tables.PHASES),
         Rows.withSchema(boundaryRows, Tables.PHASE_BOUNDARIES),
@@ -252,16 +260,15 @@ public final class Phases {
                 ? "alignment R fell to <= " + t.alignmentDrop() + " of its maximum"
                 : "train loss made >= " + t.testDrop() + " of its drop (no order_params)";
         labelFree =
-            new int[] {
-              PhaseRules.labelFreeExploration(alignment, series(rows, "train_loss"), t)
-            };
+            new int[] {PhaseRules.labelFreeExploration(alignment, series(rows, "train_loss"), t)};
       }
     }
 
     void reportMissingSteps(Warnings warnings) {
       for (String[] source :
           new String[][] {
-            {"in_metrics", Tables.METRICS}, {"in_order_params", Tables.ORDER_PARAMS},
+            {"in_metrics", Tables.METRICS},
+            {"in_order_params", Tables.ORDER_PARAMS},
             {"loss_samples", Tables.SAMPLE_LOSSES}
           }) {
         TreeSet<Long> missing = new TreeSet<>();
@@ -274,10 +281,19 @@ public final class Phases {
           }
         }
         if (any && !missing.isEmpty()) {
-          warnings.add("Run " + run.runId() + ": " + missing.size() + " recorded step(s) have no "
-              + source[1] + " row (" + missing.stream().limit(10).map(String::valueOf)
-                  .collect(Collectors.joining(", ", "", missing.size() > 10 ? ", ..." : ""))
-              + "); phases use the steps that have one");
+          warnings.add(
+              "Run "
+                  + run.runId()
+                  + ": "
+                  + missing.size()
+                  + " recorded step(s) have no "
+                  + source[1]
+                  + " row ("
+                  + missing.stream()
+                      .limit(10)
+                      .map(String::valueOf)
+                      .collect(Collectors.joining(", ", "", missing.size() > 10 ? ", ..." : ""))
+                  + "); phases use the steps that have one");
         }
       }
     }
@@ -300,8 +316,11 @@ public final class Phases {
           onset >= 0
               ? List.of(
                   "first recorded step",
-                  "log-loss mixture separation >= " + t.separationFraction()
-                      + " of its median over bimodal steps (D >= " + t.minSeparation() + ")",
+                  "log-loss mixture separation >= "
+                      + t.separationFraction()
+                      + " of its median over bimodal steps (D >= "
+                      + t.minSeparation()
+                      + ")",
                   "suspects' fit progress >= " + t.memorizeStart(),
                   "suspects' fit progress >= " + t.memorizeEnd())
               : List.of("first recorded step", labelFreeExplorationRule);
@@ -313,8 +332,16 @@ public final class Phases {
         List<Row> out, String method, List<String> names, List<String> rules, int[] bounds) {
       int[][] seg = PhaseRules.segments(steps.length, bounds);
       for (int k = 0; k < seg.length; k++) {
-        out.add(RowFactory.create(run.runId(), method, names.get(k), k, steps[seg[k][0]],
-            steps[seg[k][1]], run.labelNoise(), rules.get(k)));
+        out.add(
+            RowFactory.create(
+                run.runId(),
+                method,
+                names.get(k),
+                k,
+                steps[seg[k][0]],
+                steps[seg[k][1]],
+                run.labelNoise(),
+                rules.get(k)));
       }
     }
 

@@ -44,8 +44,17 @@ public final class CleanJob {
     JobArgs o =
         JobArgs.parse(
             args,
-            Set.of("lake", "run", "at", "step", "score", "window", "fraction", "export",
-                "log-floor", "mixture-max-samples"),
+            Set.of(
+                "lake",
+                "run",
+                "at",
+                "step",
+                "score",
+                "window",
+                "fraction",
+                "export",
+                "log-floor",
+                "mixture-max-samples"),
             Set.of("help"));
     if (o.has("help")) {
       System.out.print(USAGE);
@@ -76,8 +85,17 @@ public final class CleanJob {
       System.out.printf(
           "clean: %s step %d (%s): flagged %d of %d (rho est %.4f, true %.4f),"
               + " precision %s recall %s F1 %s -> %s%n",
-          s.getString(0), s.getLong(1), s.getString(2), s.getLong(6), s.getLong(5),
-          s.getDouble(8), s.getDouble(9), s.get(11), s.get(12), s.get(13), s.getString(14));
+          s.getString(0),
+          s.getLong(1),
+          s.getString(2),
+          s.getLong(6),
+          s.getLong(5),
+          s.getDouble(8),
+          s.getDouble(9),
+          s.get(11),
+          s.get(12),
+          s.get(13),
+          s.getString(14));
     }
     return 0;
   }

@@ -39,7 +39,8 @@ public final class LossSeparationJob {
       return 0;
     }
     Jobs.noPositional("loss-separation", o);
-    LossSeparation.Options d = LossSeparation.Options.defaults(o.get("lake", "./lake"), o.all("run"));
+    LossSeparation.Options d =
+        LossSeparation.Options.defaults(o.get("lake", "./lake"), o.all("run"));
     LossSeparation.Options options =
         new LossSeparation.Options(
             d.lake(),
@@ -49,10 +50,18 @@ public final class LossSeparationJob {
             o.getInt("parallel-jobs", d.parallelJobs()));
     SparkSession spark = SparkSession.builder().appName("sgdlens-loss-separation").getOrCreate();
     LossSeparation.Result r = LossSeparation.run(spark, options);
-    System.out.printf("loss-separation: %d steps, %d warnings%n", r.steps().size(), r.warnings().size());
+    System.out.printf(
+        "loss-separation: %d steps, %d warnings%n", r.steps().size(), r.warnings().size());
     for (Row s : r.summary()) {
-      System.out.printf("  %s %-7s t_sep %d, AUROC %.4f, d' %s, phase %s (label free %s)%n",
-          s.getString(0), s.getString(1), s.getLong(3), s.getDouble(4), s.get(5), s.get(8), s.get(9));
+      System.out.printf(
+          "  %s %-7s t_sep %d, AUROC %.4f, d' %s, phase %s (label free %s)%n",
+          s.getString(0),
+          s.getString(1),
+          s.getLong(3),
+          s.getDouble(4),
+          s.get(5),
+          s.get(8),
+          s.get(9));
     }
     return 0;
   }

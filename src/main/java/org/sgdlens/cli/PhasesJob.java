@@ -47,8 +47,16 @@ public final class PhasesJob {
     JobArgs o =
         JobArgs.parse(
             args,
-            Set.of("lake", "run", "test-drop", "memorize-start", "memorize-end",
-                "separation-fraction", "min-separation", "alignment-drop", "log-floor",
+            Set.of(
+                "lake",
+                "run",
+                "test-drop",
+                "memorize-start",
+                "memorize-end",
+                "separation-fraction",
+                "min-separation",
+                "alignment-drop",
+                "log-floor",
                 "mixture-max-samples"),
             Set.of("help"));
     if (o.has("help")) {
@@ -75,9 +83,11 @@ public final class PhasesJob {
             o.getInt("mixture-max-samples", defaults.mixtureMaxSamples()));
     SparkSession spark = SparkSession.builder().appName("sgdlens-phases").getOrCreate();
     Phases.Result r = Phases.run(spark, options);
-    System.out.printf("phases: %d phase rows, %d warnings%n", r.phases().size(), r.warnings().size());
+    System.out.printf(
+        "phases: %d phase rows, %d warnings%n", r.phases().size(), r.warnings().size());
     for (Row b : r.boundaries()) {
-      System.out.printf("  %s %-18s ground truth %s, label free %s, distance %s steps%n",
+      System.out.printf(
+          "  %s %-18s ground truth %s, label free %s, distance %s steps%n",
           b.getString(0), b.getString(1), b.get(2), b.get(3), b.get(4));
     }
     return 0;

@@ -2,8 +2,8 @@ package org.sgdlens.kernel;
 
 /**
  * Inner products of float vectors accumulated in double: the per-chunk piece of a Gram matrix.
- * Summing the pieces of every chunk of a vector gives its full Gram matrix, so no task ever holds
- * a whole P-length vector.
+ * Summing the pieces of every chunk of a vector gives its full Gram matrix, so no task ever holds a
+ * whole P-length vector.
  */
 public final class Gram {
   private Gram() {}

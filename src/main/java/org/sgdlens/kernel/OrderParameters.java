@@ -58,8 +58,8 @@ public record OrderParameters(
     double trace = 0;
     for (int i = 0; i < m; i++) {
       if (gram[i].length != m) {
-        throw new IllegalArgumentException("Gram matrix row " + i + " has " + gram[i].length
-            + " entries, expected " + m);
+        throw new IllegalArgumentException(
+            "Gram matrix row " + i + " has " + gram[i].length + " entries, expected " + m);
       }
       trace += gram[i][i];
       for (int j = 0; j < m; j++) {
@@ -136,8 +136,13 @@ public record OrderParameters(
       int batchSize) {
     int m = cleanClean.length;
     if (cleanWrong.length != m || wrongWrong.length != m) {
-      throw new IllegalArgumentException("Gram blocks disagree on M: CC " + m + ", CW "
-          + cleanWrong.length + ", WW " + wrongWrong.length);
+      throw new IllegalArgumentException(
+          "Gram blocks disagree on M: CC "
+              + m
+              + ", CW "
+              + cleanWrong.length
+              + ", WW "
+              + wrongWrong.length);
     }
     if (cleanCount < 0 || wrongCount < 0) {
       throw new IllegalArgumentException(

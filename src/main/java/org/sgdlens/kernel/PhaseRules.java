@@ -2,8 +2,8 @@ package org.sgdlens.kernel;
 
 /**
  * Operational phase-boundary rules (science.md section 2) on per-step series indexed like the
- * recorded steps; NaN marks a step where a series has no value. Every rule returns the index of
- * the first step of the later phase, or -1 when the boundary is not reached.
+ * recorded steps; NaN marks a step where a series has no value. Every rule returns the index of the
+ * first step of the later phase, or -1 when the boundary is not reached.
  *
  * <p>Ground truth, with label noise: I -&gt; II when the test error has made {@code testDrop} of
  * its total drop (first value to minimum); memorisation progress m = (f_W - f_W(t1)) / (1 -
@@ -12,8 +12,8 @@ package org.sgdlens.kernel;
  *
  * <p>Label free, with label noise: I -&gt; II when the mixture separation D of log losses first
  * reaches {@code separationFraction} of its median over the bimodal steps (D &gt;= {@code
- * minSeparation}, the first recorded step excluded; the run counts as noisy only if there is such
- * a step). The samples above that step's mixture threshold are the suspects (a label-free stand-in
+ * minSeparation}, the first recorded step excluded; the run counts as noisy only if there is such a
+ * step). The samples above that step's mixture threshold are the suspects (a label-free stand-in
  * for the mislabeled set); with s(t) the fraction of suspects predicted as their given label,
  * progress m = (s - s(t1)) / (1 - s(t1)) against the same two memorisation thresholds.
  *
@@ -27,8 +27,8 @@ public final class PhaseRules {
    * @param testDrop fraction of the total test-error (or train-loss) drop that ends fast learning
    * @param memorizeStart memorisation progress that starts phase III
    * @param memorizeEnd memorisation progress that starts phase IV
-   * @param separationFraction fraction of the typical (median bimodal) loss separation that
-   *     starts phase II
+   * @param separationFraction fraction of the typical (median bimodal) loss separation that starts
+   *     phase II
    * @param minSeparation Ashman D the loss distribution must reach to count as two populations
    * @param alignmentDrop fraction of the maximum alignment below which exploration starts
    */
@@ -48,8 +48,12 @@ public final class PhaseRules {
       requireFraction("separationFraction", separationFraction);
       requireFraction("alignmentDrop", alignmentDrop);
       if (!(memorizeEnd > memorizeStart)) {
-        throw new IllegalArgumentException("memorize-end " + memorizeEnd
-            + " must exceed memorize-start " + memorizeStart + "; e.g. 0.1 and 0.9");
+        throw new IllegalArgumentException(
+            "memorize-end "
+                + memorizeEnd
+                + " must exceed memorize-start "
+                + memorizeStart
+                + "; e.g. 0.1 and 0.9");
       }
       if (!(minSeparation >= 0)) {
         throw new IllegalArgumentException(
@@ -150,18 +154,17 @@ public final class PhaseRules {
 
   /**
    * A step is bimodal only if the high-loss component weighs between this and one half: a tiny
-   * component is noise, and mislabeled samples are assumed a minority (a majority high component
-   * is the not-yet-learned clean bulk early in training).
+   * component is noise, and mislabeled samples are assumed a minority (a majority high component is
+   * the not-yet-learned clean bulk early in training).
    */
   public static final double MIN_COMPONENT_WEIGHT = 0.02;
 
   /**
-   * Label-free I-&gt;II: the first step where the mixture separation D of log losses reaches
-   * {@code separationFraction} of its typical level, the median of D over the bimodal steps (D
-   * &gt;= {@code minSeparation}, high-loss weight in [{@link #MIN_COMPONENT_WEIGHT}, 1/2], the
-   * first recorded step excluded).
-   * The median, not the maximum, because D of a small late component is noisy. -1 when no step is
-   * bimodal (the run then reads as noise-free).
+   * Label-free I-&gt;II: the first step where the mixture separation D of log losses reaches {@code
+   * separationFraction} of its typical level, the median of D over the bimodal steps (D &gt;=
+   * {@code minSeparation}, high-loss weight in [{@link #MIN_COMPONENT_WEIGHT}, 1/2], the first
+   * recorded step excluded). The median, not the maximum, because D of a small late component is
+   * noisy. -1 when no step is bimodal (the run then reads as noise-free).
    *
    * @param highWeight weight of the high-loss component per step (NaN where unknown)
    */
@@ -198,10 +201,10 @@ public final class PhaseRules {
   }
 
   /**
-   * Label-free estimate of t_sep: among the bimodal steps (as in {@link
-   * #labelFreeSeparationOnset}) whose high-loss weight is still at least (1 - {@code
-   * memorizeStart}) of its maximum (memorisation has not begun shrinking the mislabeled-looking
-   * population), the step of largest separation D; -1 when no step is bimodal.
+   * Label-free estimate of t_sep: among the bimodal steps (as in {@link #labelFreeSeparationOnset})
+   * whose high-loss weight is still at least (1 - {@code memorizeStart}) of its maximum
+   * (memorisation has not begun shrinking the mislabeled-looking population), the step of largest
+   * separation D; -1 when no step is bimodal.
    */
   public static int labelFreeSeparationPeak(
       double[] separation, double[] highWeight, Thresholds t) {

@@ -10,7 +10,12 @@ public final class Separation {
    * @return NaN if either group has fewer than 2 values or the pooled std is 0
    */
   public static double dPrime(
-      double meanWrong, double sdWrong, long nWrong, double meanClean, double sdClean, long nClean) {
+      double meanWrong,
+      double sdWrong,
+      long nWrong,
+      double meanClean,
+      double sdClean,
+      long nClean) {
     if (nWrong < 2 || nClean < 2) {
       return Double.NaN;
     }

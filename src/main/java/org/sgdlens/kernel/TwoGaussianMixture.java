@@ -22,7 +22,9 @@ public record TwoGaussianMixture(
   private static final double[][] STARTS = {{0.25, 0.75}, {0.05, 0.95}, {0.5, 0.9}, {0.1, 0.5}};
   private static final double LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 
-  /** Fits with at most 300 iterations per start and a log-likelihood tolerance of 1e-9 per point. */
+  /**
+   * Fits with at most 300 iterations per start and a log-likelihood tolerance of 1e-9 per point.
+   */
   public static TwoGaussianMixture fit(double[] x) {
     return fit(x, 300, 1e-9);
   }
@@ -73,7 +75,8 @@ public record TwoGaussianMixture(
     }
     if (best == null) {
       // Over half the values are one number: put the rest in the second component.
-      best = em(x, sorted[0], sorted[sorted.length - 1], var / 4, varFloor, maxIterations, tolerance);
+      best =
+          em(x, sorted[0], sorted[sorted.length - 1], var / 4, varFloor, maxIterations, tolerance);
     }
     return best;
   }
@@ -134,9 +137,11 @@ public record TwoGaussianMixture(
       w2 = n2 / n;
     }
     if (m1 <= m2) {
-      return new TwoGaussianMixture(w1, m1, Math.sqrt(v1), w2, m2, Math.sqrt(v2), ll, iter, converged);
+      return new TwoGaussianMixture(
+          w1, m1, Math.sqrt(v1), w2, m2, Math.sqrt(v2), ll, iter, converged);
     }
-    return new TwoGaussianMixture(w2, m2, Math.sqrt(v2), w1, m1, Math.sqrt(v1), ll, iter, converged);
+    return new TwoGaussianMixture(
+        w2, m2, Math.sqrt(v2), w1, m1, Math.sqrt(v1), ll, iter, converged);
   }
 
   /** Posterior probability that {@code x} comes from the high component. */
@@ -176,16 +181,18 @@ public record TwoGaussianMixture(
     return 0.5 * (lo + hi);
   }
 
-  /** Ashman's D = sqrt(2) |mu_high - mu_low| / sqrt(s_low^2 + s_high^2); D &gt; 2: well separated. */
+  /**
+   * Ashman's D = sqrt(2) |mu_high - mu_low| / sqrt(s_low^2 + s_high^2); D &gt; 2: well separated.
+   */
   public double separation() {
     double s = Math.sqrt(sdLow * sdLow + sdHigh * sdHigh);
     return s == 0 ? Double.NaN : Math.sqrt(2) * Math.abs(meanHigh - meanLow) / s;
   }
 
   /**
-   * Sarle's bimodality coefficient from population moments (what Spark SQL's skewness and
-   * kurtosis return), after the small-sample corrections: (G1^2 + 1) / (G2 + 3 (n-1)^2 / ((n-2)
-   * (n-3))). Values above 5/9 (a uniform distribution) suggest bimodality.
+   * Sarle's bimodality coefficient from population moments (what Spark SQL's skewness and kurtosis
+   * return), after the small-sample corrections: (G1^2 + 1) / (G2 + 3 (n-1)^2 / ((n-2) (n-3))).
+   * Values above 5/9 (a uniform distribution) suggest bimodality.
    *
    * @param skewness population skewness m3 / m2^1.5
    * @param excessKurtosis population excess kurtosis m4 / m2^2 - 3

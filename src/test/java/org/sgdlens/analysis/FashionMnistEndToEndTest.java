@@ -59,40 +59,63 @@ class FashionMnistEndToEndTest extends SparkTestBase {
     OrderParams.Result op = OrderParams.run(spark, new OrderParams.Options(lake, List.of()));
     assertThat(op.orderParams()).as("ensembles at 0, 800, ..., 8000").hasSize(11);
     for (Row r : op.orderParams()) {
-      assertThat(r.<Double>getAs("alignment")).as("R at %s", (Object) r.getAs("step")).isBetween(-1.0, 1.0);
+      assertThat(r.<Double>getAs("alignment"))
+          .as("R at %s", (Object) r.getAs("step"))
+          .isBetween(-1.0, 1.0);
       assertThat(r.<Double>getAs("ensemble_rho")).as("ensemble noise fraction").isBetween(0.1, 0.3);
     }
 
     Phases.Result ph = Phases.run(spark, Phases.Options.defaults(lake, List.of()));
-    assertThat(ph.phaseNames("noisy", Phases.GROUND_TRUTH)).as("ground-truth phases in order")
+    assertThat(ph.phaseNames("noisy", Phases.GROUND_TRUTH))
+        .as("ground-truth phases in order")
         .containsExactly("I", "II", "III", "IV");
-    assertThat(ph.phaseNames("noisy", Phases.LABEL_FREE)).as("label-free phases in order")
+    assertThat(ph.phaseNames("noisy", Phases.LABEL_FREE))
+        .as("label-free phases in order")
         .containsExactly("I", "II", "III", "IV");
     for (Row b : ph.boundaries()) {
-      System.out.printf("boundary %s: ground truth %s, label free %s, distance %s%n",
+      System.out.printf(
+          "boundary %s: ground truth %s, label free %s, distance %s%n",
           b.get(1), b.get(2), b.get(3), b.get(4));
-      assertThat(Math.abs(b.<Long>getAs("distance_steps"))).as("distance at %s", b.get(1))
+      assertThat(Math.abs(b.<Long>getAs("distance_steps")))
+          .as("distance at %s", b.get(1))
           .isLessThanOrEqualTo(1000L);
     }
 
-    LossSeparation.Result ls = LossSeparation.run(spark, LossSeparation.Options.defaults(lake, List.of()));
+    LossSeparation.Result ls =
+        LossSeparation.run(spark, LossSeparation.Options.defaults(lake, List.of()));
     Row sep = ls.summary("noisy", LossSeparation.LOSS);
-    System.out.println("separation " + sep + "\nhistory " + ls.summary("noisy", LossSeparation.HISTORY));
-    assertThat(sep.<Boolean>getAs("in_phase_ii")).as("t_sep %s in ground-truth phase II",
-        sep.<Long>getAs("t_sep")).isTrue();
-    assertThat(sep.<Double>getAs("max_auroc")).as("losses separate the mislabeled samples")
+    System.out.println(
+        "separation " + sep + "\nhistory " + ls.summary("noisy", LossSeparation.HISTORY));
+    assertThat(sep.<Boolean>getAs("in_phase_ii"))
+        .as("t_sep %s in ground-truth phase II", sep.<Long>getAs("t_sep"))
+        .isTrue();
+    assertThat(sep.<Double>getAs("max_auroc"))
+        .as("losses separate the mislabeled samples")
         .isGreaterThan(0.9);
 
-    Cleaning.Result mixture = Cleaning.run(spark, Cleaning.Options.defaults(lake, List.of("noisy")));
+    Cleaning.Result mixture =
+        Cleaning.run(spark, Cleaning.Options.defaults(lake, List.of("noisy")));
     Row m = mixture.summary("noisy");
     System.out.println("clean (mixture rho) " + m);
-    assertThat(m.<Double>getAs("precision")).as("flagged samples are mostly mislabeled")
+    assertThat(m.<Double>getAs("precision"))
+        .as("flagged samples are mostly mislabeled")
         .isGreaterThan(0.8);
 
     Path export = tempDir.resolve("flagged-0.2.txt");
-    assertThat(CliAccess.run("clean", "--lake", lake, "--run", "noisy", "--fraction", "0.2",
-        "--export", export.toString())).isZero();
-    Row given = LakeTables.read(spark, lake, Tables.CLEANING).where(col("run_id").equalTo("noisy")).first();
+    assertThat(
+            CliAccess.run(
+                "clean",
+                "--lake",
+                lake,
+                "--run",
+                "noisy",
+                "--fraction",
+                "0.2",
+                "--export",
+                export.toString()))
+        .isZero();
+    Row given =
+        LakeTables.read(spark, lake, Tables.CLEANING).where(col("run_id").equalTo("noisy")).first();
     System.out.println("clean (fraction 0.2) " + given);
     assertThat(Files.readAllLines(export)).as("one index per flagged sample").hasSize(400);
 
@@ -102,12 +125,17 @@ class FashionMnistEndToEndTest extends SparkTestBase {
     RunConfig oracle = config("true-clean");
     oracle.dataset.onlyClean = true;
     TrainRun.Outcome trueClean = TrainRun.execute(Lake.open(lakeDir), oracle, false, null);
-    System.out.printf("final test accuracy: noisy %.4f, cleaned %.4f (gain %+.4f), true clean %.4f"
-            + " (gap %+.4f)%n", baseline.finalTestAccuracy(), cleaned.finalTestAccuracy(),
-        cleaned.finalTestAccuracy() - baseline.finalTestAccuracy(), trueClean.finalTestAccuracy(),
+    System.out.printf(
+        "final test accuracy: noisy %.4f, cleaned %.4f (gain %+.4f), true clean %.4f"
+            + " (gap %+.4f)%n",
+        baseline.finalTestAccuracy(),
+        cleaned.finalTestAccuracy(),
+        cleaned.finalTestAccuracy() - baseline.finalTestAccuracy(),
+        trueClean.finalTestAccuracy(),
         trueClean.finalTestAccuracy() - cleaned.finalTestAccuracy());
     assertThat(cleaned.trainSize()).as("flagged samples left out").isEqualTo(1600);
-    assertThat(cleaned.finalTestAccuracy()).as("retraining without the flagged samples helps")
+    assertThat(cleaned.finalTestAccuracy())
+        .as("retraining without the flagged samples helps")
         .isGreaterThan(baseline.finalTestAccuracy());
   }
 }

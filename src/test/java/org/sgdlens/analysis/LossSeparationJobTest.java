@@ -34,7 +34,9 @@ class LossSeparationJobTest extends SparkTestBase {
     long[][] spans = {{0, 30}, {40, 150}, {160, 230}, {240, 290}};
     for (String method : List.of(Phases.GROUND_TRUTH, Phases.LABEL_FREE)) {
       for (int k = 0; k < 4; k++) {
-        phases.add(RowFactory.create("noisy", method, names[k], k, spans[k][0], spans[k][1], true, "test"));
+        phases.add(
+            RowFactory.create(
+                "noisy", method, names[k], k, spans[k][0], spans[k][1], true, "test"));
       }
     }
     SyntheticLake.write(spark, lake, Tables.PHASES, phases);
@@ -116,16 +118,21 @@ class LossSeparationJobTest extends SparkTestBase {
     for (long t : PhaseLake.STEPS) {
       double[] l = data.losses.get("noisy").get(t);
       Row row = result.step("noisy", t);
-      assertThat(row.<Double>getAs("auroc")).as("AUROC at %d", t)
+      assertThat(row.<Double>getAs("auroc"))
+          .as("AUROC at %d", t)
           .isCloseTo(pairAuroc(l, data.mislabeled), within(1e-9));
-      assertThat(row.<Double>getAs("d_prime")).as("d' at %d", t)
+      assertThat(row.<Double>getAs("d_prime"))
+          .as("d' at %d", t)
           .isCloseTo(dPrime(log(l), data.mislabeled), within(1e-9));
       double[] h = history(t, 5);
-      assertThat(row.<Double>getAs("history_auroc")).as("history AUROC at %d", t)
+      assertThat(row.<Double>getAs("history_auroc"))
+          .as("history AUROC at %d", t)
           .isCloseTo(pairAuroc(h, data.mislabeled), within(1e-9));
-      assertThat(row.<Double>getAs("history_d_prime")).as("history d' at %d", t)
+      assertThat(row.<Double>getAs("history_d_prime"))
+          .as("history d' at %d", t)
           .isCloseTo(dPrime(log(h), data.mislabeled), within(1e-9));
-      assertThat(row.<Integer>getAs("history_steps")).as("steps in window")
+      assertThat(row.<Integer>getAs("history_steps"))
+          .as("steps in window")
           .isEqualTo((int) Math.min(5, t / 10 + 1));
     }
   }
@@ -147,7 +154,8 @@ class LossSeparationJobTest extends SparkTestBase {
     assertThat(row.<Long>getAs("num_clean")).isEqualTo(800);
     assertThat(row.<Double>getAs("wrong_q25")).as("q25").isCloseTo(p.evaluate(w, 25), within(1e-9));
     assertThat(row.<Double>getAs("wrong_q95")).as("q95").isCloseTo(p.evaluate(w, 95), within(1e-9));
-    assertThat(row.<Double>getAs("wrong_mean")).as("mean")
+    assertThat(row.<Double>getAs("wrong_mean"))
+        .as("mean")
         .isCloseTo(PhaseLake.mean(w), within(1e-9));
     assertThat(row.<String>getAs("phase_ground_truth")).as("phase at 120").isEqualTo("II");
   }
@@ -169,27 +177,33 @@ class LossSeparationJobTest extends SparkTestBase {
     assertThat(loss.<Boolean>getAs("in_phase_ii")).as("in_phase_ii").isTrue();
     Row hist = result.summary("noisy", LossSeparation.HISTORY);
     assertThat(hist.<Integer>getAs("window")).isEqualTo(5);
-    assertThat(hist.<Double>getAs("auroc_gain")).as("gain = history max - loss max")
-        .isCloseTo(hist.<Double>getAs("max_auroc") - loss.<Double>getAs("max_auroc"), within(1e-12));
+    assertThat(hist.<Double>getAs("auroc_gain"))
+        .as("gain = history max - loss max")
+        .isCloseTo(
+            hist.<Double>getAs("max_auroc") - loss.<Double>getAs("max_auroc"), within(1e-12));
   }
 
   @Test
   void tiesMatchPairCountAndOneSidedStepsAreNull() {
-    assertThat(result.step("ties", 1).<Double>getAs("auroc")).as("AUROC with ties")
+    assertThat(result.step("ties", 1).<Double>getAs("auroc"))
+        .as("AUROC with ties")
         .isCloseTo(pairAuroc(TIE_LOSSES, TIE_WRONG), within(1e-12));
     Row onlyClean = result.step("ties", 2);
     assertThat(onlyClean.<Object>getAs("auroc")).as("no mislabeled at step 2").isNull();
-    assertThat(result.warnings()).as("warnings")
+    assertThat(result.warnings())
+        .as("warnings")
         .anySatisfy(w -> assertThat(w).contains("ties step 2").contains("only clean"))
         .anySatisfy(w -> assertThat(w).contains("Run clean").contains("no mislabeled"));
-    assertThat(result.steps().stream().filter(r -> r.getString(0).equals("clean"))).as("clean run skipped")
+    assertThat(result.steps().stream().filter(r -> r.getString(0).equals("clean")))
+        .as("clean run skipped")
         .isEmpty();
   }
 
   @Test
   void cliRejectsABadWindow() throws Exception {
     assertThatThrownBy(() -> CliAccess.run("loss-separation", "--lake", lake, "--window", "0"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--window is 0");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--window is 0");
     assertThat(CliAccess.run("loss-separation", "--help")).isZero();
   }
 }

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,8 +21,10 @@ class OrderParamsJobTest extends SparkTestBase {
   private static final int B = 16;
   private static String lake;
   private static OrderParams.Result result;
+
   /** rand run: [step][member] clean and wrong vectors, as recorded (float32). */
   private static final Map<Long, float[][]> CLEAN = new HashMap<>();
+
   private static final Map<Long, float[][]> WRONG = new HashMap<>();
   private static final int[] CHUNKS = {1, 7, 64, 100};
   private static float[][] shared;
@@ -52,7 +53,8 @@ class OrderParamsJobTest extends SparkTestBase {
           w[mu][k] = (float) (-0.1 + 0.3 * rnd.nextGaussian());
         }
         int wrongCount = 2 + mu % 2;
-        grads.addAll(SyntheticLake.gradient("rand", step, mu, "clean", M, B, B - wrongCount, c[mu], 7));
+        grads.addAll(
+            SyntheticLake.gradient("rand", step, mu, "clean", M, B, B - wrongCount, c[mu], 7));
         grads.addAll(SyntheticLake.gradient("rand", step, mu, "wrong", M, B, wrongCount, w[mu], 7));
       }
       CLEAN.put(step, c);
@@ -210,7 +212,10 @@ class OrderParamsJobTest extends SparkTestBase {
       close(row, "wrong_grad_norm", Math.sqrt(dot(gw, gw)));
       close(row, "clean_wrong_cos", dot(gc, gw) / Math.sqrt(dot(gc, gc) * dot(gw, gw)));
       close(row, "ensemble_rho", rho);
-      close(row, "relative_strength", rho * Math.sqrt(dot(gw, gw)) / ((1 - rho) * Math.sqrt(dot(gc, gc))));
+      close(
+          row,
+          "relative_strength",
+          rho * Math.sqrt(dot(gw, gw)) / ((1 - rho) * Math.sqrt(dot(gc, gc))));
     }
   }
 
@@ -229,11 +234,42 @@ class OrderParamsJobTest extends SparkTestBase {
       int ma = e.getAs("member_a");
       int mb = e.getAs("member_b");
       double expected = dot(pa.equals("clean") ? c[ma] : w[ma], pb.equals("clean") ? c[mb] : w[mb]);
-      assertThat((double) e.getAs("value")).as("gram %s/%s %d,%d", pa, pb, ma, mb)
+      assertThat((double) e.getAs("value"))
+          .as("gram %s/%s %d,%d", pa, pb, ma, mb)
           .isCloseTo(expected, within(Math.max(1e-9, 1e-6 * Math.abs(expected))));
     }
-    assertThat(gram.stream().filter(e -> e.getAs("part_a").equals("wrong") && e.getAs("part_b").equals("clean")))
-        .as("wrong/clean is not stored: it is the transpose of clean/wrong").isEmpty();
+    assertThat(
+            gram.stream()
+                .filter(
+                    e -> e.getAs("part_a").equals("wrong") && e.getAs("part_b").equals("clean")))
+        .as("wrong/clean is not stored: it is the transpose of clean/wrong")
+        .isEmpty();
+  }
+
+  @Test
+  void otherDefinitionsAreOneSqlQueryOverTheGramTable() throws Exception {
+    // The query of docs/phases-and-separation.md: alignment of the clean parts alone.
+    String doc =
+        java.nio.file.Files.readString(
+            java.nio.file.Path.of(System.getProperty("sgdlens.project.dir", "."))
+                .resolve("docs/phases-and-separation.md"));
+    String sql =
+        doc.substring(doc.indexOf("```sql") + 6, doc.indexOf("```", doc.indexOf("```sql") + 6));
+    LakeTables.read(spark, lake, Tables.GRAM).createOrReplaceTempView("gram");
+    Row r =
+        spark.sql(sql).where(col("run_id").equalTo("rand").and(col("step").equalTo(10))).first();
+    double[][] c = toDouble(CLEAN.get(10L));
+    double sum = 0;
+    int pairs = 0;
+    for (int i = 0; i < M; i++) {
+      for (int j = i + 1; j < M; j++) {
+        sum += dot(c[i], c[j]) / Math.sqrt(dot(c[i], c[i]) * dot(c[j], c[j]));
+        pairs++;
+      }
+    }
+    assertThat(r.<Double>getAs("clean_alignment"))
+        .as("clean-part alignment by SQL")
+        .isCloseTo(sum / pairs, within(1e-9));
   }
 
   @Test
@@ -241,18 +277,21 @@ class OrderParamsJobTest extends SparkTestBase {
     double[][] v = toDouble(shared);
     for (int chunk : CHUNKS) {
       List<Row> gram =
-          LakeTables.read(spark, lake, Tables.GRAM).where(col("run_id").equalTo("chunk" + chunk))
+          LakeTables.read(spark, lake, Tables.GRAM)
+              .where(col("run_id").equalTo("chunk" + chunk))
               .collectAsList();
       assertThat(gram).as("full 3x3 block, chunk %d", chunk).hasSize(9);
       for (Row e : gram) {
         int ma = e.getAs("member_a");
         int mb = e.getAs("member_b");
         double expected = dot(v[ma], v[mb]);
-        assertThat((double) e.getAs("value")).as("chunk %d entry %d,%d", chunk, ma, mb)
+        assertThat((double) e.getAs("value"))
+            .as("chunk %d entry %d,%d", chunk, ma, mb)
             .isCloseTo(expected, within(Math.max(1e-9, 1e-9 * Math.abs(expected))));
       }
       Row row = result.row("chunk" + chunk, 5);
-      assertThat(row.getInt(row.fieldIndex("num_chunks"))).as("chunks")
+      assertThat(row.getInt(row.fieldIndex("num_chunks")))
+          .as("chunks")
           .isEqualTo((100 + chunk - 1) / chunk);
     }
   }
@@ -261,11 +300,14 @@ class OrderParamsJobTest extends SparkTestBase {
   void syntheticEnsembleGivesKnownAlignmentNoiseTraceAndNoiseScale() {
     Row row = result.row("synth", 100);
     double gbar2 = synthG2 + synthTrace / SM;
-    assertThat(row.getDouble(row.fieldIndex("noise_trace"))).as("noise trace vs tr C")
+    assertThat(row.getDouble(row.fieldIndex("noise_trace")))
+        .as("noise trace vs tr C")
         .isCloseTo(synthTrace, within(0.02 * synthTrace));
-    assertThat(row.getDouble(row.fieldIndex("alignment"))).as("R vs |G|^2/(|G|^2+tr C)")
+    assertThat(row.getDouble(row.fieldIndex("alignment")))
+        .as("R vs |G|^2/(|G|^2+tr C)")
         .isCloseTo(synthG2 / (synthG2 + synthTrace), within(0.01));
-    assertThat(row.getDouble(row.fieldIndex("noise_scale"))).as("B_simple")
+    assertThat(row.getDouble(row.fieldIndex("noise_scale")))
+        .as("B_simple")
         .isCloseTo(B * synthTrace / gbar2, within(0.04 * B * synthTrace / gbar2));
     assertThat(row.isNullAt(row.fieldIndex("clean_wrong_cos"))).as("no split: null").isTrue();
   }
@@ -283,17 +325,26 @@ class OrderParamsJobTest extends SparkTestBase {
     Row fine = result.row("bad", 2);
     assertThat(fine.getBoolean(fine.fieldIndex("diverged"))).as("step 2 fine").isFalse();
     assertThat(fine.getDouble(fine.fieldIndex("noise_trace"))).as("step 2 finite").isPositive();
-    assertThat(result.warnings()).as("warnings")
+    assertThat(result.warnings())
+        .as("warnings")
         .anySatisfy(m -> assertThat(m).contains("bad step 0").contains("at least 2"))
         .anySatisfy(m -> assertThat(m).contains("bad step 3").contains("incomplete"))
         .anySatisfy(m -> assertThat(m).contains("bad step 1").contains("diverged"));
-    assertThat(LakeTables.read(spark, lake, Tables.GRAM)
-            .where(col("run_id").equalTo("bad")).select("step").distinct().collectAsList())
-        .as("only the finite step has a Gram").extracting(r -> r.getLong(0)).containsExactly(2L);
+    assertThat(
+            LakeTables.read(spark, lake, Tables.GRAM)
+                .where(col("run_id").equalTo("bad"))
+                .select("step")
+                .distinct()
+                .collectAsList())
+        .as("only the finite step has a Gram")
+        .extracting(r -> r.getLong(0))
+        .containsExactly(2L);
     for (Row r : result.orderParams()) {
       for (int i = 0; i < r.length(); i++) {
         if (!r.isNullAt(i) && r.get(i) instanceof Double d) {
-          assertThat(Double.isFinite(d)).as("finite %s in %s", r.schema().fields()[i].name(), r).isTrue();
+          assertThat(Double.isFinite(d))
+              .as("finite %s in %s", r.schema().fields()[i].name(), r)
+              .isTrue();
         }
       }
     }
@@ -303,12 +354,21 @@ class OrderParamsJobTest extends SparkTestBase {
   void rerunReplacesRowsInsteadOfDuplicatingThem() throws Exception {
     int code = org.sgdlens.cli.CliAccess.run("order-params", "--lake", lake, "--run", "chunk7");
     assertThat(code).as("exit code").isZero();
-    assertThat(LakeTables.read(spark, lake, Tables.ORDER_PARAMS).where(col("run_id").equalTo("chunk7")).count())
-        .as("one row after a re-run").isEqualTo(1);
-    assertThat(LakeTables.read(spark, lake, Tables.ORDER_PARAMS).where(col("run_id").equalTo("rand")).count())
-        .as("other runs untouched").isEqualTo(2);
+    assertThat(
+            LakeTables.read(spark, lake, Tables.ORDER_PARAMS)
+                .where(col("run_id").equalTo("chunk7"))
+                .count())
+        .as("one row after a re-run")
+        .isEqualTo(1);
+    assertThat(
+            LakeTables.read(spark, lake, Tables.ORDER_PARAMS)
+                .where(col("run_id").equalTo("rand"))
+                .count())
+        .as("other runs untouched")
+        .isEqualTo(2);
     assertThatThrownBy(() -> OrderParams.run(spark, new OrderParams.Options(lake, List.of("nope"))))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'nope'")
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'nope'")
         .hasMessageContaining("--run");
     assertThat(org.sgdlens.cli.CliAccess.run("order-params", "--help")).as("--help").isZero();
   }

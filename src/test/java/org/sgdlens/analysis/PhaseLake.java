@@ -42,6 +42,7 @@ final class PhaseLake {
 
   /** run -> step -> per-sample loss. */
   final Map<String, Map<Long, double[]>> losses = new LinkedHashMap<>();
+
   final boolean[] mislabeled = new boolean[NOISY_N];
 
   static double gap(long t) {
@@ -90,8 +91,9 @@ final class PhaseLake {
               ? 0.15 + 0.75 * Math.exp(-t / 15.0)
               : 0.15 + 0.75 * Math.exp(-145 / 15.0) + 0.3 * fw;
       if (t != 100) {
-        metricRows.add(SyntheticLake.metrics("noisy", t, mean(l), correct / (double) NOISY_N,
-            1 - testError, fw, 1 - testError));
+        metricRows.add(
+            SyntheticLake.metrics(
+                "noisy", t, mean(l), correct / (double) NOISY_N, 1 - testError, fw, 1 - testError));
       }
 
       double mu = M0 - 3 * (1 - Math.exp(-t / 15.0));
@@ -104,15 +106,19 @@ final class PhaseLake {
       }
       clean.put(t, lc);
       double testErrorC = 0.12 + 0.78 * Math.exp(-t / 15.0);
-      metricRows.add(SyntheticLake.metrics("clean", t, mean(lc), correctC / (double) CLEAN_N,
-          null, null, 1 - testErrorC));
+      metricRows.add(
+          SyntheticLake.metrics(
+              "clean", t, mean(lc), correctC / (double) CLEAN_N, null, null, 1 - testErrorC));
       if (t != 50) {
         opRows.add(orderParams("clean", t, 0.6 * Math.exp(-t / 20.0) + 0.02));
       }
     }
     losses.put("noisy", noisy);
     losses.put("clean", clean);
-    SyntheticLake.runs(spark, lake, SyntheticLake.run("noisy", NOISY_N, 200, 50),
+    SyntheticLake.runs(
+        spark,
+        lake,
+        SyntheticLake.run("noisy", NOISY_N, 200, 50),
         SyntheticLake.run("clean", CLEAN_N, 0, 50));
     SyntheticLake.write(spark, lake, Tables.SAMPLE_LOSSES, sampleRows);
     SyntheticLake.write(spark, lake, Tables.METRICS, metricRows);

@@ -25,18 +25,22 @@ class PhasesJobTest extends SparkTestBase {
 
   @Test
   void groundTruthFindsTheConstructedBoundariesInOrder() {
-    assertThat(result.phaseNames("noisy", Phases.GROUND_TRUTH)).as("phases I..IV in order")
+    assertThat(result.phaseNames("noisy", Phases.GROUND_TRUTH))
+        .as("phases I..IV in order")
         .containsExactly("I", "II", "III", "IV");
     assertThat(result.boundary("noisy", "I->II", Phases.GROUND_TRUTH)).as("I->II").isEqualTo(40);
-    assertThat(result.boundary("noisy", "II->III", Phases.GROUND_TRUTH)).as("II->III")
+    assertThat(result.boundary("noisy", "II->III", Phases.GROUND_TRUTH))
+        .as("II->III")
         .isEqualTo(160);
-    assertThat(result.boundary("noisy", "III->IV", Phases.GROUND_TRUTH)).as("III->IV")
+    assertThat(result.boundary("noisy", "III->IV", Phases.GROUND_TRUTH))
+        .as("III->IV")
         .isEqualTo(240);
   }
 
   @Test
   void labelFreeRulesAgreeWithGroundTruthAndReportTheDistance() {
-    assertThat(result.phaseNames("noisy", Phases.LABEL_FREE)).as("label free sees four phases")
+    assertThat(result.phaseNames("noisy", Phases.LABEL_FREE))
+        .as("label free sees four phases")
         .containsExactly("I", "II", "III", "IV");
     Long onset = result.boundary("noisy", "I->II", Phases.LABEL_FREE);
     // The separation reaches 90% of its maximum at t = 50 by construction; the mixture estimate
@@ -45,42 +49,56 @@ class PhasesJobTest extends SparkTestBase {
     // Memorised samples cross the threshold exactly as f_W counts them.
     assertThat(result.boundary("noisy", "II->III", Phases.LABEL_FREE)).as("II->III").isEqualTo(160);
     assertThat(result.boundary("noisy", "III->IV", Phases.LABEL_FREE)).as("III->IV").isEqualTo(240);
-    Row b = result.boundaries().stream()
-        .filter(r -> r.getString(0).equals("noisy") && r.getString(1).equals("I->II"))
-        .findFirst().orElseThrow();
+    Row b =
+        result.boundaries().stream()
+            .filter(r -> r.getString(0).equals("noisy") && r.getString(1).equals("I->II"))
+            .findFirst()
+            .orElseThrow();
     assertThat(b.getLong(4)).as("distance = label free - ground truth").isEqualTo(onset - 40);
   }
 
   @Test
   void noiseFreeRunHasFastAndExplorationPhasesBothWays() {
-    assertThat(result.phaseNames("clean", Phases.GROUND_TRUTH)).containsExactly("fast", "exploration");
-    assertThat(result.phaseNames("clean", Phases.LABEL_FREE)).as("unimodal losses: no I..IV")
+    assertThat(result.phaseNames("clean", Phases.GROUND_TRUTH))
+        .containsExactly("fast", "exploration");
+    assertThat(result.phaseNames("clean", Phases.LABEL_FREE))
+        .as("unimodal losses: no I..IV")
         .containsExactly("fast", "exploration");
     assertThat(result.boundary("clean", "fast->exploration", Phases.GROUND_TRUTH)).isEqualTo(40);
     assertThat(result.boundary("clean", "fast->exploration", Phases.LABEL_FREE))
-        .as("alignment collapse: 0.6 exp(-t/20) + 0.02 <= 0.124 at t >= 35.05").isEqualTo(40);
+        .as("alignment collapse: 0.6 exp(-t/20) + 0.02 <= 0.124 at t >= 35.05")
+        .isEqualTo(40);
   }
 
   @Test
   void stepsMissingInOneTableAreWarnedAboutAndKeptAsNulls() {
-    assertThat(result.warnings()).as("warnings")
+    assertThat(result.warnings())
+        .as("warnings")
         .anySatisfy(w -> assertThat(w).contains("noisy").contains("metrics").contains("100"))
         .anySatisfy(w -> assertThat(w).contains("clean").contains("order_params").contains("50"));
-    Row s100 = LakeTables.read(spark, lake, Tables.PHASE_SIGNALS)
-        .where(col("run_id").equalTo("noisy").and(col("step").equalTo(100))).first();
+    Row s100 =
+        LakeTables.read(spark, lake, Tables.PHASE_SIGNALS)
+            .where(col("run_id").equalTo("noisy").and(col("step").equalTo(100)))
+            .first();
     assertThat(s100.isNullAt(s100.fieldIndex("test_error"))).as("no metrics at 100").isTrue();
-    assertThat(s100.<Long>getAs("loss_samples")).as("losses still there").isEqualTo(PhaseLake.NOISY_N);
-    assertThat(s100.<Double>getAs("mixture_high_weight")).as("mixture weight ~ rho")
+    assertThat(s100.<Long>getAs("loss_samples"))
+        .as("losses still there")
+        .isEqualTo(PhaseLake.NOISY_N);
+    assertThat(s100.<Double>getAs("mixture_high_weight"))
+        .as("mixture weight ~ rho")
         .isBetween(0.17, 0.23);
-    List<Row> phases = LakeTables.read(spark, lake, Tables.PHASES)
-        .where(col("run_id").equalTo("noisy")).collectAsList();
+    List<Row> phases =
+        LakeTables.read(spark, lake, Tables.PHASES)
+            .where(col("run_id").equalTo("noisy"))
+            .collectAsList();
     assertThat(phases).as("4 + 4 phase rows").hasSize(8);
   }
 
   @Test
   void cliValidatesThresholds() throws Exception {
     assertThatThrownBy(() -> CliAccess.run("phases", "--lake", lake, "--memorize-start", "0.95"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("memorize-end 0.9");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("memorize-end 0.9");
     assertThat(CliAccess.run("phases", "--help")).isZero();
   }
 }

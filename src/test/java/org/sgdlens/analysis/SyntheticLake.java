@@ -15,18 +15,39 @@ final class SyntheticLake {
   private SyntheticLake() {}
 
   static void write(SparkSession spark, String lake, String table, List<Row> rows) {
-    LakeTables.write(
-        spark.createDataFrame(rows, LakeTables.sparkSchema(table)), lake, table);
+    LakeTables.write(spark.createDataFrame(rows, LakeTables.sparkSchema(table)), lake, table);
   }
 
   /** A COMMITTED runs row. */
   static Row run(String runId, int trainSize, int numMislabeled, int batchSize) {
     Timestamp t = Timestamp.valueOf("2026-11-27 10:00:00");
     return RowFactory.create(
-        runId, "COMMITTED", t, t, "synthetic", "mlp:4-3", 100L, 100L, trainSize, 10,
+        runId,
+        "COMMITTED",
+        t,
+        t,
+        "synthetic",
+        "mlp:4-3",
+        100L,
+        100L,
+        trainSize,
+        10,
         numMislabeled / (double) Math.max(1, trainSize),
-        numMislabeled > 0 ? "symmetric" : "none", numMislabeled, 1L, 0.1, 0.0, 0.0, batchSize,
-        1000L, 1.0, "cpu", null, null, false, null, "{}");
+        numMislabeled > 0 ? "symmetric" : "none",
+        numMislabeled,
+        1L,
+        0.1,
+        0.0,
+        0.0,
+        batchSize,
+        1000L,
+        1.0,
+        "cpu",
+        null,
+        null,
+        false,
+        null,
+        "{}");
   }
 
   static void runs(SparkSession spark, String lake, Row... rows) {
@@ -35,22 +56,57 @@ final class SyntheticLake {
 
   /** Gradient rows of one member's part, split into chunks of {@code chunkSize} floats. */
   static List<Row> gradient(
-      String run, long step, int member, String part, int m, int batch, int count,
-      float[] vector, int chunkSize) {
+      String run,
+      long step,
+      int member,
+      String part,
+      int m,
+      int batch,
+      int count,
+      float[] vector,
+      int chunkSize) {
     List<Row> rows = new ArrayList<>();
     for (int c = 0, from = 0; from < vector.length; c++, from += chunkSize) {
       int len = Math.min(chunkSize, vector.length - from);
-      rows.add(RowFactory.create(run, step, member, part, m, batch, count, c, (long) from, len,
-          VectorChunks.pack(vector, from, len)));
+      rows.add(
+          RowFactory.create(
+              run,
+              step,
+              member,
+              part,
+              m,
+              batch,
+              count,
+              c,
+              (long) from,
+              len,
+              VectorChunks.pack(vector, from, len)));
     }
     return rows;
   }
 
   /** A metrics row. */
-  static Row metrics(String run, long step, double trainLoss, double trainAcc, Double cleanAcc,
-      Double wrongFit, double testAcc) {
-    return RowFactory.create(run, step, step / 10.0, trainLoss, trainAcc, cleanAcc, wrongFit,
-        null, 1.0, testAcc, trainLoss, 1.0);
+  static Row metrics(
+      String run,
+      long step,
+      double trainLoss,
+      double trainAcc,
+      Double cleanAcc,
+      Double wrongFit,
+      double testAcc) {
+    return RowFactory.create(
+        run,
+        step,
+        step / 10.0,
+        trainLoss,
+        trainAcc,
+        cleanAcc,
+        wrongFit,
+        null,
+        1.0,
+        testAcc,
+        trainLoss,
+        1.0);
   }
 
   /** A sample_losses row; the prediction matches the given label unless mislabeled. */

@@ -38,11 +38,13 @@ class GramTest {
       double[][] c = Gram.cross(a, b);
       for (int i = 0; i < n; i++) {
         for (int j = 0; j < n; j++) {
-          assertThat(g[i][j]).as("G[%d][%d] trial %d", i, j, trial)
+          assertThat(g[i][j])
+              .as("G[%d][%d] trial %d", i, j, trial)
               .isCloseTo(naiveDot(a[i], a[j]), within(1e-12 * (1 + Math.abs(g[i][j]))));
         }
         for (int j = 0; j < b.length; j++) {
-          assertThat(c[i][j]).as("C[%d][%d] trial %d", i, j, trial)
+          assertThat(c[i][j])
+              .as("C[%d][%d] trial %d", i, j, trial)
               .isCloseTo(naiveDot(a[i], b[j]), within(1e-12 * (1 + Math.abs(c[i][j]))));
         }
       }
@@ -66,7 +68,8 @@ class GramTest {
       }
       for (int i = 0; i < 5; i++) {
         for (int j = 0; j < 5; j++) {
-          assertThat(sum[i][j]).as("chunk %d entry %d,%d", chunk, i, j)
+          assertThat(sum[i][j])
+              .as("chunk %d entry %d,%d", chunk, i, j)
               .isCloseTo(full[i][j], within(1e-9 * Math.abs(full[i][j]) + 1e-9));
         }
       }
@@ -76,7 +79,8 @@ class GramTest {
   @Test
   void countsNonFiniteValuesAndRejectsRaggedInput() {
     assertThat(Gram.nonFinite(new float[] {1, Float.NaN, Float.POSITIVE_INFINITY, 0, -2}))
-        .as("NaN and +inf").isEqualTo(2);
+        .as("NaN and +inf")
+        .isEqualTo(2);
     assertThatThrownBy(() -> Gram.of(new float[][] {{1, 2}, {1}}))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("length 1");

@@ -174,10 +174,14 @@ class OrderParametersTest {
     double gbar2 = normG2 + traceC / m;
     // Relative sampling error of the trace estimate is about sqrt(2 sum s^4 / (M (tr C)^2)) < 1e-3.
     assertThat(op.noiseTrace()).as("noise trace vs tr C").isCloseTo(traceC, within(0.01 * traceC));
-    assertThat(op.alignment()).as("alignment R")
+    assertThat(op.alignment())
+        .as("alignment R")
         .isCloseTo(normG2 / (normG2 + traceC), within(0.01));
-    assertThat(op.meanGradNorm()).as("A").isCloseTo(Math.sqrt(gbar2), within(0.01 * Math.sqrt(gbar2)));
-    assertThat(op.noiseScale()).as("B_simple")
+    assertThat(op.meanGradNorm())
+        .as("A")
+        .isCloseTo(Math.sqrt(gbar2), within(0.01 * Math.sqrt(gbar2)));
+    assertThat(op.noiseScale())
+        .as("B_simple")
         .isCloseTo(batch * traceC / gbar2, within(0.02 * batch * traceC / gbar2));
     assertThat(op.alignmentStd()).as("cosines concentrate for large P").isLessThan(0.05);
   }

@@ -77,14 +77,16 @@ class PhaseRulesTest {
     double[] early = d.clone();
     early[0] = 10;
     assertThat(PhaseRules.labelFreeSeparationOnset(early, w, T))
-        .as("a bimodal initialisation does not start phase II").isEqualTo(18);
+        .as("a bimodal initialisation does not start phase II")
+        .isEqualTo(18);
     double[] flat = new double[n];
     java.util.Arrays.fill(flat, 1.0);
     assertThat(PhaseRules.labelFreeSeparationOnset(flat, w, T)).as("never bimodal").isEqualTo(-1);
     double[] tiny = new double[n];
     java.util.Arrays.fill(tiny, 0.01);
     assertThat(PhaseRules.labelFreeSeparationOnset(d, tiny, T))
-        .as("a 1% component is not a second population").isEqualTo(-1);
+        .as("a 1% component is not a second population")
+        .isEqualTo(-1);
     double[] majority = w.clone();
     java.util.Arrays.fill(majority, 0, 30, 0.7);
     assertThat(PhaseRules.labelFreeSeparationOnset(d, majority, T))
@@ -93,7 +95,8 @@ class PhaseRulesTest {
     double[] spike = d.clone();
     spike[90] = 40;
     assertThat(PhaseRules.labelFreeSeparationOnset(spike, w, T))
-        .as("one noisy late spike does not move the onset").isEqualTo(18);
+        .as("one noisy late spike does not move the onset")
+        .isEqualTo(18);
   }
 
   @Test
@@ -101,10 +104,12 @@ class PhaseRulesTest {
     double[] d = {9, 3, 4, 4.5, 4.8, 5.0, 5.6, 6.5, 1.0};
     double[] w = {0.5, 0.2, 0.2, 0.2, 0.2, 0.19, 0.17, 0.05, 0.5};
     // max weight 0.2; steps with w >= 0.18 are 1..5, the largest D among them at index 5
-    assertThat(PhaseRules.labelFreeSeparationPeak(d, w, T)).as("peak before memorisation")
+    assertThat(PhaseRules.labelFreeSeparationPeak(d, w, T))
+        .as("peak before memorisation")
         .isEqualTo(5);
     assertThat(PhaseRules.labelFreeSeparationPeak(new double[] {1, 1}, new double[] {0.2, 0.2}, T))
-        .as("never bimodal").isEqualTo(-1);
+        .as("never bimodal")
+        .isEqualTo(-1);
   }
 
   @Test
@@ -116,20 +121,24 @@ class PhaseRulesTest {
       loss[i] = 2 * Math.exp(-i / 10.0);
     }
     // max 0.7 at i = 2; 0.7 exp(-(i-2)/4) <= 0.14  <=>  i >= 2 + 4 ln 5
-    assertThat(PhaseRules.labelFreeExploration(r, loss, T)).as("R collapse")
+    assertThat(PhaseRules.labelFreeExploration(r, loss, T))
+        .as("R collapse")
         .isEqualTo((int) Math.ceil(2 + 4 * Math.log(5)));
     double[] none = new double[50];
     java.util.Arrays.fill(none, Double.NaN);
     // loss drop 2 (1 - e^{-i/10}) >= 0.9 * 2 (1 - e^{-4.9})
-    assertThat(PhaseRules.labelFreeExploration(none, loss, T)).as("train-loss fallback")
+    assertThat(PhaseRules.labelFreeExploration(none, loss, T))
+        .as("train-loss fallback")
         .isEqualTo((int) Math.ceil(-10 * Math.log(1 - 0.9 * (1 - Math.exp(-4.9)))));
   }
 
   @Test
   void thresholdsAreValidated() {
     assertThatThrownBy(() -> new Thresholds(0.9, 0.5, 0.4, 0.9, 2, 0.2))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("memorize-end 0.4");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("memorize-end 0.4");
     assertThatThrownBy(() -> new Thresholds(1.5, 0.1, 0.9, 0.9, 2, 0.2))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("testDrop is 1.5");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("testDrop is 1.5");
   }
 }

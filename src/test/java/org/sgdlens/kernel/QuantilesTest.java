@@ -21,7 +21,8 @@ class QuantilesTest {
       double[] levels = {0.0001, 0.05, 0.25, 0.5, 0.75, 0.95, 1};
       double[] q = Quantiles.of(x, levels);
       for (int i = 0; i < levels.length; i++) {
-        assertThat(q[i]).as("level %s trial %d", levels[i], trial)
+        assertThat(q[i])
+            .as("level %s trial %d", levels[i], trial)
             .isCloseTo(oracle.evaluate(x, levels[i] * 100), within(1e-12));
       }
     }

@@ -28,7 +28,8 @@ class TwoGaussianMixtureTest {
     assertThat(fit.meanHigh()).as("high mean").isCloseTo(1.5, within(0.05));
     assertThat(fit.sdLow()).as("low sd").isCloseTo(0.5, within(0.03));
     assertThat(fit.sdHigh()).as("high sd").isCloseTo(0.7, within(0.05));
-    assertThat(fit.separation()).as("Ashman D")
+    assertThat(fit.separation())
+        .as("Ashman D")
         .isCloseTo(Math.sqrt(2) * 3.5 / Math.sqrt(0.25 + 0.49), within(0.15));
     double t = fit.threshold();
     assertThat(t).as("threshold between the means").isBetween(-2.0, 1.5);
@@ -67,11 +68,14 @@ class TwoGaussianMixtureTest {
       double g2 = new Kurtosis().evaluate(x);
       int n = x.length;
       double expected = (g1 * g1 + 1) / (g2 + 3.0 * (n - 1) * (n - 1) / ((n - 2.0) * (n - 3.0)));
-      assertThat(TwoGaussianMixture.sampleSkewness(popSkew, n)).as("G1 w=%s", w)
+      assertThat(TwoGaussianMixture.sampleSkewness(popSkew, n))
+          .as("G1 w=%s", w)
           .isCloseTo(g1, within(1e-9));
-      assertThat(TwoGaussianMixture.sampleExcessKurtosis(popKurt, n)).as("G2 w=%s", w)
+      assertThat(TwoGaussianMixture.sampleExcessKurtosis(popKurt, n))
+          .as("G2 w=%s", w)
           .isCloseTo(g2, within(1e-9));
-      assertThat(TwoGaussianMixture.bimodalityCoefficient(popSkew, popKurt, n)).as("BC w=%s", w)
+      assertThat(TwoGaussianMixture.bimodalityCoefficient(popSkew, popKurt, n))
+          .as("BC w=%s", w)
           .isCloseTo(expected, within(1e-9));
     }
     double[] balanced = mixture(rnd, 4000, 0.5, 0, 1, 6, 1);
@@ -90,9 +94,12 @@ class TwoGaussianMixtureTest {
   @Test
   void rejectsTooFewOrNonFiniteValues() {
     assertThatThrownBy(() -> TwoGaussianMixture.fit(new double[] {1, 2, 3}))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 4");
-    assertThatThrownBy(() -> TwoGaussianMixture.fit(new double[] {1, 2, 3, Double.NEGATIVE_INFINITY}))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("floor losses");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at least 4");
+    assertThatThrownBy(
+            () -> TwoGaussianMixture.fit(new double[] {1, 2, 3, Double.NEGATIVE_INFINITY}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("floor losses");
     TwoGaussianMixture constant = TwoGaussianMixture.fit(new double[] {2, 2, 2, 2, 2});
     assertThat(constant.weightHigh()).as("constant data: one component").isZero();
   }
