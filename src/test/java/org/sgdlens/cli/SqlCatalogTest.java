@@ -127,6 +127,31 @@ class SqlCatalogTest {
           .isEqualTo(ROWS);
       assertThat(count(fresh, "SELECT * FROM runs")).as("runs view: r1 and r3").isEqualTo(2);
 
+      // An entry declared with another schema version is dropped and declared again; it is an
+      // external table, so the Parquet files must survive the drop.
+      fresh.sql(
+          "ALTER TABLE metrics_all SET TBLPROPERTIES ('"
+              + LakeCatalog.SCHEMA_VERSION_PROPERTY
+              + "' = '0')");
+      LakeCatalog.refresh(fresh, lakeDir.toString());
+      assertThat(
+              fresh
+                  .sql(
+                      "SHOW TBLPROPERTIES metrics_all ('"
+                          + LakeCatalog.SCHEMA_VERSION_PROPERTY
+                          + "')")
+                  .first()
+                  .getString(1))
+          .as("re-declared at the version of schemas/metrics.json")
+          .isEqualTo(
+              String.valueOf(org.sgdlens.lake.SchemaRegistry.schema(Tables.METRICS).version()));
+      assertThat(count(fresh, "SELECT * FROM metrics_all"))
+          .as("no data lost by re-declaring: r1, r2 and r3")
+          .isEqualTo(3L * ROWS);
+      assertThat(lakeDir.resolve("metrics/run_id=r1/part-00000.parquet"))
+          .as("the table's files are still there")
+          .exists();
+
       String[] declared = org.sgdlens.analysis.LakeTables.columns(Tables.WEIGHTS);
       assertThat(fresh.table("weights").columns())
           .as("the weights view has the columns of schemas/weights.json, in order")
