@@ -31,7 +31,10 @@ class SqlCatalogTest {
   @Test
   void freshSessionQueriesEveryTableByNameAfterTheSqlCommandRegisteredThem() {
     Path lakeDir = temp.resolve("lake");
-    Lake lake = TestLakes.write(lakeDir, ROWS, List.of(RESULT));
+    // Every result table of Tables.ALL (as the analyses land) plus a fixture result table.
+    List<String> results = new java.util.ArrayList<>(List.of(RESULT));
+    Tables.ALL.stream().filter(t -> !LakeCatalog.hasCommittedView(t)).forEach(results::add);
+    Lake lake = TestLakes.write(lakeDir, ROWS, results);
 
     Launchers.Run first =
         Launchers.run(
@@ -89,6 +92,11 @@ class SqlCatalogTest {
         assertThat(row.getLong(1)).as("step of row %d", k).isEqualTo(k);
         assertThat(row.getDouble(2)).as("psi of row %d", k).isEqualTo(k + 0.25);
         assertThat(row.getString(3)).as("note of row %d", k).isEqualTo("note-r1-" + k);
+      }
+      for (String table : results) {
+        assertThat(count(fresh, "SELECT * FROM " + table + " WHERE run_id = 'r1'"))
+            .as("result table %s by name", table)
+            .isEqualTo(ROWS);
       }
       assertThat(count(fresh, "SELECT * FROM runs")).as("runs view: committed r1").isEqualTo(1);
       assertThat(count(fresh, "SELECT * FROM runs_all"))
