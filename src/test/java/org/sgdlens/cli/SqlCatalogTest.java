@@ -93,10 +93,14 @@ class SqlCatalogTest {
         assertThat(row.getDouble(2)).as("psi of row %d", k).isEqualTo(k + 0.25);
         assertThat(row.getString(3)).as("note of row %d", k).isEqualTo("note-r1-" + k);
       }
-      for (String table : results) {
-        assertThat(count(fresh, "SELECT * FROM " + table + " WHERE run_id = 'r1'"))
-            .as("result table %s by name", table)
-            .isEqualTo(ROWS);
+      String perResult =
+          String.join(
+              " UNION ALL ",
+              results.stream()
+                  .map(t -> "SELECT '" + t + "' AS t, count(*) AS n FROM " + t)
+                  .toList());
+      for (Row row : fresh.sql(perResult).collectAsList()) {
+        assertThat(row.getLong(1)).as("result table %s by name", row.getString(0)).isEqualTo(ROWS);
       }
       assertThat(count(fresh, "SELECT * FROM runs")).as("runs view: committed r1").isEqualTo(1);
       assertThat(count(fresh, "SELECT * FROM runs_all"))
