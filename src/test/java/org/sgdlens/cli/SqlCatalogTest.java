@@ -31,7 +31,10 @@ class SqlCatalogTest {
   @Test
   void freshSessionQueriesEveryTableByNameAfterTheSqlCommandRegisteredThem() {
     Path lakeDir = temp.resolve("lake");
-    Lake lake = TestLakes.write(lakeDir, ROWS, List.of(RESULT));
+    // Every result table of Tables.ALL (as the analyses land) plus a fixture result table.
+    List<String> results = new java.util.ArrayList<>(List.of(RESULT));
+    Tables.ALL.stream().filter(t -> !LakeCatalog.hasCommittedView(t)).forEach(results::add);
+    Lake lake = TestLakes.write(lakeDir, ROWS, results);
 
     Launchers.Run first =
         Launchers.run(
@@ -90,6 +93,15 @@ class SqlCatalogTest {
         assertThat(row.getDouble(2)).as("psi of row %d", k).isEqualTo(k + 0.25);
         assertThat(row.getString(3)).as("note of row %d", k).isEqualTo("note-r1-" + k);
       }
+      String perResult =
+          String.join(
+              " UNION ALL ",
+              results.stream()
+                  .map(t -> "SELECT '" + t + "' AS t, count(*) AS n FROM " + t)
+                  .toList());
+      for (Row row : fresh.sql(perResult).collectAsList()) {
+        assertThat(row.getLong(1)).as("result table %s by name", row.getString(0)).isEqualTo(ROWS);
+      }
       assertThat(count(fresh, "SELECT * FROM runs")).as("runs view: committed r1").isEqualTo(1);
       assertThat(count(fresh, "SELECT * FROM runs_all"))
           .as("runs_all: every runs row")
@@ -126,6 +138,31 @@ class SqlCatalogTest {
           .as("after the refresh r3's rows are visible")
           .isEqualTo(ROWS);
       assertThat(count(fresh, "SELECT * FROM runs")).as("runs view: r1 and r3").isEqualTo(2);
+
+      // An entry declared with another schema version is dropped and declared again; it is an
+      // external table, so the Parquet files must survive the drop.
+      fresh.sql(
+          "ALTER TABLE metrics_all SET TBLPROPERTIES ('"
+              + LakeCatalog.SCHEMA_VERSION_PROPERTY
+              + "' = '0')");
+      LakeCatalog.refresh(fresh, lakeDir.toString());
+      assertThat(
+              fresh
+                  .sql(
+                      "SHOW TBLPROPERTIES metrics_all ('"
+                          + LakeCatalog.SCHEMA_VERSION_PROPERTY
+                          + "')")
+                  .first()
+                  .getString(1))
+          .as("re-declared at the version of schemas/metrics.json")
+          .isEqualTo(
+              String.valueOf(org.sgdlens.lake.SchemaRegistry.schema(Tables.METRICS).version()));
+      assertThat(count(fresh, "SELECT * FROM metrics_all"))
+          .as("no data lost by re-declaring: r1, r2 and r3")
+          .isEqualTo(3L * ROWS);
+      assertThat(lakeDir.resolve("metrics/run_id=r1/part-00000.parquet"))
+          .as("the table's files are still there")
+          .exists();
 
       String[] declared = org.sgdlens.analysis.LakeTables.columns(Tables.WEIGHTS);
       assertThat(fresh.table("weights").columns())
