@@ -61,8 +61,39 @@ public final class Landscape {
   public record RunResult(
       String runId, String window, long params, List<Integer> missing, List<Profiled> profiles) {}
 
-  /** One direction's search outcome. */
-  public record Profiled(int component, FlatnessSearch.Profile profile) implements Serializable {}
+  /**
+   * One direction's search outcome, carried back from the tasks (the kernel's Profile stays free of
+   * java.io).
+   */
+  public record Profiled(
+      int component,
+      double l0,
+      double target,
+      double thetaLeft,
+      double thetaRight,
+      boolean censoredLeft,
+      boolean censoredRight,
+      double[] thetas,
+      double[] losses)
+      implements Serializable {
+    static Profiled of(int component, FlatnessSearch.Profile p) {
+      return new Profiled(
+          component,
+          p.l0(),
+          p.target(),
+          p.thetaLeft(),
+          p.thetaRight(),
+          p.censoredLeft(),
+          p.censoredRight(),
+          p.thetas(),
+          p.losses());
+    }
+
+    public FlatnessSearch.Profile profile() {
+      return new FlatnessSearch.Profile(
+          l0, target, thetaLeft, thetaRight, censoredLeft, censoredRight, thetas, losses);
+    }
+  }
 
   public record Result(List<RunResult> runs, List<String> warnings) {}
 
@@ -166,7 +197,20 @@ public final class Landscape {
             ? Math.min(options.tasks(), chosen.size())
             : Math.min(spark.sparkContext().defaultParallelism(), chosen.size());
     LossOracleFactory factory = source.forRun(options.lake(), runId);
-    FlatnessSearch.Settings settings = options.search();
+    if (!(factory instanceof Serializable)) {
+      throw new IllegalArgumentException(
+          "The loss-oracle factory "
+              + factory.getClass().getName()
+              + " of run '"
+              + runId
+              + "' is not Serializable, so Spark cannot ship it to tasks; implement"
+              + " java.io.Serializable");
+    }
+    // The kernel's Settings is not Serializable: ship its numbers and rebuild it in the task.
+    FlatnessSearch.Settings s = options.search();
+    double[] settings = {
+      s.factor(), s.initialStep(), s.growth(), s.maxTheta(), s.relativeTolerance()
+    };
 
     JavaPairRDD<Integer, Tuple2<Long, byte[]>> chunks =
         runDirections
@@ -192,8 +236,10 @@ public final class Landscape {
   private static Iterator<Profiled> profileAll(
       Iterator<Tuple2<Integer, Iterable<Tuple2<Long, byte[]>>>> directions,
       LossOracleFactory factory,
-      FlatnessSearch.Settings settings,
+      double[] numbers,
       int params) {
+    FlatnessSearch.Settings settings =
+        new FlatnessSearch.Settings(numbers[0], numbers[1], numbers[2], numbers[3], numbers[4]);
     if (!directions.hasNext()) {
       return java.util.Collections.emptyIterator();
     }
@@ -218,7 +264,7 @@ public final class Landscape {
         }
         FlatnessSearch.Profile profile =
             FlatnessSearch.search(FlatnessSearch.along(oracle, origin, direction), l0, settings);
-        out.add(new Profiled(next._1(), profile));
+        out.add(Profiled.of(next._1(), profile));
       }
     } catch (RuntimeException e) {
       throw e;

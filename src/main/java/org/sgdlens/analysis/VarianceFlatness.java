@@ -28,7 +28,7 @@ public final class VarianceFlatness {
 
   /**
    * @param fitFrom first component of the ψ fit (default 2: component 1 is the drift direction)
-   * @param fitTo last component of the ψ fit, 0 for all
+   * @param fitTo last component of the ψ fit, 0 for the last component with a flatness row
    * @param rankFrom first component of the γ fit (default 20)
    * @param rankTo last component of the γ fit, 0 for all
    */
@@ -192,6 +192,7 @@ public final class VarianceFlatness {
     String method = null;
     int snapshots = 0;
     int maxComponent = 0;
+    int maxProfiled = 0;
     while (rows.hasNext()) {
       Row r = rows.next();
       int component = r.getInt(4);
@@ -200,6 +201,9 @@ public final class VarianceFlatness {
       method = r.getString(2);
       snapshots = r.getInt(3);
       maxComponent = Math.max(maxComponent, component);
+      if (!r.isNullAt(7)) {
+        maxProfiled = Math.max(maxProfiled, component);
+      }
     }
     double[] variances = new double[maxComponent];
     double total = 0;
@@ -207,7 +211,12 @@ public final class VarianceFlatness {
       variances[e.getKey() - 1] = e.getValue().getDouble(5);
       total += variances[e.getKey() - 1];
     }
-    int to = fitTo == 0 ? maxComponent : Math.min(fitTo, maxComponent);
+    // By default the fit ends at the last profiled component (the landscape usually covers only
+    // the leading ones), so missing_excluded counts gaps, not the unprofiled tail.
+    int to =
+        fitTo != 0
+            ? Math.min(fitTo, maxComponent)
+            : maxProfiled > 0 ? maxProfiled : maxComponent;
     List<Double> f = new ArrayList<>();
     List<Double> v = new ArrayList<>();
     int censored = 0;

@@ -18,7 +18,8 @@ public final class VarianceFlatnessJob {
         --lake PATH            lake root (default ./lake)
         --run ID               run, repeatable or comma-separated (default: all runs)
         --fit-from I           first component of the psi fit (default 2: skips the drift)
-        --fit-to I             last component of the psi fit (default 0 = all)
+        --fit-to I             last component of the psi fit (default 0 = the last
+                               component with a flatness row)
         --rank-from I          first component of the gamma fit (default 20)
         --rank-to I            last component of the gamma fit (default 0 = all)
         --confidence C         confidence level of the intervals (default 0.95)

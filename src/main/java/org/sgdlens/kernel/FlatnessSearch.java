@@ -1,6 +1,5 @@
 package org.sgdlens.kernel;
 
-import java.io.Serializable;
 import java.util.Arrays;
 import java.util.function.DoubleUnaryOperator;
 
@@ -22,8 +21,7 @@ public final class FlatnessSearch {
    * @param relativeTolerance bisection stops when the bracket is narrower than this times |θ|
    */
   public record Settings(
-      double factor, double initialStep, double growth, double maxTheta, double relativeTolerance)
-      implements Serializable {
+      double factor, double initialStep, double growth, double maxTheta, double relativeTolerance) {
     public Settings {
       require(factor > 1 && Double.isFinite(factor), "factor", factor, "a number > 1, e.g. e");
       require(
@@ -65,8 +63,7 @@ public final class FlatnessSearch {
       boolean censoredLeft,
       boolean censoredRight,
       double[] thetas,
-      double[] losses)
-      implements Serializable {
+      double[] losses) {
     public boolean censored() {
       return censoredLeft || censoredRight;
     }

@@ -1,5 +1,6 @@
 package org.sgdlens.record;
 
+import java.io.Serializable;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -16,7 +17,7 @@ import org.sgdlens.kernel.LossOracleFactory;
  * handles resolved once per task; once both are merged, the handles can become direct calls without
  * changing this class's contract.
  */
-public final class RunModelOracleFactory implements LossOracleFactory {
+public final class RunModelOracleFactory implements LossOracleFactory, Serializable {
   private static final long serialVersionUID = 1L;
   static final String RUN_MODEL = "org.sgdlens.record.RunModel";
 

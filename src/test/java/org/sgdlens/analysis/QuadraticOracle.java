@@ -1,5 +1,6 @@
 package org.sgdlens.analysis;
 
+import java.io.Serializable;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.sgdlens.kernel.LossOracle;
 import org.sgdlens.kernel.LossOracleFactory;
@@ -20,10 +21,11 @@ final class QuadraticOracle implements LossOracle {
   }
 
   static LossOracleFactory factory(float[] origin, double[] curvature, double l0) {
-    return () -> {
-      OPENED.incrementAndGet();
-      return new QuadraticOracle(origin, curvature, l0);
-    };
+    return (LossOracleFactory & Serializable)
+        () -> {
+          OPENED.incrementAndGet();
+          return new QuadraticOracle(origin, curvature, l0);
+        };
   }
 
   /** Curvature of the profile along a unit direction: pᵀ H p. */
