@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.sql.Row;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.sgdlens.cli.CliAccess;
 import org.sgdlens.lake.Lake;
@@ -22,7 +21,7 @@ import org.sgdlens.record.TrainRun;
  * label noise that an MLP 784-256-10 memorises, then order-params, phases, loss-separation and
  * clean, then a retrain without the flagged samples. About 2 minutes on 2 cores.
  */
-@Tag("slow")
+
 class FashionMnistEndToEndTest extends SparkTestBase {
   private static final Path DATA = Path.of("/usr/share/datasets/fashion-mnist");
 
