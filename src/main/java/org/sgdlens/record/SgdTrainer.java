@@ -26,7 +26,7 @@ public final class SgdTrainer {
   /** Outcome of a training loop. */
   public record Result(
       long steps, float[] finalWeights, boolean diverged, double wallSeconds, double stepsPerSecond,
-      double probeBusySeconds, double writerBusySeconds) {}
+      double probeBusySeconds, double writerBusySeconds, double trainingCpuSeconds) {}
 
   private final RunConfig config;
   private final TrainingData data;
@@ -107,6 +107,8 @@ public final class SgdTrainer {
     TreeSet<Long> lossSteps = rc.sampleLosses.resolve(total, perEpoch);
     TreeSet<Long> metricSteps = rc.metrics.resolve(total, perEpoch);
     long start = System.nanoTime();
+    java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    long cpuStart = threads.getCurrentThreadCpuTime();
     double lossSum = lossSum0;
     long lossCount = lossCount0;
     boolean diverged = false;
@@ -114,6 +116,7 @@ public final class SgdTrainer {
     long orderEpoch = -1;
     long step = startStep;
     List<Parameter> params = network.parameters();
+    PtNDArray[] gradients = null;
     try (NDManager scope = network.manager().newSubManager()) {
       for (; ; step++) {
         // A resumed run recorded its start step before the checkpoint was taken.
@@ -162,14 +165,20 @@ public final class SgdTrainer {
           NDArray x = network.batch(batchScope, data.trainX(), data.features(), order, from, b);
           NDArray y = network.labels(batchScope, data.givenLabels(), order, from, b);
           Network.enableGrad();
-          NDArray l = Network.perSampleLoss(network.logits(x, true), y).mean();
-          Network.backward(l);
-          loss = l.getFloat();
+          NDArray logLikelihood = Network.meanLogLikelihood(network.logits(x, true), y);
+          network.backward(logLikelihood, -1f);
+          loss = -logLikelihood.getFloat();
+          if (gradients == null) {
+            // A parameter's gradient tensor lives as long as the parameter: backward accumulates
+            // into it in place and zeroGrad clears it in place, so one handle serves every step.
+            gradients = new PtNDArray[params.size()];
+            for (int i = 0; i < params.size(); i++) {
+              gradients[i] = (PtNDArray) params.get(i).getArray().getGradient();
+            }
+          }
           for (int i = 0; i < params.size(); i++) {
             PtNDArray w = (PtNDArray) params.get(i).getArray();
-            try (PtNDArray g = (PtNDArray) w.getGradient()) {
-              JniUtils.sgdUpdate(w, g, (PtNDArray) velocity.get(i), lr, wd, 1f, -1f, momentum);
-            }
+            JniUtils.sgdUpdate(w, gradients[i], (PtNDArray) velocity.get(i), lr, wd, 1f, -1f, momentum);
             JniUtils.zeroGrad(w);
           }
         }
@@ -186,9 +195,10 @@ public final class SgdTrainer {
     }
     double wall = (System.nanoTime() - start) / 1e9;
     long done = step - startStep;
+    double cpu = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e9;
     return new Result(step, network.weights(), diverged, wall0 + wall, done / Math.max(wall, 1e-9),
         recorder == null ? 0 : recorder.probeBusySeconds(),
-        recorder == null ? 0 : recorder.writerBusySeconds());
+        recorder == null ? 0 : recorder.writerBusySeconds(), cpu);
   }
 
   /** Where the loop hands its resumable state. */

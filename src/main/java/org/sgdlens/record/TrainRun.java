@@ -33,7 +33,8 @@ public final class TrainRun {
       long numParams,
       double trainAndRecordSeconds,
       double probeBusySeconds,
-      double writerBusySeconds) {}
+      double writerBusySeconds,
+      double trainingCpuSeconds) {}
 
   private TrainRun() {}
 
@@ -128,7 +129,7 @@ public final class TrainRun {
     String runId = runId(config);
     Optional<String> status = lake.runStatus(runId);
     if (status.isPresent() && status.get().equals("COMMITTED") && !overwrite) {
-      return new Outcome(runId, "COMMITTED", true, false, 0, 0, 0, false, null, null, 0, 0, 0, 0, 0, 0);
+      return new Outcome(runId, "COMMITTED", true, false, 0, 0, 0, false, null, null, 0, 0, 0, 0, 0, 0, 0);
     }
     System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(config.threads));
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
@@ -202,7 +203,7 @@ public final class TrainRun {
           result.stepsPerSecond(), result.wallSeconds(), diverged,
           last == null ? null : last.trainLoss(), last == null ? null : last.testAccuracy(),
           data.trainSize(), data.mislabeledCount(), network.size(), trainAndRecord,
-          recorder.probeBusySeconds(), recorder.writerBusySeconds());
+          recorder.probeBusySeconds(), recorder.writerBusySeconds(), result.trainingCpuSeconds());
     } catch (RuntimeException e) {
       try {
         staging.markFailed(
