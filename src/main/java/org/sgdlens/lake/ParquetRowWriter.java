@@ -31,12 +31,17 @@ public final class ParquetRowWriter implements Closeable {
               .withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0)
               .withPageSize(1 << 20)
               .withRowGroupSize(64L << 20);
+      // Vector chunks never repeat and nobody filters on their bytes: a dictionary, min/max
+      // statistics and size statistics over 256 KiB values only cost time on the hot write path.
+      // Page checksums are off as in Spark's own writer defaults.
+      builder.withPageWriteChecksumEnabled(false);
       for (Column column : schema.fileColumns()) {
-        // Packed float vectors never repeat: a dictionary only costs time.
         if (column.type() == ColumnType.BINARY || column.type() == ColumnType.FLOAT_ARRAY) {
-          builder.withDictionaryEncoding(
-              column.type() == ColumnType.FLOAT_ARRAY ? column.name() + ".list.element" : column.name(),
-              false);
+          String columnPath =
+              column.type() == ColumnType.FLOAT_ARRAY ? column.name() + ".list.element" : column.name();
+          builder.withDictionaryEncoding(columnPath, false);
+          builder.withStatisticsEnabled(columnPath, false);
+          builder.withSizeStatisticsEnabled(columnPath, false);
         }
       }
       this.writer = builder.build();

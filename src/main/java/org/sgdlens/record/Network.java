@@ -199,10 +199,18 @@ public final class Network implements AutoCloseable {
   public float[] weights() {
     float[] flat = new float[(int) size];
     for (int i = 0; i < params.size(); i++) {
-      float[] values = params.get(i).getArray().toFloatArray();
-      System.arraycopy(values, 0, flat, (int) layout.get(i).offset(), values.length);
+      copyOut(params.get(i).getArray(), flat, (int) layout.get(i).offset());
     }
     return flat;
+  }
+
+  /**
+   * Copies a float tensor's values into {@code out} at {@code offset}, reading the tensor's memory
+   * through a direct view (no intermediate buffer or array; this runs for every recorded vector).
+   */
+  static void copyOut(NDArray array, float[] out, int offset) {
+    ByteBuffer view = array.toByteBuffer(true).order(ByteOrder.nativeOrder());
+    view.asFloatBuffer().get(out, offset, (int) array.size());
   }
 
   public List<Parameter> parameters() {
@@ -274,10 +282,11 @@ public final class Network implements AutoCloseable {
   }
 
   /**
-   * Accumulates into {@code out} the gradient of {@code scale * sum_{i in rows} l_i(w)} at the
-   * current weights; leaves the parameters' gradients zeroed. Rows may be empty (zero gradient).
+   * Writes into {@code out} the gradient of {@code scale * sum_{i in rows} l_i(w)} at the current
+   * weights; leaves the parameters' gradients zeroed. Rows may be empty: {@code out} is then left
+   * as it is (callers pass a zeroed array).
    */
-  public void addGradient(
+  public void gradient(
       float[] x, int features, int[] labels, int[] rows, int from, int count, double scale,
       float[] out) {
     if (count == 0) {
@@ -292,11 +301,7 @@ public final class Network implements AutoCloseable {
       for (int i = 0; i < params.size(); i++) {
         NDArray w = params.get(i).getArray();
         try (NDArray g = w.getGradient()) {
-          float[] values = g.toFloatArray();
-          int off = (int) layout.get(i).offset();
-          for (int j = 0; j < values.length; j++) {
-            out[off + j] += values[j];
-          }
+          copyOut(g, out, (int) layout.get(i).offset());
         }
         JniUtils.zeroGrad((PtNDArray) w);
       }
@@ -304,7 +309,7 @@ public final class Network implements AutoCloseable {
   }
 
   /**
-   * The forward and backward pass of {@link #addGradient} without copying the gradient out: the
+   * The forward and backward pass of {@link #gradient} without copying the gradient out: the
    * compute a gradient record cannot avoid (the benchmark's Tc).
    */
   public void gradientPassOnly(float[] x, int features, int[] labels, int[] rows, int from, int count) {

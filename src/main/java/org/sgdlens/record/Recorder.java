@@ -288,13 +288,13 @@ final class Recorder implements AutoCloseable {
         }
         float[] gc = new float[p];
         float[] gw = new float[p];
-        net.addGradient(data.trainX(), data.features(), data.givenLabels(), clean, 0, nc, 1.0 / b, gc);
-        net.addGradient(data.trainX(), data.features(), data.givenLabels(), wrong, 0, nw, 1.0 / b, gw);
+        net.gradient(data.trainX(), data.features(), data.givenLabels(), clean, 0, nc, 1.0 / b, gc);
+        net.gradient(data.trainX(), data.features(), data.givenLabels(), wrong, 0, nw, 1.0 / b, gw);
         submitGradient(step, member, "clean", m, b, nc, gc);
         submitGradient(step, member, "wrong", m, b, nw, gw);
       } else {
         float[] g = new float[p];
-        net.addGradient(data.trainX(), data.features(), data.givenLabels(), perm, from, b, 1.0 / b, g);
+        net.gradient(data.trainX(), data.features(), data.givenLabels(), perm, from, b, 1.0 / b, g);
         submitGradient(step, member, "all", m, b, b, g);
       }
     }
