@@ -8,7 +8,8 @@ import java.util.List;
 /**
  * One Apache ECharts chart as its option object (plain JSON, no JavaScript functions), so the
  * report embeds it as data and the browser draws it. Non-finite values never reach the JSON:
- * points with a NaN, infinite or (on a log axis) non-positive coordinate are left out.
+ * points with a NaN or infinite coordinate, or one below {@link #LOG_MIN} on a log axis, are left
+ * out.
  */
 final class Chart {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -105,7 +106,18 @@ final class Chart {
     if (!Double.isFinite(x) || !Double.isFinite(y)) {
       return false;
     }
-    return !(xLog && x <= 0) && !(yLog.get(axis) && y <= 0);
+    return !(xLog && x < LOG_MIN) && !(yLog.get(axis) && y < LOG_MIN);
+  }
+
+  /**
+   * Smallest value drawn on a log axis: ECharts 5.3 computes ticks below about 1e-10 as zero and
+   * draws an axis line at -Infinity, so callers rescale tiny quantities (see {@link #decade}).
+   */
+  static final double LOG_MIN = 1e-9;
+
+  /** The power of ten that brings {@code max} into [1, 10): plot v·10^k, label "×1e-k". */
+  static int decade(double max) {
+    return max > 0 && Double.isFinite(max) ? -(int) Math.floor(Math.log10(max)) : 0;
   }
 
   private ArrayNode pairs(double[] xs, double[] ys, int axis) {

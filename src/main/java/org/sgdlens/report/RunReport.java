@@ -444,10 +444,17 @@ final class RunReport {
                 ? " No fit: table variance_flatness has no psi for this window."
                 : " Fit: log σ² = a − ψ log F with ψ = " + Format.interval(fit, "psi", "psi_ci_low", "psi_ci_high")
                     + ", R² = " + Format.cell(Format.get(fit, "r2")) + "."));
+    double maxVariance =
+        java.util.stream.Stream.concat(in.stream(), out.stream()).mapToDouble(p -> p[1]).max().orElse(1);
+    int k = Chart.decade(maxVariance);
+    double scale = Math.pow(10, k);
+    in.forEach(p -> p[1] *= scale);
+    out.forEach(p -> p[1] *= scale);
     Chart c = Chart.xy("chart-variance-flatness", "σ² against flatness F (log-log)", "flatness F", true);
     c.option().with("tooltip").put("trigger", "item");
-    int y = c.yAxis("variance σ²", true, null, null);
-    c.scatter("in fit range " + from + "-" + (fit == null ? "" : to), y, xs(in), ys(in));
+    int y = c.yAxis(k == 0 ? "variance σ²" : "variance σ² × 1e" + k, true, null, null);
+    int lastDrawn = flat.stream().mapToInt(f -> f.<Integer>getAs("component")).max().orElse(from);
+    c.scatter("in fit range (components " + from + "-" + Math.min(to, lastDrawn) + ")", y, xs(in), ys(in));
     if (!out.isEmpty()) {
       c.scatter("outside fit range", y, xs(out), ys(out)).putObject("itemStyle").put("color", "#aaa");
     }
@@ -457,7 +464,9 @@ final class RunReport {
       double lo = in.stream().mapToDouble(p -> p[0]).min().orElseThrow();
       double hi = in.stream().mapToDouble(p -> p[0]).max().orElseThrow();
       double[] fx = {lo, hi};
-      double[] fy = {Math.exp(a - psi * Math.log(lo)), Math.exp(a - psi * Math.log(hi))};
+      double[] fy = {
+        scale * Math.exp(a - psi * Math.log(lo)), scale * Math.exp(a - psi * Math.log(hi))
+      };
       c.line(String.format(Locale.ROOT, "fit ψ = %.3f", psi), y, fx, fy).put("showSymbol", false);
     }
     page.chart(c);
@@ -490,14 +499,20 @@ final class RunReport {
             + Format.cell(Format.get(w.get(0), "method")) + ". Component 1 is usually the drift"
             + " direction; the dashed curve leaves it out.");
     double[] comp = column(w, "component");
-    Chart c = Chart.xy("chart-pca-cumulative", "Cumulative explained variance", "component i", false);
+    Chart c = Chart.xy("chart-pca-cumulative", "Cumulative explained variance", "component i", w.size() > 100);
     int y = c.yAxis("cumulative fraction", false, 0.0, 1.0);
     c.line("cumulative ratio", y, comp, column(w, "cumulative_ratio"));
     c.dashed("cumulative ratio excl. component 1", y, comp, column(w, "cumulative_ratio_excl_first"));
     page.chart(c);
-    Chart rank = Chart.xy("chart-pca-spectrum", "Variance spectrum σ_i² against rank i (log-log)", "component i", true);
-    int r = rank.yAxis("variance σ_i²", true, null, null);
-    rank.line("σ_i²", r, comp, column(w, "variance"));
+    Chart rank = Chart.xy("chart-pca-spectrum", "Variance spectrum σ_i² / Σσ² against rank i (log-log)", "component i", true);
+    int r = rank.yAxis("explained ratio σ_i² / Σσ²", true, null, null);
+    double[] ratio = column(w, "explained_ratio");
+    long tiny = java.util.Arrays.stream(ratio).filter(v -> v < Chart.LOG_MIN).count();
+    rank.line("explained ratio", r, comp, ratio);
+    if (tiny > 0) {
+      page.note(tiny + " components below 1e-9 of the total variance (numerical"
+          + " noise) are not drawn in the spectrum.");
+    }
     page.chart(rank);
     page.end();
   }
