@@ -22,6 +22,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.sgdlens.analysis.LakeTables;
 import org.sgdlens.analysis.SparkTestBase;
+import org.sgdlens.cli.CliAccess;
+import org.sgdlens.cli.JobMain;
 import org.sgdlens.lake.Tables;
 
 /**
@@ -379,5 +381,20 @@ class ReportTest extends SparkTestBase {
     assertThatThrownBy(() -> new Report.Options(lake, NOISY, null, true, out))
         .as("two selections").isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("exactly one of --run ID, --sweep NAME or --all");
+  }
+
+  @Test
+  void entryPointWritesTheReportAndRejectsTwoSelections() throws Exception {
+    Path out = tempDir.resolve("cli");
+    assertThat(CliAccess.run("report", "--help")).as("--help exit code").isZero();
+    assertThat(CliAccess.run("report", "--lake", lake, "--sweep", "sweep-b", "--out", out.toString()))
+        .as("exit code").isZero();
+    assertThat(out.resolve("sweep-sweep-b.html")).as("written").isNotEmptyFile();
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    int code =
+        JobMain.execute("report", new String[] {"--lake", lake, "--run", NOISY, "--all"},
+            CliAccess.body("report"), new java.io.PrintStream(err, true));
+    assertThat(code).as("bad options exit code").isEqualTo(1);
+    assertThat(err.toString()).as("one-line error").startsWith("report: give exactly one of");
   }
 }
