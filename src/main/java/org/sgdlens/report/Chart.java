@@ -28,6 +28,7 @@ final class Chart {
   private boolean xLog;
   private final java.util.List<Boolean> yLog = new java.util.ArrayList<>();
   private int points;
+  private boolean compact;
 
   private Chart(String key, String title) {
     this.key = key;
@@ -73,6 +74,7 @@ final class Chart {
   int yAxis(String name, boolean log, Double min, Double max) {
     ObjectNode y = yAxes.addObject().put("type", log ? "log" : "value").put("name", name);
     y.put("scale", true).put("position", yAxes.size() == 1 ? "left" : "right");
+    y.putObject("nameTextStyle").put("align", yAxes.size() == 1 ? "left" : "right");
     if (yAxes.size() > 2) {
       y.put("offset", 60 * (yAxes.size() - 2));
     }
@@ -157,6 +159,31 @@ final class Chart {
     ObjectNode s = addSeries(name, "scatter", axis).put("symbolSize", 8);
     s.set("data", pairs(xs, ys, axis));
     return s;
+  }
+
+  /** Points without a line, each named (the tooltip shows the name, e.g. the run id). */
+  ObjectNode scatter(String name, int axis, double[] xs, double[] ys, List<String> names) {
+    ObjectNode s = addSeries(name, "scatter", axis).put("symbolSize", 9);
+    ArrayNode data = s.putArray("data");
+    for (int i = 0; i < xs.length; i++) {
+      if (keep(xs[i], ys[i], axis)) {
+        ObjectNode p = data.addObject().put("name", names.get(i));
+        p.putArray("value").add(xs[i]).add(ys[i]);
+        points++;
+      }
+    }
+    return s;
+  }
+
+  /** Draws the chart at half width and lower height, two to a row. */
+  Chart compact() {
+    compact = true;
+    option.with("grid").put("left", 60).put("right", 30);
+    return this;
+  }
+
+  boolean isCompact() {
+    return compact;
   }
 
   /**

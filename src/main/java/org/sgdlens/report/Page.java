@@ -88,7 +88,8 @@ final class Page {
 
   void chart(Chart chart) {
     charts.add(chart);
-    body.append("<div class=\"chart\" id=\"").append(esc(chart.key())).append("\"></div>\n");
+    body.append("<div class=\"chart").append(chart.isCompact() ? " compact" : "").append("\" id=\"")
+        .append(esc(chart.key())).append("\"></div>\n");
   }
 
   List<Section> sections() {
@@ -167,6 +168,7 @@ final class Page {
       th { background: #f3f3f3; }
       td { font-variant-numeric: tabular-nums; }
       .chart { width: 100%; height: 380px; margin: 8px 0 18px 0; }
+      .chart.compact { width: 49%; height: 300px; display: inline-block; }
       #report-errors { display: none; color: #a94442; background: #f2dede; padding: 8px;
                        white-space: pre-wrap; }
       """;

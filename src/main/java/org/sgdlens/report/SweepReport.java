@@ -3,6 +3,7 @@ package org.sgdlens.report;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.get_json_object;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -183,14 +184,17 @@ final class SweepReport {
         Chart c =
             Chart.xy("chart-" + metric[0].replace('_', '-') + "-vs-" + x[0].replace('_', '-'),
                 metric[1] + " against " + x[1], x[1], logX);
-        c.option().with("tooltip").put("trigger", "item");
-        int y = c.yAxis(metric[1], false, null, null);
-        c.scatter(metric[1], y, xs, lines.stream().mapToDouble(l -> l.get(metric[0])).toArray());
+        c.compact().option().with("tooltip").put("trigger", "item");
+        boolean fraction = !metric[0].equals("psi");
+        int y = c.yAxis(metric[1], false, null, fraction ? 1.0 : null);
+        List<String> ids = lines.stream().map(l -> l.run().<String>getAs("run_id")).toList();
+        c.scatter(metric[1], y, xs, lines.stream().mapToDouble(l -> l.get(metric[0])).toArray(), ids);
         if (metric[0].equals("psi")) {
           for (String end : List.of("psi_ci_low", "psi_ci_high")) {
             c.scatter(end.equals("psi_ci_low") ? "CI low" : "CI high", y, xs,
-                    lines.stream().mapToDouble(l -> l.get(end)).toArray())
+                    lines.stream().mapToDouble(l -> l.get(end)).toArray(), ids)
                 .put("symbol", "rect")
+                .<ObjectNode>set("itemStyle", Chart.JSON.createObjectNode().put("color", "#555"))
                 .putArray("symbolSize").add(14).add(2);
           }
         }

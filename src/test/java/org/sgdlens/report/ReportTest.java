@@ -247,7 +247,7 @@ class ReportTest extends SparkTestBase {
         .containsExactly("chart-order-params", "chart-noise-scale", "chart-metrics",
             "chart-loss-histogram", "chart-separation", "chart-variance-flatness",
             "chart-pca-cumulative", "chart-pca-spectrum");
-    assertThat(list(html, "<div class=\"chart\" id=\"([^\"]+)\"></div>")).as("one div per chart")
+    assertThat(list(html, "<div class=\"chart[^\"]*\" id=\"([^\"]+)\"></div>")).as("one div per chart")
         .containsExactlyElementsOf(r.charts());
     assertThat(html).as("chart count on body").contains("data-charts=\"" + charts.size() + "\"");
     for (Map.Entry<String, JsonNode> c : charts.entrySet()) {
@@ -359,8 +359,11 @@ class ReportTest extends SparkTestBase {
     assertThat(acc.get("series").get(0).get("data")).as("one point per run").hasSize(2);
     assertThat(charts.get("chart-max-auroc-vs-noise-fraction").get("series").get(0).get("data"))
         .as("only the noisy run has an AUROC").hasSize(1);
-    assertThat(charts.get("chart-psi-vs-learning-rate").get("series").get(0).get("data").get(0).get(0).asDouble())
-        .as("psi at the noisy run's learning rate").isEqualTo(0.05);
+    JsonNode psiPoint = charts.get("chart-psi-vs-learning-rate").get("series").get(0).get("data").get(0);
+    assertThat(psiPoint.get("value").get(0).asDouble()).as("psi at the noisy run's learning rate")
+        .isEqualTo(0.05);
+    assertThat(psiPoint.get("value").get(1).asDouble()).as("psi").isEqualTo(PSI);
+    assertThat(psiPoint.get("name").asText()).as("point named by its run").isEqualTo(NOISY);
     assertThat(charts.get("chart-sweep-test-error").get("series")).as("one curve per run").hasSize(2);
 
     Report.Result all =
