@@ -94,8 +94,10 @@ final class SweepReport {
     List<String> ids = runIds();
     progress.accept("1/3 table of runs");
     Map<String, Row> separation = byRun(Report.rows(spark, lake, Tables.SEPARATION_SUMMARY, ids), LossSeparation.LOSS);
-    Map<String, Row> cleaning = byRun(Report.rows(spark, lake, Tables.CLEANING, ids), null);
-    Map<String, Row> fits = byRun(Report.rows(spark, lake, Tables.VARIANCE_FLATNESS, ids), null);
+    Map<String, Row> cleaning =
+        byRun(Report.rows(spark, lake, Tables.CLEANING, ids, "run_id", "step"), null);
+    Map<String, Row> fits =
+        byRun(Report.rows(spark, lake, Tables.VARIANCE_FLATNESS, ids, "run_id", "window"), null);
     List<Row> metrics = Report.rows(spark, lake, Tables.METRICS, ids, "run_id", "step");
     Map<String, Row> last = new HashMap<>();
     for (Row m : metrics) {
