@@ -7,9 +7,8 @@ import java.util.List;
 
 /**
  * One Apache ECharts chart as its option object (plain JSON, no JavaScript functions), so the
- * report embeds it as data and the browser draws it. Non-finite values never reach the JSON:
- * points with a NaN or infinite coordinate, or one below {@link #LOG_MIN} on a log axis, are left
- * out.
+ * report embeds it as data and the browser draws it. Non-finite values never reach the JSON: points
+ * with a NaN or infinite coordinate, or one below {@link #LOG_MIN} on a log axis, are left out.
  */
 final class Chart {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -32,7 +31,12 @@ final class Chart {
 
   private Chart(String key, String title) {
     this.key = key;
-    option.putObject("title").put("text", title).put("left", "center").putObject("textStyle").put("fontSize", 14);
+    option
+        .putObject("title")
+        .put("text", title)
+        .put("left", "center")
+        .putObject("textStyle")
+        .put("fontSize", 14);
     option.putObject("tooltip").put("trigger", "axis");
     legend = option.putObject("legend").put("top", 26).put("type", "scroll").putArray("data");
     option
@@ -55,7 +59,8 @@ final class Chart {
   static Chart xy(String key, String title, String xName, boolean logX) {
     Chart c = new Chart(key, title);
     c.xLog = logX;
-    ObjectNode x = c.option.putObject("xAxis").put("type", logX ? "log" : "value").put("name", xName);
+    ObjectNode x =
+        c.option.putObject("xAxis").put("type", logX ? "log" : "value").put("name", xName);
     x.put("nameLocation", "middle").put("nameGap", 30).put("scale", true);
     return c;
   }
@@ -260,7 +265,8 @@ final class Chart {
     try {
       return JSON.writeValueAsString(option).replace("</", "<\\/");
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException("chart " + key + " is not serialisable: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "chart " + key + " is not serialisable: " + e.getMessage(), e);
     }
   }
 }

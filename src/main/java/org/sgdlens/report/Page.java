@@ -37,8 +37,11 @@ final class Page {
   /** Starts a section; close it with {@link #end()}. */
   void begin(String id, String heading) {
     sections.add(new Section(id, heading, false, null));
-    body.append("<section class=\"report-section\" id=\"").append(esc(id)).append("\">\n<h2>")
-        .append(esc(heading)).append("</h2>\n");
+    body.append("<section class=\"report-section\" id=\"")
+        .append(esc(id))
+        .append("\">\n<h2>")
+        .append(esc(heading))
+        .append("</h2>\n");
   }
 
   void end() {
@@ -48,8 +51,13 @@ final class Page {
   /** A section left out with its one-line reason. */
   void omit(String id, String heading, String reason) {
     sections.add(new Section(id, heading, true, reason));
-    body.append("<p class=\"omitted\" data-section=\"").append(esc(id)).append("\"><b>")
-        .append(esc(heading)).append(":</b> omitted, ").append(esc(reason)).append("</p>\n");
+    body.append("<p class=\"omitted\" data-section=\"")
+        .append(esc(id))
+        .append("\"><b>")
+        .append(esc(heading))
+        .append(":</b> omitted, ")
+        .append(esc(reason))
+        .append("</p>\n");
   }
 
   void paragraph(String text) {
@@ -88,8 +96,11 @@ final class Page {
 
   void chart(Chart chart) {
     charts.add(chart);
-    body.append("<div class=\"chart").append(chart.isCompact() ? " compact" : "").append("\" id=\"")
-        .append(esc(chart.key())).append("\"></div>\n");
+    body.append("<div class=\"chart")
+        .append(chart.isCompact() ? " compact" : "")
+        .append("\" id=\"")
+        .append(esc(chart.key()))
+        .append("\"></div>\n");
   }
 
   List<Section> sections() {
@@ -104,21 +115,35 @@ final class Page {
     StringBuilder out = new StringBuilder(1_200_000);
     out.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
         .append("<meta name=\"generator\" content=\"sgdlens jobs/report\">\n<title>")
-        .append(esc(title)).append("</title>\n<style>\n").append(CSS).append("</style>\n</head>\n")
-        .append("<body data-charts=\"").append(charts.size()).append("\">\n<h1>").append(esc(title))
-        .append("</h1>\n<p class=\"meta\">").append(esc(subtitle)).append("</p>\n")
+        .append(esc(title))
+        .append("</title>\n<style>\n")
+        .append(CSS)
+        .append("</style>\n</head>\n")
+        .append("<body data-charts=\"")
+        .append(charts.size())
+        .append("\">\n<h1>")
+        .append(esc(title))
+        .append("</h1>\n<p class=\"meta\">")
+        .append(esc(subtitle))
+        .append("</p>\n")
         .append("<div id=\"report-errors\"></div>\n<nav><b>Contents:</b> ");
     for (Section s : sections) {
       if (!s.omitted()) {
-        out.append("<a href=\"#").append(esc(s.id())).append("\">").append(esc(s.title()))
+        out.append("<a href=\"#")
+            .append(esc(s.id()))
+            .append("\">")
+            .append(esc(s.title()))
             .append("</a> ");
       }
     }
     out.append("</nav>\n").append(body);
     out.append("<script>\n").append(echarts()).append("\n</script>\n");
     for (Chart c : charts) {
-      out.append("<script type=\"application/json\" id=\"").append(esc(c.key()))
-          .append("-option\">").append(c.json()).append("</script>\n");
+      out.append("<script type=\"application/json\" id=\"")
+          .append(esc(c.key()))
+          .append("-option\">")
+          .append(c.json())
+          .append("</script>\n");
     }
     out.append("<script>\n").append(RENDER).append("</script>\n</body>\n</html>\n");
     return out.toString();
@@ -128,7 +153,9 @@ final class Page {
     try (InputStream in = Page.class.getClassLoader().getResourceAsStream(ECHARTS)) {
       if (in == null) {
         throw new IllegalStateException(
-            "ECharts is not on the classpath (" + ECHARTS + "); the report needs the webjar"
+            "ECharts is not on the classpath ("
+                + ECHARTS
+                + "); the report needs the webjar"
                 + " org.webjars.npm:echarts:5.3.1 (pom.xml), rebuild with mvn package");
       }
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -224,7 +251,9 @@ final class Page {
             fail(div.id + ': ' + e);
           }
         });
-        window.addEventListener('resize', function () { all.forEach(function (c) { c.resize(); }); });
+        window.addEventListener('resize', function () {
+          all.forEach(function (c) { c.resize(); });
+        });
         document.body.setAttribute('data-charts-rendered', String(rendered));
       })();
       """;

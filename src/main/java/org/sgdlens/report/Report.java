@@ -99,7 +99,8 @@ public final class Report {
       Files.createDirectories(dir);
       Files.writeString(file, html, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the report to " + file + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot write the report to " + file + ": " + e.getMessage(), e);
     }
     List<String> charts = page.charts().stream().map(Chart::key).toList();
     return new Result(file, runs, List.copyOf(page.sections()), charts, html.length());

@@ -88,10 +88,27 @@ final class RunReport {
     config.add(Arrays.asList("name", configName(run)));
     for (String c :
         List.of(
-            "dataset", "model", "num_params", "train_size", "test_size", "noise_fraction",
-            "noise_kind", "num_mislabeled", "learning_rate", "momentum", "weight_decay",
-            "batch_size", "steps", "epochs", "seed", "device", "final_train_loss",
-            "final_test_accuracy", "diverged", "started_at", "finished_at")) {
+            "dataset",
+            "model",
+            "num_params",
+            "train_size",
+            "test_size",
+            "noise_fraction",
+            "noise_kind",
+            "num_mislabeled",
+            "learning_rate",
+            "momentum",
+            "weight_decay",
+            "batch_size",
+            "steps",
+            "epochs",
+            "seed",
+            "device",
+            "final_train_loss",
+            "final_test_accuracy",
+            "diverged",
+            "started_at",
+            "finished_at")) {
       config.add(Arrays.asList(c, Format.get(run, c)));
     }
     page.heading("Run configuration");
@@ -100,7 +117,8 @@ final class RunReport {
     List<Row> boundaries = rows(Tables.PHASE_BOUNDARIES, "boundary");
     page.heading("Phase boundaries (first recorded step of the later phase)");
     if (boundaries.isEmpty()) {
-      page.note("No phase boundaries: table phase_boundaries has no rows for this run (jobs/phases).");
+      page.note(
+          "No phase boundaries: table phase_boundaries has no rows for this run (jobs/phases).");
     } else {
       List<List<Object>> rows = new ArrayList<>();
       for (Row b : boundaries) {
@@ -128,7 +146,9 @@ final class RunReport {
     List<Row> separation = rows(Tables.SEPARATION_SUMMARY, "score");
     page.heading("Separation peak t_sep");
     if (separation.isEmpty()) {
-      page.note("No separation peak: table separation_summary has no rows for this run (jobs/loss-separation).");
+      page.note(
+          "No separation peak: table separation_summary has no rows for this run"
+              + " (jobs/loss-separation).");
     } else {
       List<List<Object>> rows = new ArrayList<>();
       for (Row s : separation) {
@@ -145,8 +165,15 @@ final class RunReport {
       }
       page.table(
           "separation-summary",
-          List.of("score", "window", "t_sep", "AUROC", "d' at t_sep", "phase (ground truth)",
-              "phase (label-free)", "in phase II"),
+          List.of(
+              "score",
+              "window",
+              "t_sep",
+              "AUROC",
+              "d' at t_sep",
+              "phase (ground truth)",
+              "phase (label-free)",
+              "in phase II"),
           rows);
     }
 
@@ -170,15 +197,23 @@ final class RunReport {
       }
       page.table(
           "cleaning",
-          List.of("step", "step rule", "flagged", "estimated rho", "true rho", "precision",
-              "recall", "F1"),
+          List.of(
+              "step",
+              "step rule",
+              "flagged",
+              "estimated rho",
+              "true rho",
+              "precision",
+              "recall",
+              "F1"),
           rows);
     }
 
     List<Row> vf = rows(Tables.VARIANCE_FLATNESS, "window");
     page.heading("Variance-flatness");
     if (vf.isEmpty()) {
-      page.note("No psi: table variance_flatness has no rows for this run (jobs/variance-flatness).");
+      page.note(
+          "No psi: table variance_flatness has no rows for this run (jobs/variance-flatness).");
     } else {
       List<List<Object>> rows = new ArrayList<>();
       for (Row v : vf) {
@@ -195,8 +230,15 @@ final class RunReport {
       }
       page.table(
           "variance-flatness",
-          List.of("window", "psi [CI]", "confidence", "R²", "fit components", "censored",
-              "gamma [CI]", "components holding 90%"),
+          List.of(
+              "window",
+              "psi [CI]",
+              "confidence",
+              "R²",
+              "fit components",
+              "censored",
+              "gamma [CI]",
+              "components holding 90%"),
           rows);
     }
     page.end();
@@ -222,8 +264,10 @@ final class RunReport {
    * phase starts as dashed markers; without ground-truth phases the label-free ones are shaded.
    */
   private void phaseMarks(Chart chart, List<Chart.Marker> extra) {
-    List<Row> gt = phases.stream().filter(p -> Phases.GROUND_TRUTH.equals(p.getAs("method"))).toList();
-    List<Row> lf = phases.stream().filter(p -> Phases.LABEL_FREE.equals(p.getAs("method"))).toList();
+    List<Row> gt =
+        phases.stream().filter(p -> Phases.GROUND_TRUTH.equals(p.getAs("method"))).toList();
+    List<Row> lf =
+        phases.stream().filter(p -> Phases.LABEL_FREE.equals(p.getAs("method"))).toList();
     List<Row> shaded = gt.isEmpty() ? lf : gt;
     String prefix = gt.isEmpty() ? "label-free " : "";
     List<Chart.Span> spans = new ArrayList<>();
@@ -231,7 +275,9 @@ final class RunReport {
       Row p = shaded.get(i);
       double start = Format.dbl(p, "start_step");
       double end =
-          i + 1 < shaded.size() ? Format.dbl(shaded.get(i + 1), "start_step") : Format.dbl(p, "end_step");
+          i + 1 < shaded.size()
+              ? Format.dbl(shaded.get(i + 1), "start_step")
+              : Format.dbl(p, "end_step");
       if (Double.isFinite(start) && Double.isFinite(end)) {
         spans.add(new Chart.Span(prefix + Format.get(p, "phase"), start, end));
       }
@@ -270,21 +316,38 @@ final class RunReport {
     String title = "Order parameters of the gradient ensemble";
     List<Row> op = rows(Tables.ORDER_PARAMS, "step");
     if (op.isEmpty()) {
-      page.omit(ORDER_PARAMS, title, "table order_params has no rows for this run (record gradient ensembles and run jobs/order-params).");
+      page.omit(
+          ORDER_PARAMS,
+          title,
+          "table order_params has no rows for this run (record gradient ensembles and run"
+              + " jobs/order-params).");
       return;
     }
     page.begin(ORDER_PARAMS, title);
     page.note(phaseNote());
     double[] step = column(op, "step");
-    Chart c = Chart.xy("chart-order-params", "Alignment R (q25–q75 band) and mean gradient norm A", "step", false);
+    Chart c =
+        Chart.xy(
+            "chart-order-params",
+            "Alignment R (q25–q75 band) and mean gradient norm A",
+            "step",
+            false);
     int left = c.yAxis("alignment R", false, null, null);
     int right = c.yAxis("A = |mean gradient|", true, null, null);
     c.line("alignment R", left, step, column(op, "alignment"));
-    c.band("R q25–q75", left, step, column(op, "alignment_q25"), column(op, "alignment_q75"), "#5470c6");
+    c.band(
+        "R q25–q75",
+        left,
+        step,
+        column(op, "alignment_q25"),
+        column(op, "alignment_q75"),
+        "#5470c6");
     c.line("A", right, step, column(op, "mean_grad_norm"));
     phaseMarks(c, List.of());
     page.chart(c);
-    Chart noise = Chart.xy("chart-noise-scale", "Gradient noise scale B_simple = B·tr(Σ)/|ḡ|²", "step", false);
+    Chart noise =
+        Chart.xy(
+            "chart-noise-scale", "Gradient noise scale B_simple = B·tr(Σ)/|ḡ|²", "step", false);
     int y = noise.yAxis("noise scale", true, null, null);
     noise.line("noise scale", y, step, column(op, "noise_scale"));
     int snr = noise.yAxis("SNR |ḡ|²/tr(Σ)", true, null, null);
@@ -311,7 +374,12 @@ final class RunReport {
     for (int i = 0; i < testAcc.length; i++) {
       testError[i] = 1 - testAcc[i];
     }
-    Chart c = Chart.xy("chart-metrics", "Test error, clean accuracy f_C, mislabeled fit f_W and train loss", "step", false);
+    Chart c =
+        Chart.xy(
+            "chart-metrics",
+            "Test error, clean accuracy f_C, mislabeled fit f_W and train loss",
+            "step",
+            false);
     int frac = c.yAxis("fraction", false, 0.0, 1.0);
     int loss = c.yAxis("train loss", true, null, null);
     c.line("test error 1 − test accuracy", frac, step, testError);
@@ -336,7 +404,11 @@ final class RunReport {
     String title = "Per-sample loss histograms at the separation peak";
     Row summary = lossSummary();
     if (summary == null || Format.get(summary, "t_sep") == null) {
-      page.omit(LOSS_HISTOGRAMS, title, "table separation_summary has no t_sep for this run (jobs/loss-separation on a run with label noise).");
+      page.omit(
+          LOSS_HISTOGRAMS,
+          title,
+          "table separation_summary has no t_sep for this run (jobs/loss-separation on a run with"
+              + " label noise).");
       return;
     }
     long tSep = ((Number) Format.get(summary, "t_sep")).longValue();
@@ -346,7 +418,10 @@ final class RunReport {
             .select("mislabeled", "loss")
             .collectAsList();
     if (losses.isEmpty()) {
-      page.omit(LOSS_HISTOGRAMS, title, "table sample_losses has no rows at t_sep = " + tSep + " for this run.");
+      page.omit(
+          LOSS_HISTOGRAMS,
+          title,
+          "table sample_losses has no rows at t_sep = " + tSep + " for this run.");
       return;
     }
     page.begin(LOSS_HISTOGRAMS, title);
@@ -356,8 +431,16 @@ final class RunReport {
             Locale.ROOT,
             "Step t_sep = %d (maximum AUROC of the loss score, %s): %d clean and %d mislabeled"
                 + " samples; bins are equal in log10 loss, bars show the fraction of each group.",
-            tSep, Format.cell(Format.get(summary, "max_auroc")), h.clean(), h.wrong()));
-    Chart c = Chart.categories("chart-loss-histogram", "Per-sample loss at t_sep = " + tSep + " (log scale)", "per-sample loss (log-spaced bins)", h.labels());
+            tSep,
+            Format.cell(Format.get(summary, "max_auroc")),
+            h.clean(),
+            h.wrong()));
+    Chart c =
+        Chart.categories(
+            "chart-loss-histogram",
+            "Per-sample loss at t_sep = " + tSep + " (log scale)",
+            "per-sample loss (log-spaced bins)",
+            h.labels());
     int y = c.yAxis("fraction of group", false, 0.0, null);
     c.bars("clean", y, h.cleanFractions(), "#5470c6");
     c.bars("mislabeled", y, h.wrongFractions(), "#ee6666");
@@ -372,13 +455,22 @@ final class RunReport {
     String title = "AUROC and d' over time";
     List<Row> sep = rows(Tables.LOSS_SEPARATION, "step");
     if (sep.isEmpty()) {
-      page.omit(SEPARATION, title, "table loss_separation has no rows for this run (jobs/loss-separation on a run with label noise and per-sample losses).");
+      page.omit(
+          SEPARATION,
+          title,
+          "table loss_separation has no rows for this run (jobs/loss-separation on a run with label"
+              + " noise and per-sample losses).");
       return;
     }
     page.begin(SEPARATION, title);
     page.note(phaseNote() + " The t_sep line marks the AUROC peak of the loss score.");
     double[] step = column(sep, "step");
-    Chart c = Chart.xy("chart-separation", "Separation of mislabeled from clean samples by their loss", "step", false);
+    Chart c =
+        Chart.xy(
+            "chart-separation",
+            "Separation of mislabeled from clean samples by their loss",
+            "step",
+            false);
     int auroc = c.yAxis("AUROC", false, null, 1.0);
     int dp = c.yAxis("d' (log loss)", false, null, null);
     c.line("AUROC (loss)", auroc, step, column(sep, "auroc"));
@@ -402,7 +494,11 @@ final class RunReport {
     List<Row> variances = rows(Tables.PCA_VARIANCES, "window", "component");
     List<Row> flat = rows(Tables.FLATNESS, "window", "component");
     if (variances.isEmpty() || flat.isEmpty()) {
-      page.omit(VARIANCE_FLATNESS, title, (variances.isEmpty() ? "table pca_variances" : "table flatness") + " has no rows for this run (jobs/trajectory-pca, jobs/landscape).");
+      page.omit(
+          VARIANCE_FLATNESS,
+          title,
+          (variances.isEmpty() ? "table pca_variances" : "table flatness")
+              + " has no rows for this run (jobs/trajectory-pca, jobs/landscape).");
       return;
     }
     List<Row> fits = rows(Tables.VARIANCE_FLATNESS, "window");
@@ -439,24 +535,38 @@ final class RunReport {
             "Window %s; each point is a principal direction i (flatness F_i of the loss profile,"
                 + " variance σ_i² of the trajectory). %d censored directions (no finite F) are not"
                 + " drawn.%s",
-            window, censored,
+            window,
+            censored,
             fit == null || Format.get(fit, "psi") == null
                 ? " No fit: table variance_flatness has no psi for this window."
-                : " Fit: log σ² = a − ψ log F with ψ = " + Format.interval(fit, "psi", "psi_ci_low", "psi_ci_high")
-                    + ", R² = " + Format.cell(Format.get(fit, "r2")) + "."));
+                : " Fit: log σ² = a − ψ log F with ψ = "
+                    + Format.interval(fit, "psi", "psi_ci_low", "psi_ci_high")
+                    + ", R² = "
+                    + Format.cell(Format.get(fit, "r2"))
+                    + "."));
     double maxVariance =
-        java.util.stream.Stream.concat(in.stream(), out.stream()).mapToDouble(p -> p[1]).max().orElse(1);
+        java.util.stream.Stream.concat(in.stream(), out.stream())
+            .mapToDouble(p -> p[1])
+            .max()
+            .orElse(1);
     int k = Chart.decade(maxVariance);
     double scale = Math.pow(10, k);
     in.forEach(p -> p[1] *= scale);
     out.forEach(p -> p[1] *= scale);
-    Chart c = Chart.xy("chart-variance-flatness", "σ² against flatness F (log-log)", "flatness F", true);
+    Chart c =
+        Chart.xy("chart-variance-flatness", "σ² against flatness F (log-log)", "flatness F", true);
     c.option().with("tooltip").put("trigger", "item");
     int y = c.yAxis(k == 0 ? "variance σ²" : "variance σ² × 1e" + k, true, null, null);
     int lastDrawn = flat.stream().mapToInt(f -> f.<Integer>getAs("component")).max().orElse(from);
-    c.scatter("in fit range (components " + from + "-" + Math.min(to, lastDrawn) + ")", y, xs(in), ys(in));
+    c.scatter(
+        "in fit range (components " + from + "-" + Math.min(to, lastDrawn) + ")",
+        y,
+        xs(in),
+        ys(in));
     if (!out.isEmpty()) {
-      c.scatter("outside fit range", y, xs(out), ys(out)).putObject("itemStyle").put("color", "#aaa");
+      c.scatter("outside fit range", y, xs(out), ys(out))
+          .putObject("itemStyle")
+          .put("color", "#aaa");
     }
     if (fit != null && Format.get(fit, "psi") != null && !in.isEmpty()) {
       double psi = Format.dbl(fit, "psi");
@@ -494,24 +604,40 @@ final class RunReport {
     String window = variances.get(variances.size() - 1).getAs("window");
     List<Row> w = variances.stream().filter(v -> window.equals(v.getAs("window"))).toList();
     page.note(
-        "Window " + window + ", " + Format.cell(Format.get(w.get(0), "snapshots")) + " snapshots of "
-            + Format.cell(Format.get(w.get(0), "num_params")) + " weights, method "
-            + Format.cell(Format.get(w.get(0), "method")) + ". Component 1 is usually the drift"
+        "Window "
+            + window
+            + ", "
+            + Format.cell(Format.get(w.get(0), "snapshots"))
+            + " snapshots of "
+            + Format.cell(Format.get(w.get(0), "num_params"))
+            + " weights, method "
+            + Format.cell(Format.get(w.get(0), "method"))
+            + ". Component 1 is usually the drift"
             + " direction; the dashed curve leaves it out.");
     double[] comp = column(w, "component");
-    Chart c = Chart.xy("chart-pca-cumulative", "Cumulative explained variance", "component i", w.size() > 100);
+    Chart c =
+        Chart.xy(
+            "chart-pca-cumulative", "Cumulative explained variance", "component i", w.size() > 100);
     int y = c.yAxis("cumulative fraction", false, 0.0, 1.0);
     c.line("cumulative ratio", y, comp, column(w, "cumulative_ratio"));
-    c.dashed("cumulative ratio excl. component 1", y, comp, column(w, "cumulative_ratio_excl_first"));
+    c.dashed(
+        "cumulative ratio excl. component 1", y, comp, column(w, "cumulative_ratio_excl_first"));
     page.chart(c);
-    Chart rank = Chart.xy("chart-pca-spectrum", "Variance spectrum σ_i² / Σσ² against rank i (log-log)", "component i", true);
+    Chart rank =
+        Chart.xy(
+            "chart-pca-spectrum",
+            "Variance spectrum σ_i² / Σσ² against rank i (log-log)",
+            "component i",
+            true);
     int r = rank.yAxis("explained ratio σ_i² / Σσ²", true, null, null);
     double[] ratio = column(w, "explained_ratio");
     long tiny = java.util.Arrays.stream(ratio).filter(v -> v < Chart.LOG_MIN).count();
     rank.line("explained ratio", r, comp, ratio);
     if (tiny > 0) {
-      page.note(tiny + " components below 1e-9 of the total variance (numerical"
-          + " noise) are not drawn in the spectrum.");
+      page.note(
+          tiny
+              + " components below 1e-9 of the total variance (numerical"
+              + " noise) are not drawn in the spectrum.");
     }
     page.chart(rank);
     page.end();

@@ -20,8 +20,8 @@ import org.sgdlens.lake.Tables;
 
 /**
  * The report of several runs: a table of runs with their headline numbers, summary plots with one
- * point per run against noise fraction, learning rate and batch size, and test error over time
- * for every run.
+ * point per run against noise fraction, learning rate and batch size, and test error over time for
+ * every run.
  */
 final class SweepReport {
   static final String RUNS = "runs";
@@ -35,7 +35,9 @@ final class SweepReport {
   private final Consumer<String> progress;
   private final List<Row> runs;
 
-  /** @param name the sweep's run name, or null for every committed run */
+  /**
+   * @param name the sweep's run name, or null for every committed run
+   */
   SweepReport(SparkSession spark, String lake, String name, Consumer<String> progress) {
     this.spark = spark;
     this.lake = lake;
@@ -60,8 +62,12 @@ final class SweepReport {
       throw new IllegalArgumentException(
           name == null
               ? "the lake at " + lake + " has no committed runs; train one with jobs/train"
-              : "no committed run of the lake at " + lake + " has name '" + name
-                  + "' in runs.config_json; run names there are " + names
+              : "no committed run of the lake at "
+                  + lake
+                  + " has name '"
+                  + name
+                  + "' in runs.config_json; run names there are "
+                  + names
                   + " (check --sweep, or use --all)");
     }
   }
@@ -93,7 +99,8 @@ final class SweepReport {
                 : "sgdlens sweep report: " + name + " (" + runs.size() + " runs)");
     List<String> ids = runIds();
     progress.accept("1/3 table of runs");
-    Map<String, Row> separation = byRun(Report.rows(spark, lake, Tables.SEPARATION_SUMMARY, ids), LossSeparation.LOSS);
+    Map<String, Row> separation =
+        byRun(Report.rows(spark, lake, Tables.SEPARATION_SUMMARY, ids), LossSeparation.LOSS);
     Map<String, Row> cleaning =
         byRun(Report.rows(spark, lake, Tables.CLEANING, ids, "run_id", "step"), null);
     Map<String, Row> fits =
@@ -151,10 +158,25 @@ final class SweepReport {
     }
     page.table(
         "runs",
-        List.of("run", "name", "model", "noise", "lr", "batch", "steps", "test acc", "diverged",
-            "t_sep", "max AUROC", "precision", "recall", "F1", "psi [CI]"),
+        List.of(
+            "run",
+            "name",
+            "model",
+            "noise",
+            "lr",
+            "batch",
+            "steps",
+            "test acc",
+            "diverged",
+            "t_sep",
+            "max AUROC",
+            "precision",
+            "recall",
+            "F1",
+            "psi [CI]"),
         rows);
-    page.note("Per-run reports: jobs/report --run <run> (headline numbers and every plot of one run).");
+    page.note(
+        "Per-run reports: jobs/report --run <run> (headline numbers and every plot of one run).");
     page.end();
   }
 
@@ -184,20 +206,30 @@ final class SweepReport {
         double[] xs = lines.stream().mapToDouble(l -> l.get(x[0])).toArray();
         boolean logX = x[0].equals("learning_rate") && spread(xs) >= 10;
         Chart c =
-            Chart.xy("chart-" + metric[0].replace('_', '-') + "-vs-" + x[0].replace('_', '-'),
-                metric[1] + " against " + x[1], x[1], logX);
+            Chart.xy(
+                "chart-" + metric[0].replace('_', '-') + "-vs-" + x[0].replace('_', '-'),
+                metric[1] + " against " + x[1],
+                x[1],
+                logX);
         c.compact().option().with("tooltip").put("trigger", "item");
         boolean fraction = !metric[0].equals("psi");
         int y = c.yAxis(metric[1], false, null, fraction ? 1.0 : null);
         List<String> ids = lines.stream().map(l -> l.run().<String>getAs("run_id")).toList();
-        c.scatter(metric[1], y, xs, lines.stream().mapToDouble(l -> l.get(metric[0])).toArray(), ids);
+        c.scatter(
+            metric[1], y, xs, lines.stream().mapToDouble(l -> l.get(metric[0])).toArray(), ids);
         if (metric[0].equals("psi")) {
           for (String end : List.of("psi_ci_low", "psi_ci_high")) {
-            c.scatter(end.equals("psi_ci_low") ? "CI low" : "CI high", y, xs,
-                    lines.stream().mapToDouble(l -> l.get(end)).toArray(), ids)
+            c.scatter(
+                    end.equals("psi_ci_low") ? "CI low" : "CI high",
+                    y,
+                    xs,
+                    lines.stream().mapToDouble(l -> l.get(end)).toArray(),
+                    ids)
                 .put("symbol", "rect")
                 .<ObjectNode>set("itemStyle", Chart.JSON.createObjectNode().put("color", "#555"))
-                .putArray("symbolSize").add(14).add(2);
+                .putArray("symbolSize")
+                .add(14)
+                .add(2);
           }
         }
         page.chart(c);
