@@ -10,7 +10,10 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Imports flow one way: cli -> analysis -> kernel/lake, record -> kernel/lake. */
+/**
+ * Imports flow one way: cli -> analysis -> kernel/lake, record -> kernel/lake; cli -> report ->
+ * analysis (the HTML report reads result tables through analysis).
+ */
 class ArchitectureTest {
   static JavaClasses classes;
 
@@ -65,6 +68,18 @@ class ArchitectureTest {
   void analysisDoesNotReachIntoEntryPoints() {
     noClasses().that().resideInAPackage("org.sgdlens.analysis..")
         .should().dependOnClassesThat().resideInAPackage("org.sgdlens.cli..")
+        .check(classes);
+  }
+
+  @Test
+  void reportSitsBetweenEntryPointsAndAnalysis() {
+    noClasses().that().resideInAPackage("org.sgdlens.report..")
+        .should().dependOnClassesThat()
+        .resideInAnyPackage("org.sgdlens.cli..", "org.sgdlens.record..", "ai.djl..")
+        .check(classes);
+    noClasses().that().resideInAnyPackage("org.sgdlens.kernel..", "org.sgdlens.lake..",
+            "org.sgdlens.record..", "org.sgdlens.analysis..")
+        .should().dependOnClassesThat().resideInAPackage("org.sgdlens.report..")
         .check(classes);
   }
 }

@@ -10,7 +10,13 @@ public final class CliAccess {
       case "phases" -> PhasesJob.run(args);
       case "loss-separation" -> LossSeparationJob.run(args);
       case "clean" -> CleanJob.run(args);
+      case "report" -> ReportJob.run(args);
       default -> throw new IllegalArgumentException("no job " + job);
     };
+  }
+
+  /** A job's {@code run(args)} as a {@link JobMain.Body}, for exit-code tests. */
+  public static JobMain.Body body(String job) {
+    return args -> run(job, args);
   }
 }

@@ -1,0 +1,272 @@
+package org.sgdlens.report;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+
+/**
+ * One Apache ECharts chart as its option object (plain JSON, no JavaScript functions), so the
+ * report embeds it as data and the browser draws it. Non-finite values never reach the JSON: points
+ * with a NaN or infinite coordinate, or one below {@link #LOG_MIN} on a log axis, are left out.
+ */
+final class Chart {
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  /** A phase of learning as a shaded band [start, end] on the step axis. */
+  record Span(String label, double start, double end) {}
+
+  /** A vertical marker on the x axis. */
+  record Marker(String label, double x) {}
+
+  private final String key;
+  private final ObjectNode option = JSON.createObjectNode();
+  private final ArrayNode yAxes;
+  private final ArrayNode series;
+  private final ArrayNode legend;
+  private boolean xLog;
+  private final java.util.List<Boolean> yLog = new java.util.ArrayList<>();
+  private int points;
+  private boolean compact;
+
+  private Chart(String key, String title) {
+    this.key = key;
+    option
+        .putObject("title")
+        .put("text", title)
+        .put("left", "center")
+        .putObject("textStyle")
+        .put("fontSize", 14);
+    option.putObject("tooltip").put("trigger", "axis");
+    legend = option.putObject("legend").put("top", 26).put("type", "scroll").putArray("data");
+    option
+        .putObject("grid")
+        .put("left", 70)
+        .put("right", 80)
+        .put("top", 70)
+        .put("bottom", 60)
+        .put("containLabel", false);
+    ObjectNode toolbox = option.putObject("toolbox").put("right", 10);
+    ObjectNode features = toolbox.putObject("feature");
+    features.putObject("saveAsImage").put("title", "save PNG").put("type", "png");
+    features.putObject("dataZoom").put("yAxisIndex", "none");
+    features.putObject("restore");
+    yAxes = option.putArray("yAxis");
+    series = option.putArray("series");
+  }
+
+  /** A chart over a numeric x axis (steps, F, noise fraction...). */
+  static Chart xy(String key, String title, String xName, boolean logX) {
+    Chart c = new Chart(key, title);
+    c.xLog = logX;
+    ObjectNode x =
+        c.option.putObject("xAxis").put("type", logX ? "log" : "value").put("name", xName);
+    x.put("nameLocation", "middle").put("nameGap", 30).put("scale", true);
+    return c;
+  }
+
+  /** A chart over a category x axis (histogram bins, component numbers). */
+  static Chart categories(String key, String title, String xName, List<String> categories) {
+    Chart c = new Chart(key, title);
+    ObjectNode x = c.option.putObject("xAxis").put("type", "category").put("name", xName);
+    x.put("nameLocation", "middle").put("nameGap", 30);
+    ArrayNode data = x.putArray("data");
+    categories.forEach(data::add);
+    return c;
+  }
+
+  /** Adds a y axis (the first is on the left, the second on the right); returns its index. */
+  int yAxis(String name, boolean log, Double min, Double max) {
+    ObjectNode y = yAxes.addObject().put("type", log ? "log" : "value").put("name", name);
+    y.put("scale", true).put("position", yAxes.size() == 1 ? "left" : "right");
+    y.putObject("nameTextStyle").put("align", yAxes.size() == 1 ? "left" : "right");
+    if (yAxes.size() > 2) {
+      y.put("offset", 60 * (yAxes.size() - 2));
+    }
+    if (min != null) {
+      y.put("min", min);
+    }
+    if (max != null) {
+      y.put("max", max);
+    }
+    if (yAxes.size() > 1) {
+      y.putObject("splitLine").put("show", false);
+    }
+    yLog.add(log);
+    return yAxes.size() - 1;
+  }
+
+  String key() {
+    return key;
+  }
+
+  /** Data points drawn, over all series. */
+  int points() {
+    return points;
+  }
+
+  ObjectNode option() {
+    return option;
+  }
+
+  private boolean keep(double x, double y, int axis) {
+    if (!Double.isFinite(x) || !Double.isFinite(y)) {
+      return false;
+    }
+    return !(xLog && x < LOG_MIN) && !(yLog.get(axis) && y < LOG_MIN);
+  }
+
+  /**
+   * Smallest value drawn on a log axis: ECharts 5.3 computes ticks below about 1e-10 as zero and
+   * draws an axis line at -Infinity, so callers rescale tiny quantities (see {@link #decade}).
+   */
+  static final double LOG_MIN = 1e-9;
+
+  /** The power of ten that brings {@code max} into [1, 10): plot v·10^k, label "×1e-k". */
+  static int decade(double max) {
+    return max > 0 && Double.isFinite(max) ? -(int) Math.floor(Math.log10(max)) : 0;
+  }
+
+  private ArrayNode pairs(double[] xs, double[] ys, int axis) {
+    ArrayNode data = JSON.createArrayNode();
+    for (int i = 0; i < xs.length; i++) {
+      if (keep(xs[i], ys[i], axis)) {
+        data.addArray().add(xs[i]).add(ys[i]);
+        points++;
+      }
+    }
+    return data;
+  }
+
+  private ObjectNode addSeries(String name, String type, int axis) {
+    ObjectNode s = series.addObject().put("name", name).put("type", type).put("yAxisIndex", axis);
+    legend.add(name);
+    return s;
+  }
+
+  /** A line through (xs[i], ys[i]); NaN marks a missing value. */
+  ObjectNode line(String name, int axis, double[] xs, double[] ys) {
+    ObjectNode s = addSeries(name, "line", axis).put("showSymbol", xs.length <= 60);
+    s.put("symbolSize", 5);
+    s.set("data", pairs(xs, ys, axis));
+    return s;
+  }
+
+  /** A dashed line. */
+  ObjectNode dashed(String name, int axis, double[] xs, double[] ys) {
+    ObjectNode s = line(name, axis, xs, ys);
+    s.putObject("lineStyle").put("type", "dashed");
+    return s;
+  }
+
+  /** Points without a line. */
+  ObjectNode scatter(String name, int axis, double[] xs, double[] ys) {
+    ObjectNode s = addSeries(name, "scatter", axis).put("symbolSize", 8);
+    s.set("data", pairs(xs, ys, axis));
+    return s;
+  }
+
+  /** Points without a line, each named (the tooltip shows the name, e.g. the run id). */
+  ObjectNode scatter(String name, int axis, double[] xs, double[] ys, List<String> names) {
+    ObjectNode s = addSeries(name, "scatter", axis).put("symbolSize", 9);
+    ArrayNode data = s.putArray("data");
+    for (int i = 0; i < xs.length; i++) {
+      if (keep(xs[i], ys[i], axis)) {
+        ObjectNode p = data.addObject().put("name", names.get(i));
+        p.putArray("value").add(xs[i]).add(ys[i]);
+        points++;
+      }
+    }
+    return s;
+  }
+
+  /** Draws the chart at half width and lower height, two to a row. */
+  Chart compact() {
+    compact = true;
+    option.with("grid").put("left", 60).put("right", 30);
+    return this;
+  }
+
+  boolean isCompact() {
+    return compact;
+  }
+
+  /**
+   * A shaded band between {@code lo} and {@code hi}, as points [x, lo, hi]. ECharts has no band
+   * series and its stacking trick misplaces points on a value x axis, so the band is a series of
+   * type {@value #BAND}: the page's script turns it into a custom series that fills the polygon.
+   */
+  void band(String name, int axis, double[] xs, double[] lo, double[] hi, String color) {
+    ObjectNode s = addSeries(name, BAND, axis).put("color", color);
+    ArrayNode data = s.putArray("data");
+    for (int i = 0; i < xs.length; i++) {
+      if (keep(xs[i], lo[i], axis) && keep(xs[i], hi[i], axis) && hi[i] >= lo[i]) {
+        data.addArray().add(xs[i]).add(lo[i]).add(hi[i]);
+        points++;
+      }
+    }
+    s.putObject("itemStyle").put("color", color);
+  }
+
+  /** Series type of a band (see {@link #band}); not an ECharts type. */
+  static final String BAND = "sgdlens-band";
+
+  /** Bars over the category axis; overlapping series share each category slot. */
+  ObjectNode bars(String name, int axis, double[] values, String color) {
+    ObjectNode s = addSeries(name, "bar", axis).put("barGap", "-100%").put("barCategoryGap", "5%");
+    s.putObject("itemStyle").put("color", color).put("opacity", 0.6);
+    ArrayNode data = s.putArray("data");
+    for (double v : values) {
+      if (Double.isFinite(v)) {
+        data.add(v);
+        points++;
+      } else {
+        data.addNull();
+      }
+    }
+    return s;
+  }
+
+  /**
+   * Shades spans (e.g. ground-truth phases) and draws vertical markers (e.g. label-free phase
+   * starts, t_sep) on the first series.
+   */
+  void marks(List<Span> spans, List<Marker> markers) {
+    if (series.isEmpty() || (spans.isEmpty() && markers.isEmpty())) {
+      return;
+    }
+    ObjectNode first = (ObjectNode) series.get(0);
+    String[] shades = {"#fde2e2", "#e2f0fd", "#e6f6e2", "#f4e6fb", "#fdf3dc"};
+    if (!spans.isEmpty()) {
+      ObjectNode area = first.putObject("markArea").put("silent", true);
+      ArrayNode data = area.putArray("data");
+      for (int i = 0; i < spans.size(); i++) {
+        Span s = spans.get(i);
+        ArrayNode pair = data.addArray();
+        ObjectNode from = pair.addObject().put("name", s.label()).put("xAxis", s.start());
+        from.putObject("itemStyle").put("color", shades[i % shades.length]).put("opacity", 0.6);
+        from.putObject("label").put("position", "insideTop").put("color", "#555");
+        pair.addObject().put("xAxis", s.end());
+      }
+    }
+    if (!markers.isEmpty()) {
+      ObjectNode line = first.putObject("markLine").put("silent", true).put("symbol", "none");
+      line.putObject("lineStyle").put("type", "dashed").put("color", "#444");
+      line.putObject("label").put("formatter", "{b}").put("position", "insideEndTop");
+      ArrayNode data = line.putArray("data");
+      for (Marker m : markers) {
+        data.addObject().put("name", m.label()).put("xAxis", m.x());
+      }
+    }
+  }
+
+  /** The option as JSON that is safe inside a {@code <script>} element. */
+  String json() {
+    try {
+      return JSON.writeValueAsString(option).replace("</", "<\\/");
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(
+          "chart " + key + " is not serialisable: " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,645 @@
+package org.sgdlens.report;
+
+import static org.apache.spark.sql.functions.col;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.sgdlens.analysis.LakeTables;
+import org.sgdlens.analysis.LossSeparation;
+import org.sgdlens.analysis.Phases;
+import org.sgdlens.analysis.RunInfo;
+import org.sgdlens.lake.Tables;
+
+/** The report of one committed run: headline numbers, then one section per analysis. */
+final class RunReport {
+  static final String HEADLINE = "headline";
+  static final String ORDER_PARAMS = "order-params";
+  static final String METRICS = "metrics";
+  static final String LOSS_HISTOGRAMS = "loss-histograms";
+  static final String SEPARATION = "separation";
+  static final String VARIANCE_FLATNESS = "variance-flatness";
+  static final String PCA = "pca";
+
+  /** Every section of a run report, in page order. */
+  static final List<String> SECTIONS =
+      List.of(HEADLINE, ORDER_PARAMS, METRICS, LOSS_HISTOGRAMS, SEPARATION, VARIANCE_FLATNESS, PCA);
+
+  /** Histogram bins of log10 per-sample loss. */
+  static final int BINS = 40;
+
+  /** Losses below this are shown in the lowest bin (log of 0 is undefined). */
+  static final double LOSS_FLOOR = 1e-8;
+
+  private final SparkSession spark;
+  private final String lake;
+  private final String runId;
+  private final Consumer<String> progress;
+  private final Row run;
+  private final List<Row> phases;
+
+  RunReport(SparkSession spark, String lake, String runId, Consumer<String> progress) {
+    this.spark = spark;
+    this.lake = lake;
+    this.runId = runId;
+    this.progress = progress;
+    RunInfo.select(spark, lake, List.of(runId)); // names the committed runs when runId is not one
+    this.run =
+        LakeTables.read(spark, lake, Tables.RUNS).where(col("run_id").equalTo(runId)).first();
+    this.phases = rows(Tables.PHASES, "method", "phase_order");
+  }
+
+  private List<Row> rows(String table, String... orderBy) {
+    return Report.rows(spark, lake, table, List.of(runId), orderBy);
+  }
+
+  Page render() {
+    Page page = new Page("sgdlens report: run " + runId);
+    int n = SECTIONS.size();
+    int i = 0;
+    progress.accept(String.format(Locale.ROOT, "%d/%d headline numbers", ++i, n));
+    headline(page);
+    progress.accept(String.format(Locale.ROOT, "%d/%d order parameters", ++i, n));
+    orderParams(page);
+    progress.accept(String.format(Locale.ROOT, "%d/%d training metrics", ++i, n));
+    metrics(page);
+    progress.accept(String.format(Locale.ROOT, "%d/%d per-sample loss histograms", ++i, n));
+    lossHistograms(page);
+    progress.accept(String.format(Locale.ROOT, "%d/%d AUROC and d'", ++i, n));
+    separation(page);
+    progress.accept(String.format(Locale.ROOT, "%d/%d variance-flatness", ++i, n));
+    varianceFlatness(page);
+    progress.accept(String.format(Locale.ROOT, "%d/%d explained variance", ++i, n));
+    pca(page);
+    return page;
+  }
+
+  // ---------------------------------------------------------------------------------- headline
+
+  private void headline(Page page) {
+    page.begin(HEADLINE, "Headline numbers");
+    List<List<Object>> config = new ArrayList<>();
+    config.add(List.of("run_id", runId));
+    config.add(Arrays.asList("name", configName(run)));
+    for (String c :
+        List.of(
+            "dataset",
+            "model",
+            "num_params",
+            "train_size",
+            "test_size",
+            "noise_fraction",
+            "noise_kind",
+            "num_mislabeled",
+            "learning_rate",
+            "momentum",
+            "weight_decay",
+            "batch_size",
+            "steps",
+            "epochs",
+            "seed",
+            "device",
+            "final_train_loss",
+            "final_test_accuracy",
+            "diverged",
+            "started_at",
+            "finished_at")) {
+      config.add(Arrays.asList(c, Format.get(run, c)));
+    }
+    page.heading("Run configuration");
+    page.facts("run-config", config);
+
+    List<Row> boundaries = rows(Tables.PHASE_BOUNDARIES, "boundary");
+    page.heading("Phase boundaries (first recorded step of the later phase)");
+    if (boundaries.isEmpty()) {
+      page.note(
+          "No phase boundaries: table phase_boundaries has no rows for this run (jobs/phases).");
+    } else {
+      List<List<Object>> rows = new ArrayList<>();
+      for (Row b : boundaries) {
+        rows.add(
+            Arrays.asList(
+                Format.get(b, "boundary"),
+                Format.get(b, "ground_truth_step"),
+                Format.get(b, "label_free_step"),
+                Format.get(b, "distance_steps")));
+      }
+      page.table(
+          "phase-boundaries", List.of("boundary", "ground truth", "label-free", "distance"), rows);
+      List<List<Object>> spans = new ArrayList<>();
+      for (Row p : phases) {
+        spans.add(
+            Arrays.asList(
+                Format.get(p, "method"),
+                Format.get(p, "phase"),
+                Format.get(p, "start_step"),
+                Format.get(p, "end_step")));
+      }
+      page.table("phases", List.of("method", "phase", "start step", "end step"), spans);
+    }
+
+    List<Row> separation = rows(Tables.SEPARATION_SUMMARY, "score");
+    page.heading("Separation peak t_sep");
+    if (separation.isEmpty()) {
+      page.note(
+          "No separation peak: table separation_summary has no rows for this run"
+              + " (jobs/loss-separation).");
+    } else {
+      List<List<Object>> rows = new ArrayList<>();
+      for (Row s : separation) {
+        rows.add(
+            Arrays.asList(
+                Format.get(s, "score"),
+                Format.get(s, "window"),
+                Format.get(s, "t_sep"),
+                Format.get(s, "max_auroc"),
+                Format.get(s, "d_prime_at_t_sep"),
+                Format.get(s, "phase_ground_truth"),
+                Format.get(s, "phase_label_free"),
+                Format.get(s, "in_phase_ii")));
+      }
+      page.table(
+          "separation-summary",
+          List.of(
+              "score",
+              "window",
+              "t_sep",
+              "AUROC",
+              "d' at t_sep",
+              "phase (ground truth)",
+              "phase (label-free)",
+              "in phase II"),
+          rows);
+    }
+
+    List<Row> cleaning = rows(Tables.CLEANING);
+    page.heading("Cleaning");
+    if (cleaning.isEmpty()) {
+      page.note("No cleaning: table cleaning has no rows for this run (jobs/clean).");
+    } else {
+      List<List<Object>> rows = new ArrayList<>();
+      for (Row c : cleaning) {
+        rows.add(
+            Arrays.asList(
+                Format.get(c, "step"),
+                Format.get(c, "step_rule"),
+                Format.get(c, "num_flagged"),
+                Format.get(c, "estimated_rho"),
+                Format.get(c, "true_rho"),
+                Format.get(c, "precision"),
+                Format.get(c, "recall"),
+                Format.get(c, "f1")));
+      }
+      page.table(
+          "cleaning",
+          List.of(
+              "step",
+              "step rule",
+              "flagged",
+              "estimated rho",
+              "true rho",
+              "precision",
+              "recall",
+              "F1"),
+          rows);
+    }
+
+    List<Row> vf = rows(Tables.VARIANCE_FLATNESS, "window");
+    page.heading("Variance-flatness");
+    if (vf.isEmpty()) {
+      page.note(
+          "No psi: table variance_flatness has no rows for this run (jobs/variance-flatness).");
+    } else {
+      List<List<Object>> rows = new ArrayList<>();
+      for (Row v : vf) {
+        rows.add(
+            Arrays.asList(
+                Format.get(v, "window"),
+                Format.interval(v, "psi", "psi_ci_low", "psi_ci_high"),
+                Format.get(v, "confidence"),
+                Format.get(v, "r2"),
+                Format.get(v, "fit_from") + "-" + Format.get(v, "fit_to"),
+                Format.get(v, "censored_excluded"),
+                Format.interval(v, "gamma", "gamma_ci_low", "gamma_ci_high"),
+                Format.get(v, "components_holding")));
+      }
+      page.table(
+          "variance-flatness",
+          List.of(
+              "window",
+              "psi [CI]",
+              "confidence",
+              "R²",
+              "fit components",
+              "censored",
+              "gamma [CI]",
+              "components holding 90%"),
+          rows);
+    }
+    page.end();
+  }
+
+  static String configName(Row run) {
+    Object json = Format.get(run, "config_json");
+    if (json == null) {
+      return null;
+    }
+    try {
+      JsonNode name = Chart.JSON.readTree(json.toString()).get("name");
+      return name == null || name.isNull() ? null : name.asText();
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      return null;
+    }
+  }
+
+  // ----------------------------------------------------------------------------------- phases
+
+  /**
+   * Ground-truth phases as shaded spans (each reaching to the next phase's start) and label-free
+   * phase starts as dashed markers; without ground-truth phases the label-free ones are shaded.
+   */
+  private void phaseMarks(Chart chart, List<Chart.Marker> extra) {
+    List<Row> gt =
+        phases.stream().filter(p -> Phases.GROUND_TRUTH.equals(p.getAs("method"))).toList();
+    List<Row> lf =
+        phases.stream().filter(p -> Phases.LABEL_FREE.equals(p.getAs("method"))).toList();
+    List<Row> shaded = gt.isEmpty() ? lf : gt;
+    String prefix = gt.isEmpty() ? "label-free " : "";
+    List<Chart.Span> spans = new ArrayList<>();
+    for (int i = 0; i < shaded.size(); i++) {
+      Row p = shaded.get(i);
+      double start = Format.dbl(p, "start_step");
+      double end =
+          i + 1 < shaded.size()
+              ? Format.dbl(shaded.get(i + 1), "start_step")
+              : Format.dbl(p, "end_step");
+      if (Double.isFinite(start) && Double.isFinite(end)) {
+        spans.add(new Chart.Span(prefix + Format.get(p, "phase"), start, end));
+      }
+    }
+    List<Chart.Marker> markers = new ArrayList<>();
+    if (!gt.isEmpty()) {
+      for (Row p : lf) {
+        double start = Format.dbl(p, "start_step");
+        if (Double.isFinite(start) && ((Number) p.getAs("phase_order")).intValue() > 0) {
+          markers.add(new Chart.Marker("label-free " + Format.get(p, "phase"), start));
+        }
+      }
+    }
+    markers.addAll(extra);
+    chart.marks(spans, markers);
+  }
+
+  private String phaseNote() {
+    return phases.isEmpty()
+        ? "No phases for this run (table phases is empty; jobs/phases), so nothing is shaded."
+        : "Shaded: ground-truth phases (test error, f_C, f_W); dashed lines: starts of the"
+            + " label-free phases (alignment, train loss, loss bimodality).";
+  }
+
+  static double[] column(List<Row> rows, String name) {
+    double[] out = new double[rows.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = Format.dbl(rows.get(i), name);
+    }
+    return out;
+  }
+
+  // ----------------------------------------------------------------------------- order params
+
+  private void orderParams(Page page) {
+    String title = "Order parameters of the gradient ensemble";
+    List<Row> op = rows(Tables.ORDER_PARAMS, "step");
+    if (op.isEmpty()) {
+      page.omit(
+          ORDER_PARAMS,
+          title,
+          "table order_params has no rows for this run (record gradient ensembles and run"
+              + " jobs/order-params).");
+      return;
+    }
+    page.begin(ORDER_PARAMS, title);
+    page.note(phaseNote());
+    double[] step = column(op, "step");
+    Chart c =
+        Chart.xy(
+            "chart-order-params",
+            "Alignment R (q25–q75 band) and mean gradient norm A",
+            "step",
+            false);
+    int left = c.yAxis("alignment R", false, null, null);
+    int right = c.yAxis("A = |mean gradient|", true, null, null);
+    c.line("alignment R", left, step, column(op, "alignment"));
+    c.band(
+        "R q25–q75",
+        left,
+        step,
+        column(op, "alignment_q25"),
+        column(op, "alignment_q75"),
+        "#5470c6");
+    c.line("A", right, step, column(op, "mean_grad_norm"));
+    phaseMarks(c, List.of());
+    page.chart(c);
+    Chart noise =
+        Chart.xy(
+            "chart-noise-scale", "Gradient noise scale B_simple = B·tr(Σ)/|ḡ|²", "step", false);
+    int y = noise.yAxis("noise scale", true, null, null);
+    noise.line("noise scale", y, step, column(op, "noise_scale"));
+    int snr = noise.yAxis("SNR |ḡ|²/tr(Σ)", true, null, null);
+    noise.dashed("SNR", snr, step, column(op, "snr"));
+    phaseMarks(noise, List.of());
+    page.chart(noise);
+    page.end();
+  }
+
+  // ---------------------------------------------------------------------------------- metrics
+
+  private void metrics(Page page) {
+    String title = "Test error, train loss, f_C and f_W";
+    List<Row> m = rows(Tables.METRICS, "step");
+    if (m.isEmpty()) {
+      page.omit(METRICS, title, "table metrics has no rows for this run.");
+      return;
+    }
+    page.begin(METRICS, title);
+    page.note(phaseNote());
+    double[] step = column(m, "step");
+    double[] testAcc = column(m, "test_accuracy");
+    double[] testError = new double[testAcc.length];
+    for (int i = 0; i < testAcc.length; i++) {
+      testError[i] = 1 - testAcc[i];
+    }
+    Chart c =
+        Chart.xy(
+            "chart-metrics",
+            "Test error, clean accuracy f_C, mislabeled fit f_W and train loss",
+            "step",
+            false);
+    int frac = c.yAxis("fraction", false, 0.0, 1.0);
+    int loss = c.yAxis("train loss", true, null, null);
+    c.line("test error 1 − test accuracy", frac, step, testError);
+    c.line("f_C clean accuracy", frac, step, column(m, "clean_accuracy"));
+    c.line("f_W mislabeled fit", frac, step, column(m, "mislabeled_fit"));
+    c.dashed("train loss", loss, step, column(m, "train_loss"));
+    phaseMarks(c, List.of());
+    page.chart(c);
+    page.end();
+  }
+
+  // ------------------------------------------------------------------------ loss histograms
+
+  private Row lossSummary() {
+    return rows(Tables.SEPARATION_SUMMARY).stream()
+        .filter(r -> LossSeparation.LOSS.equals(r.getAs("score")))
+        .findFirst()
+        .orElse(null);
+  }
+
+  private void lossHistograms(Page page) {
+    String title = "Per-sample loss histograms at the separation peak";
+    Row summary = lossSummary();
+    if (summary == null || Format.get(summary, "t_sep") == null) {
+      page.omit(
+          LOSS_HISTOGRAMS,
+          title,
+          "table separation_summary has no t_sep for this run (jobs/loss-separation on a run with"
+              + " label noise).");
+      return;
+    }
+    long tSep = ((Number) Format.get(summary, "t_sep")).longValue();
+    List<Row> losses =
+        LakeTables.read(spark, lake, Tables.SAMPLE_LOSSES)
+            .where(col("run_id").equalTo(runId).and(col("step").equalTo(tSep)))
+            .select("mislabeled", "loss")
+            .collectAsList();
+    if (losses.isEmpty()) {
+      page.omit(
+          LOSS_HISTOGRAMS,
+          title,
+          "table sample_losses has no rows at t_sep = " + tSep + " for this run.");
+      return;
+    }
+    page.begin(LOSS_HISTOGRAMS, title);
+    Histogram h = Histogram.of(losses, BINS, LOSS_FLOOR);
+    page.note(
+        String.format(
+            Locale.ROOT,
+            "Step t_sep = %d (maximum AUROC of the loss score, %s): %d clean and %d mislabeled"
+                + " samples; bins are equal in log10 loss, bars show the fraction of each group.",
+            tSep,
+            Format.cell(Format.get(summary, "max_auroc")),
+            h.clean(),
+            h.wrong()));
+    Chart c =
+        Chart.categories(
+            "chart-loss-histogram",
+            "Per-sample loss at t_sep = " + tSep + " (log scale)",
+            "per-sample loss (log-spaced bins)",
+            h.labels());
+    int y = c.yAxis("fraction of group", false, 0.0, null);
+    c.bars("clean", y, h.cleanFractions(), "#5470c6");
+    c.bars("mislabeled", y, h.wrongFractions(), "#ee6666");
+    c.option().with("tooltip").put("trigger", "axis");
+    page.chart(c);
+    page.end();
+  }
+
+  // ----------------------------------------------------------------------------- separation
+
+  private void separation(Page page) {
+    String title = "AUROC and d' over time";
+    List<Row> sep = rows(Tables.LOSS_SEPARATION, "step");
+    if (sep.isEmpty()) {
+      page.omit(
+          SEPARATION,
+          title,
+          "table loss_separation has no rows for this run (jobs/loss-separation on a run with label"
+              + " noise and per-sample losses).");
+      return;
+    }
+    page.begin(SEPARATION, title);
+    page.note(phaseNote() + " The t_sep line marks the AUROC peak of the loss score.");
+    double[] step = column(sep, "step");
+    Chart c =
+        Chart.xy(
+            "chart-separation",
+            "Separation of mislabeled from clean samples by their loss",
+            "step",
+            false);
+    int auroc = c.yAxis("AUROC", false, null, 1.0);
+    int dp = c.yAxis("d' (log loss)", false, null, null);
+    c.line("AUROC (loss)", auroc, step, column(sep, "auroc"));
+    c.dashed("AUROC (history)", auroc, step, column(sep, "history_auroc"));
+    c.line("d' (loss)", dp, step, column(sep, "d_prime"));
+    c.dashed("d' (history)", dp, step, column(sep, "history_d_prime"));
+    Row summary = lossSummary();
+    List<Chart.Marker> extra = new ArrayList<>();
+    if (summary != null && Format.get(summary, "t_sep") != null) {
+      extra.add(new Chart.Marker("t_sep", Format.dbl(summary, "t_sep")));
+    }
+    phaseMarks(c, extra);
+    page.chart(c);
+    page.end();
+  }
+
+  // ----------------------------------------------------------------------- variance-flatness
+
+  private void varianceFlatness(Page page) {
+    String title = "Inverse variance-flatness relation";
+    List<Row> variances = rows(Tables.PCA_VARIANCES, "window", "component");
+    List<Row> flat = rows(Tables.FLATNESS, "window", "component");
+    if (variances.isEmpty() || flat.isEmpty()) {
+      page.omit(
+          VARIANCE_FLATNESS,
+          title,
+          (variances.isEmpty() ? "table pca_variances" : "table flatness")
+              + " has no rows for this run (jobs/trajectory-pca, jobs/landscape).");
+      return;
+    }
+    List<Row> fits = rows(Tables.VARIANCE_FLATNESS, "window");
+    page.begin(VARIANCE_FLATNESS, title);
+    String window = flat.get(flat.size() - 1).getAs("window");
+    Row fit = fits.stream().filter(f -> window.equals(f.getAs("window"))).findFirst().orElse(null);
+    java.util.Map<Integer, Double> sigma2 = new java.util.HashMap<>();
+    for (Row v : variances) {
+      if (window.equals(v.getAs("window"))) {
+        sigma2.put(v.getAs("component"), Format.dbl(v, "variance"));
+      }
+    }
+    int from = fit == null ? 1 : ((Number) Format.get(fit, "fit_from")).intValue();
+    int to = fit == null ? Integer.MAX_VALUE : ((Number) Format.get(fit, "fit_to")).intValue();
+    List<double[]> in = new ArrayList<>();
+    List<double[]> out = new ArrayList<>();
+    int censored = 0;
+    for (Row f : flat) {
+      if (!window.equals(f.getAs("window"))) {
+        continue;
+      }
+      int i = f.getAs("component");
+      double flatness = Format.dbl(f, "flatness");
+      Double s2 = sigma2.get(i);
+      if (Double.isNaN(flatness) || s2 == null) {
+        censored++;
+        continue;
+      }
+      (i >= from && i <= to ? in : out).add(new double[] {flatness, s2});
+    }
+    page.note(
+        String.format(
+            Locale.ROOT,
+            "Window %s; each point is a principal direction i (flatness F_i of the loss profile,"
+                + " variance σ_i² of the trajectory). %d censored directions (no finite F) are not"
+                + " drawn.%s",
+            window,
+            censored,
+            fit == null || Format.get(fit, "psi") == null
+                ? " No fit: table variance_flatness has no psi for this window."
+                : " Fit: log σ² = a − ψ log F with ψ = "
+                    + Format.interval(fit, "psi", "psi_ci_low", "psi_ci_high")
+                    + ", R² = "
+                    + Format.cell(Format.get(fit, "r2"))
+                    + "."));
+    double maxVariance =
+        java.util.stream.Stream.concat(in.stream(), out.stream())
+            .mapToDouble(p -> p[1])
+            .max()
+            .orElse(1);
+    int k = Chart.decade(maxVariance);
+    double scale = Math.pow(10, k);
+    in.forEach(p -> p[1] *= scale);
+    out.forEach(p -> p[1] *= scale);
+    Chart c =
+        Chart.xy("chart-variance-flatness", "σ² against flatness F (log-log)", "flatness F", true);
+    c.option().with("tooltip").put("trigger", "item");
+    int y = c.yAxis(k == 0 ? "variance σ²" : "variance σ² × 1e" + k, true, null, null);
+    int lastDrawn = flat.stream().mapToInt(f -> f.<Integer>getAs("component")).max().orElse(from);
+    c.scatter(
+        "in fit range (components " + from + "-" + Math.min(to, lastDrawn) + ")",
+        y,
+        xs(in),
+        ys(in));
+    if (!out.isEmpty()) {
+      c.scatter("outside fit range", y, xs(out), ys(out))
+          .putObject("itemStyle")
+          .put("color", "#aaa");
+    }
+    if (fit != null && Format.get(fit, "psi") != null && !in.isEmpty()) {
+      double psi = Format.dbl(fit, "psi");
+      double a = Format.dbl(fit, "intercept");
+      double lo = in.stream().mapToDouble(p -> p[0]).min().orElseThrow();
+      double hi = in.stream().mapToDouble(p -> p[0]).max().orElseThrow();
+      double[] fx = {lo, hi};
+      double[] fy = {
+        scale * Math.exp(a - psi * Math.log(lo)), scale * Math.exp(a - psi * Math.log(hi))
+      };
+      c.line(String.format(Locale.ROOT, "fit ψ = %.3f", psi), y, fx, fy).put("showSymbol", false);
+    }
+    page.chart(c);
+    page.end();
+  }
+
+  private static double[] xs(List<double[]> points) {
+    return points.stream().mapToDouble(p -> p[0]).toArray();
+  }
+
+  private static double[] ys(List<double[]> points) {
+    return points.stream().mapToDouble(p -> p[1]).toArray();
+  }
+
+  // ------------------------------------------------------------------------------------- pca
+
+  private void pca(Page page) {
+    String title = "Trajectory PCA: explained variance";
+    List<Row> variances = rows(Tables.PCA_VARIANCES, "window", "component");
+    if (variances.isEmpty()) {
+      page.omit(PCA, title, "table pca_variances has no rows for this run (jobs/trajectory-pca).");
+      return;
+    }
+    page.begin(PCA, title);
+    String window = variances.get(variances.size() - 1).getAs("window");
+    List<Row> w = variances.stream().filter(v -> window.equals(v.getAs("window"))).toList();
+    page.note(
+        "Window "
+            + window
+            + ", "
+            + Format.cell(Format.get(w.get(0), "snapshots"))
+            + " snapshots of "
+            + Format.cell(Format.get(w.get(0), "num_params"))
+            + " weights, method "
+            + Format.cell(Format.get(w.get(0), "method"))
+            + ". Component 1 is usually the drift"
+            + " direction; the dashed curve leaves it out.");
+    double[] comp = column(w, "component");
+    Chart c =
+        Chart.xy(
+            "chart-pca-cumulative", "Cumulative explained variance", "component i", w.size() > 100);
+    int y = c.yAxis("cumulative fraction", false, 0.0, 1.0);
+    c.line("cumulative ratio", y, comp, column(w, "cumulative_ratio"));
+    c.dashed(
+        "cumulative ratio excl. component 1", y, comp, column(w, "cumulative_ratio_excl_first"));
+    page.chart(c);
+    Chart rank =
+        Chart.xy(
+            "chart-pca-spectrum",
+            "Variance spectrum σ_i² / Σσ² against rank i (log-log)",
+            "component i",
+            true);
+    int r = rank.yAxis("explained ratio σ_i² / Σσ²", true, null, null);
+    double[] ratio = column(w, "explained_ratio");
+    long tiny = java.util.Arrays.stream(ratio).filter(v -> v < Chart.LOG_MIN).count();
+    rank.line("explained ratio", r, comp, ratio);
+    if (tiny > 0) {
+      page.note(
+          tiny
+              + " components below 1e-9 of the total variance (numerical"
+              + " noise) are not drawn in the spectrum.");
+    }
+    page.chart(rank);
+    page.end();
+  }
+}

@@ -1,0 +1,282 @@
+package org.sgdlens.report;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.get_json_object;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.sgdlens.analysis.LakeTables;
+import org.sgdlens.analysis.LossSeparation;
+import org.sgdlens.lake.Tables;
+
+/**
+ * The report of several runs: a table of runs with their headline numbers, summary plots with one
+ * point per run against noise fraction, learning rate and batch size, and test error over time for
+ * every run.
+ */
+final class SweepReport {
+  static final String RUNS = "runs";
+  static final String SUMMARY = "summary";
+  static final String CURVES = "curves";
+  static final List<String> SECTIONS = List.of(RUNS, SUMMARY, CURVES);
+
+  private final SparkSession spark;
+  private final String lake;
+  private final String name;
+  private final Consumer<String> progress;
+  private final List<Row> runs;
+
+  /**
+   * @param name the sweep's run name, or null for every committed run
+   */
+  SweepReport(SparkSession spark, String lake, String name, Consumer<String> progress) {
+    this.spark = spark;
+    this.lake = lake;
+    this.name = name;
+    this.progress = progress;
+    Dataset<Row> committed = LakeTables.read(spark, lake, Tables.RUNS);
+    Dataset<Row> selected =
+        name == null
+            ? committed
+            : committed.where(get_json_object(col("config_json"), "$.name").equalTo(name));
+    this.runs = selected.orderBy("run_id").collectAsList();
+    if (runs.isEmpty()) {
+      List<String> names =
+          committed
+              .select(get_json_object(col("config_json"), "$.name").as("name"))
+              .distinct()
+              .orderBy("name")
+              .collectAsList()
+              .stream()
+              .map(r -> String.valueOf(r.get(0)))
+              .toList();
+      throw new IllegalArgumentException(
+          name == null
+              ? "the lake at " + lake + " has no committed runs; train one with jobs/train"
+              : "no committed run of the lake at "
+                  + lake
+                  + " has name '"
+                  + name
+                  + "' in runs.config_json; run names there are "
+                  + names
+                  + " (check --sweep, or use --all)");
+    }
+  }
+
+  List<String> runIds() {
+    return runs.stream().map(r -> r.<String>getAs("run_id")).toList();
+  }
+
+  /** Headline numbers of one run, gathered from the result tables. */
+  private record Line(Row run, Row separation, Row cleaning, Row fit, Row lastMetrics) {
+    double get(String what) {
+      return switch (what) {
+        case "final_test_accuracy" -> Format.dbl(run, "final_test_accuracy");
+        case "max_auroc" -> Format.dbl(separation, "max_auroc");
+        case "f1" -> Format.dbl(cleaning, "f1");
+        case "psi" -> Format.dbl(fit, "psi");
+        case "psi_ci_low" -> Format.dbl(fit, "psi_ci_low");
+        case "psi_ci_high" -> Format.dbl(fit, "psi_ci_high");
+        default -> Format.dbl(run, what);
+      };
+    }
+  }
+
+  Page render() {
+    Page page =
+        new Page(
+            name == null
+                ? "sgdlens sweep report: all " + runs.size() + " runs"
+                : "sgdlens sweep report: " + name + " (" + runs.size() + " runs)");
+    List<String> ids = runIds();
+    progress.accept("1/3 table of runs");
+    Map<String, Row> separation =
+        byRun(Report.rows(spark, lake, Tables.SEPARATION_SUMMARY, ids), LossSeparation.LOSS);
+    Map<String, Row> cleaning =
+        byRun(Report.rows(spark, lake, Tables.CLEANING, ids, "run_id", "step"), null);
+    Map<String, Row> fits =
+        byRun(Report.rows(spark, lake, Tables.VARIANCE_FLATNESS, ids, "run_id", "window"), null);
+    List<Row> metrics = Report.rows(spark, lake, Tables.METRICS, ids, "run_id", "step");
+    Map<String, Row> last = new HashMap<>();
+    for (Row m : metrics) {
+      last.put(m.getAs("run_id"), m);
+    }
+    List<Line> lines = new ArrayList<>();
+    for (Row r : runs) {
+      String id = r.getAs("run_id");
+      lines.add(new Line(r, separation.get(id), cleaning.get(id), fits.get(id), last.get(id)));
+    }
+    runTable(page, lines);
+    progress.accept("2/3 summary plots");
+    summary(page, lines);
+    progress.accept("3/3 test error over time");
+    curves(page, metrics);
+    return page;
+  }
+
+  private static Map<String, Row> byRun(List<Row> rows, String score) {
+    Map<String, Row> out = new HashMap<>();
+    for (Row r : rows) {
+      if (score == null || score.equals(r.getAs("score"))) {
+        out.putIfAbsent(r.getAs("run_id"), r);
+      }
+    }
+    return out;
+  }
+
+  private void runTable(Page page, List<Line> lines) {
+    page.begin(RUNS, "Runs");
+    List<List<Object>> rows = new ArrayList<>();
+    for (Line l : lines) {
+      Row r = l.run();
+      rows.add(
+          Arrays.asList(
+              r.getAs("run_id"),
+              RunReport.configName(r),
+              Format.get(r, "model"),
+              Format.get(r, "noise_fraction"),
+              Format.get(r, "learning_rate"),
+              Format.get(r, "batch_size"),
+              Format.get(r, "steps"),
+              Format.get(r, "final_test_accuracy"),
+              Format.get(r, "diverged"),
+              Format.get(l.separation(), "t_sep"),
+              Format.get(l.separation(), "max_auroc"),
+              Format.get(l.cleaning(), "precision"),
+              Format.get(l.cleaning(), "recall"),
+              Format.get(l.cleaning(), "f1"),
+              Format.interval(l.fit(), "psi", "psi_ci_low", "psi_ci_high")));
+    }
+    page.table(
+        "runs",
+        List.of(
+            "run",
+            "name",
+            "model",
+            "noise",
+            "lr",
+            "batch",
+            "steps",
+            "test acc",
+            "diverged",
+            "t_sep",
+            "max AUROC",
+            "precision",
+            "recall",
+            "F1",
+            "psi [CI]"),
+        rows);
+    page.note(
+        "Per-run reports: jobs/report --run <run> (headline numbers and every plot of one run).");
+    page.end();
+  }
+
+  private void summary(Page page, List<Line> lines) {
+    page.begin(SUMMARY, "Summary: one point per run");
+    List<String[]> axes = new ArrayList<>();
+    axes.add(new String[] {"noise_fraction", "noise fraction ρ"});
+    axes.add(new String[] {"learning_rate", "learning rate"});
+    if (distinct(lines, "batch_size") > 1) {
+      axes.add(new String[] {"batch_size", "batch size"});
+    }
+    String[][] metrics = {
+      {"final_test_accuracy", "final test accuracy"},
+      {"max_auroc", "max AUROC (loss score)"},
+      {"f1", "cleaning F1"},
+      {"psi", "ψ"}
+    };
+    int drawn = 0;
+    List<String> skipped = new ArrayList<>();
+    for (String[] metric : metrics) {
+      long have = lines.stream().filter(l -> Double.isFinite(l.get(metric[0]))).count();
+      if (have == 0) {
+        skipped.add(metric[1]);
+        continue;
+      }
+      for (String[] x : axes) {
+        double[] xs = lines.stream().mapToDouble(l -> l.get(x[0])).toArray();
+        boolean logX = x[0].equals("learning_rate") && spread(xs) >= 10;
+        Chart c =
+            Chart.xy(
+                "chart-" + metric[0].replace('_', '-') + "-vs-" + x[0].replace('_', '-'),
+                metric[1] + " against " + x[1],
+                x[1],
+                logX);
+        c.compact().option().with("tooltip").put("trigger", "item");
+        boolean fraction = !metric[0].equals("psi");
+        int y = c.yAxis(metric[1], false, null, fraction ? 1.0 : null);
+        List<String> ids = lines.stream().map(l -> l.run().<String>getAs("run_id")).toList();
+        c.scatter(
+            metric[1], y, xs, lines.stream().mapToDouble(l -> l.get(metric[0])).toArray(), ids);
+        if (metric[0].equals("psi")) {
+          for (String end : List.of("psi_ci_low", "psi_ci_high")) {
+            c.scatter(
+                    end.equals("psi_ci_low") ? "CI low" : "CI high",
+                    y,
+                    xs,
+                    lines.stream().mapToDouble(l -> l.get(end)).toArray(),
+                    ids)
+                .put("symbol", "rect")
+                .<ObjectNode>set("itemStyle", Chart.JSON.createObjectNode().put("color", "#555"))
+                .putArray("symbolSize")
+                .add(14)
+                .add(2);
+          }
+        }
+        page.chart(c);
+        drawn++;
+      }
+    }
+    if (!skipped.isEmpty()) {
+      page.note("No run has " + String.join(", ", skipped) + ", so those plots are left out.");
+    }
+    if (drawn == 0) {
+      page.note("Nothing to plot.");
+    }
+    page.end();
+  }
+
+  private void curves(Page page, List<Row> metrics) {
+    String title = "Test error over time, every run";
+    if (metrics.isEmpty()) {
+      page.omit(CURVES, title, "table metrics has no rows for these runs.");
+      return;
+    }
+    page.begin(CURVES, title);
+    Chart c = Chart.xy("chart-sweep-test-error", "Test error 1 − test accuracy", "step", false);
+    int y = c.yAxis("test error", false, 0.0, 1.0);
+    Map<String, List<Row>> byRun = new java.util.LinkedHashMap<>();
+    for (Row m : metrics) {
+      byRun.computeIfAbsent(m.getAs("run_id"), k -> new ArrayList<>()).add(m);
+    }
+    for (Map.Entry<String, List<Row>> e : byRun.entrySet()) {
+      double[] step = RunReport.column(e.getValue(), "step");
+      double[] acc = RunReport.column(e.getValue(), "test_accuracy");
+      double[] err = Arrays.stream(acc).map(a -> 1 - a).toArray();
+      c.line(e.getKey(), y, step, err);
+    }
+    page.chart(c);
+    page.end();
+  }
+
+  private static long distinct(List<Line> lines, String column) {
+    TreeSet<Double> values = new TreeSet<>();
+    lines.forEach(l -> values.add(l.get(column)));
+    return values.size();
+  }
+
+  private static double spread(double[] xs) {
+    double lo = Arrays.stream(xs).filter(x -> x > 0).min().orElse(1);
+    double hi = Arrays.stream(xs).filter(x -> x > 0).max().orElse(1);
+    return hi / lo;
+  }
+}
