@@ -154,7 +154,10 @@ public final class Sweeps {
       }
     }
     if (!todo.isEmpty()) {
+      long t0 = System.nanoTime();
       train(spark, spec.name(), todo, n, done, out).forEach(t -> outcomes.put(t.runId(), t));
+      out.printf("sweep %s: trained %d run(s) in %.1f s%n", spec.name(), todo.size(),
+          (System.nanoTime() - t0) / 1e9);
     }
 
     // 2. Membership and statuses.
@@ -212,9 +215,11 @@ public final class Sweeps {
         if (pending.isEmpty()) {
           continue;
         }
-        out.printf("sweep %s: %s on %d run(s)%n", spec.name(), a.id(), pending.size());
+        long t0 = System.nanoTime();
         try {
           warnings.addAll(analyse(spark, root, a, pending, spec.settings()));
+          out.printf("sweep %s: %s on %d run(s) in %.1f s%n", spec.name(), a.id(), pending.size(),
+              (System.nanoTime() - t0) / 1e9);
           pending.forEach(id -> analysesDone.get(id).add(a.id()));
           analysed.put(a.id(), pending.size());
         } catch (RuntimeException e) {
