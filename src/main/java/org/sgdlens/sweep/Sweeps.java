@@ -24,6 +24,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
 import org.apache.spark.util.CollectionAccumulator;
 import org.sgdlens.analysis.Cleaning;
 import org.sgdlens.analysis.LakeTables;
@@ -396,12 +397,13 @@ public final class Sweeps {
     Map<String, Row> vf = byRun(LakeTables.read(spark, root, Tables.VARIANCE_FLATNESS)
         .where(col("run_id").isin(ids)).orderBy("run_id", "window", "method"));
     List<Row> out = new ArrayList<>();
+    org.apache.spark.sql.types.StructType schema = LakeTables.sparkSchema(Tables.SWEEP_SUMMARY);
     for (RunState s : states) {
       Row r = runs.get(s.runId());
       boolean committed = r != null && COMMITTED.equals(r.getAs("status"));
       Row sp = sep.get(s.runId());
       Row v = vf.get(s.runId());
-      out.add(RowFactory.create(
+      out.add(new GenericRowWithSchema(new Object[] {
           s.runId(), sweep, s.variedJson(), s.status(),
           get(r, "dataset"), get(r, "model"), get(r, "noise_fraction"), get(r, "learning_rate"),
           get(r, "batch_size"), get(r, "momentum"), get(r, "weight_decay"), get(r, "seed"),
@@ -413,7 +415,7 @@ public final class Sweeps {
           span(phaseGt.get(s.runId())), span(phaseLf.get(s.runId())),
           get(clean.get(s.runId()), "f1"),
           get(v, "psi"), get(v, "psi_ci_low"), get(v, "psi_ci_high"),
-          now));
+          now}, schema));
     }
     return out;
   }
