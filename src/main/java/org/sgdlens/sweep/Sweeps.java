@@ -123,6 +123,10 @@ public final class Sweeps {
       }
       s.append("  analyses run now: ").append(analysed.isEmpty() ? "none" : analysed).append('\n');
       analysisFailures.forEach(f -> s.append("  analysis FAILED: ").append(f).append('\n'));
+      warnings.stream().limit(20).forEach(w -> s.append("  warning: ").append(w).append('\n'));
+      if (warnings.size() > 20) {
+        s.append("  ... ").append(warnings.size() - 20).append(" more warnings\n");
+      }
       s.append("  tables written: ").append(tablesWritten.isEmpty() ? "none" : tablesWritten)
           .append('\n');
       return s.toString();
