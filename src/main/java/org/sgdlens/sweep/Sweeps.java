@@ -285,8 +285,9 @@ public final class Sweeps {
       spark.sparkContext().setJobDescription("sweep " + sweep + ": train " + todo.size() + " run(s)");
       JavaRDD<SweepTask.Input> rdd = jsc.parallelize(todo, todo.size());
       outcomes.addAll(rdd.map(in -> SweepTask.train(in, progress)).collect());
-    } catch (RuntimeException e) {
-      // A lost executor or a crashed JVM: what did not come back counts as failed.
+    } catch (Exception e) {
+      // A lost executor or a crashed JVM (Spark throws its checked SparkException undeclared):
+      // what did not come back counts as failed.
       for (SweepTask.Input in : todo) {
         outcomes.add(new SweepTask.Outcome(in.index(), in.runId(), FAILED, true, false, 1,
             "Spark task failed: " + e.getMessage(), "?", 0));
