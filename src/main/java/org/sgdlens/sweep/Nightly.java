@@ -116,11 +116,6 @@ public final class Nightly {
     Path dir = o.stateDir().resolve(name);
     Path log = dir.resolve(o.night() + ".log");
     Path summaryFile = dir.resolve(o.night() + "-summary.md");
-    try {
-      Files.createDirectories(dir);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot create the nightly folder " + dir, e);
-    }
     try (NightLock lock = NightLock.tryAcquire(lockFile)) {
       if (lock == null) {
         String holder = NightLock.holder(lockFile);
@@ -131,6 +126,7 @@ public final class Nightly {
         return new Result(LOCKED, message, null, null, List.of(), List.of(), List.of(), null, null,
             null);
       }
+      Files.createDirectories(dir);
       PrintStream stdout = System.out;
       PrintStream stderr = System.err;
       try (OutputStream file = Files.newOutputStream(log, StandardOpenOption.CREATE,

@@ -60,6 +60,10 @@ class NightlyTest extends SparkTestBase {
       assertThat(files.map(p -> p.getFileName().toString())).as("no table was created")
           .containsExactly("_nightly");
     }
+    try (var files = Files.list(lake.resolve("_nightly"))) {
+      assertThat(files.map(p -> p.getFileName().toString())).as("no log, no summary")
+          .containsExactly("nightly-tiny.lock");
+    }
   }
 
   @Test
