@@ -11,8 +11,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Imports flow one way: cli -> analysis -> kernel/lake, record -> kernel/lake; cli -> report ->
- * analysis (the HTML report reads result tables through analysis).
+ * Imports flow one way: cli -> sweep -> analysis/record -> kernel/lake (cli -> analysis directly
+ * too); cli -> report -> analysis (the HTML report reads result tables through analysis).
  */
 class ArchitectureTest {
   static JavaClasses classes;
@@ -61,6 +61,18 @@ class ArchitectureTest {
     noClasses().that().resideInAPackage("org.sgdlens.record..")
         .should().dependOnClassesThat()
         .resideInAnyPackage("org.apache.spark..", "org.sgdlens.analysis..", "org.sgdlens.cli..")
+        .check(classes);
+  }
+
+  @Test
+  void onlyEntryPointsUseSweeps() {
+    // sweep orchestrates record (training in Spark tasks) and analysis; only cli sits above it.
+    noClasses().that().resideInAnyPackage("org.sgdlens.kernel..", "org.sgdlens.lake..",
+            "org.sgdlens.record..", "org.sgdlens.analysis..")
+        .should().dependOnClassesThat().resideInAPackage("org.sgdlens.sweep..")
+        .check(classes);
+    noClasses().that().resideInAPackage("org.sgdlens.sweep..")
+        .should().dependOnClassesThat().resideInAPackage("org.sgdlens.cli..")
         .check(classes);
   }
 

@@ -29,6 +29,11 @@ public final class Tables {
   public static final String FLATNESS = "flatness";
   public static final String VARIANCE_FLATNESS = "variance_flatness";
 
+  // Sweep membership, cross-run summaries and nightly history (jobs/sweep, jobs/nightly).
+  public static final String SWEEP_RUNS = "sweep_runs";
+  public static final String SWEEP_SUMMARY = "sweep_summary";
+  public static final String NIGHTLY_SUMMARY = "nightly_summary";
+
   /** Tables the train job writes, one partition per run. */
   public static final List<String> RECORDS =
       List.of(PARAM_LAYOUT, SAMPLES, WEIGHTS, GRADIENTS, SAMPLE_LOSSES, METRICS, FINAL_PARAMS);
@@ -57,7 +62,10 @@ public final class Tables {
           PCA_DIRECTIONS,
           LANDSCAPE_PROFILES,
           FLATNESS,
-          VARIANCE_FLATNESS);
+          VARIANCE_FLATNESS,
+          SWEEP_RUNS,
+          SWEEP_SUMMARY,
+          NIGHTLY_SUMMARY);
 
   private Tables() {}
 }

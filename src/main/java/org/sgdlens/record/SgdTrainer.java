@@ -46,6 +46,22 @@ public final class SgdTrainer {
 
   public static Device device(String wanted) {
     int gpus = Engine.getEngine("PyTorch").getGpuCount();
+    if (wanted.startsWith("gpu:")) {
+      // A given GPU, e.g. the one Spark's GPU-aware scheduling assigned to a sweep task.
+      int index;
+      try {
+        index = Integer.parseInt(wanted.substring(4).trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(
+            "Unknown device '" + wanted + "'; use auto, cpu, gpu or gpu:N with N a GPU index");
+      }
+      if (index < 0 || index >= gpus) {
+        throw new IllegalArgumentException(
+            "device " + wanted + " was asked for but DJL sees " + gpus + " GPU(s); use a GPU index"
+                + " below " + gpus + ", or auto");
+      }
+      return Device.gpu(index);
+    }
     return switch (wanted) {
       case "cpu" -> Device.cpu();
       case "gpu" -> {
