@@ -112,6 +112,75 @@ class StandaloneClusterTest {
     }
   }
 
+  /**
+   * The whole pipeline on the cluster: a sweep (training as Spark tasks on the Workers' executors,
+   * DJL included, then every analysis) submitted through the launcher, against the same sweep in
+   * local mode. Every table of both lakes must hold the same rows.
+   */
+  @Test
+  void wholePipelineOnTheStandaloneClusterEqualsLocalMode() throws IOException {
+    Path sweep = temp.resolve("tiny.yaml");
+    try (var in = StandaloneClusterTest.class.getResourceAsStream("/sweeps/tiny.yaml")) {
+      Files.write(sweep, in.readAllBytes());
+    }
+    Path localLake = temp.resolve("local-lake");
+    Path clusterLake = temp.resolve("cluster-lake");
+    long t0 = System.nanoTime();
+    Launchers.Run local =
+        Launchers.run("sweep", Map.of(), 900, "--lake", localLake.toString(), "--sweep", sweep.toString());
+    System.out.printf("local pipeline (sweep: train + every analysis) took %d ms%n", millisSince(t0));
+    assertThat(local.exitCode()).as(local.describe()).isZero();
+
+    try (StandaloneCluster cluster = new StandaloneCluster(temp.resolve("cluster"), 2, 1, "2g")) {
+      cluster.start();
+      t0 = System.nanoTime();
+      Launchers.Run remote =
+          cluster.submit(
+              "sweep",
+              Map.of(),
+              "--executor-memory",
+              "1g",
+              "--total-executor-cores",
+              "2",
+              "--conf",
+              "spark.executor.extraJavaOptions=-Dai.djl.offline=true",
+              "--conf",
+              "spark.executorEnv.DJL_CACHE_DIR="
+                  + Launchers.projectDir().resolve(".djl-cache"),
+              "--lake",
+              clusterLake.toString(),
+              "--sweep",
+              sweep.toString());
+      System.out.printf("cluster pipeline took %d ms%n", millisSince(t0));
+      assertThat(remote.exitCode()).as(remote.describe()).isZero();
+      assertThat(cluster.masterLog()).contains("Launching executor");
+    }
+    org.apache.spark.sql.SparkSession spark =
+        org.apache.spark.sql.SparkSession.builder()
+            .appName("compare")
+            .master("local[2]")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.session.timeZone", "UTC")
+            .getOrCreate();
+    try {
+      int compared = 0;
+      for (String table : org.sgdlens.lake.Tables.ALL) {
+        List<TableDigest.Digest> expected = TableDigest.rows(spark, localLake.toString(), table);
+        List<TableDigest.Digest> actual = TableDigest.rows(spark, clusterLake.toString(), table);
+        assertThat(TableDigest.difference(expected, actual, 1e-9))
+            .as("table %s: cluster equals local (doubles to 1e-9)", table)
+            .isNull();
+        if (!expected.isEmpty()) {
+          compared++;
+        }
+      }
+      System.out.printf("%d non-empty tables identical between cluster and local mode%n", compared);
+      assertThat(compared).as("tables with rows").isGreaterThanOrEqualTo(15);
+    } finally {
+      spark.stop();
+    }
+  }
+
   private static Launchers.Run sql(Map<String, String> env, Path lake, String query, Path out) {
     return Launchers.run(
         "sql",
