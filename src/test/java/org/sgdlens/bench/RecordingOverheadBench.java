@@ -61,8 +61,10 @@ public final class RecordingOverheadBench {
     for (int r = 0; r < repeats; r++) {
       tc = Math.min(tc, computeOnly(recorded, steps));
     }
-    long bytes = directorySize(root.resolve("gradients")) + directorySize(root.resolve("weights"))
-        + directorySize(root.resolve("sample_losses"));
+    long bytes = 0;
+    for (String table : new String[] {"gradients", "weights", "sample_losses"}) {
+      bytes += directorySize(root.resolve(table).resolve("run_id=recorded"));
+    }
 
     System.out.println();
     System.out.println("Recording overhead, MLP 784-256-10, Fashion-MNIST, batch 64, " + steps + " steps, best of " + repeats);
@@ -71,7 +73,7 @@ public final class RecordingOverheadBench {
     System.out.printf("  T1  training + recording (parallel) %8.2f s%n", t1);
     System.out.printf("  T1s training + recording (inline)   %8.2f s%n", t1Sequential);
     System.out.printf("  Tc  extra passes alone              %8.2f s%n", tc);
-    System.out.printf("  recorded data                       %8.1f MB (%.0f MB/s of T1)%n", bytes / 1e6, bytes / 1e6 / t1);
+    System.out.printf("  recorded data of one T1 run         %8.1f MB (%.0f MB/s of T1)%n", bytes / 1e6, bytes / 1e6 / t1);
     System.out.printf("  probe thread busy %.2f s, writer thread busy %.2f s (last T1 run)%n",
         last.probeBusySeconds(), last.writerBusySeconds());
     double overheadRatio = (t1 - t0) / tc;
