@@ -76,7 +76,9 @@ sgdlens_env() {
 
 # Driver JVM system properties (not Spark options, so they go on the java command line).
 sgdlens_driver_props() {
-  local opts=(-Dai.djl.offline=true)
+  # DJL never downloads (the CPU native comes from Maven); a GPU node that should fetch the CUDA
+  # native sets SGDLENS_DJL_OFFLINE=false (docs/gpu.md).
+  local opts=("-Dai.djl.offline=${SGDLENS_DJL_OFFLINE:-true}")
   if [[ -f "$SGDLENS_CONF_DIR/log4j2.properties" ]]; then
     opts+=("-Dlog4j2.configurationFile=$SGDLENS_CONF_DIR/log4j2.properties")
   fi
