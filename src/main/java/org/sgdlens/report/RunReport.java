@@ -150,21 +150,13 @@ final class RunReport {
           "No separation peak: table separation_summary has no rows for this run"
               + " (jobs/loss-separation).");
     } else {
-      List<List<Object>> rows = new ArrayList<>();
-      for (Row s : separation) {
-        rows.add(
-            Arrays.asList(
-                Format.get(s, "score"),
-                Format.get(s, "window"),
-                Format.get(s, "t_sep"),
-                Format.get(s, "max_auroc"),
-                Format.get(s, "d_prime_at_t_sep"),
-                Format.get(s, "phase_ground_truth"),
-                Format.get(s, "phase_label_free"),
-                Format.get(s, "in_phase_ii")));
-      }
-      page.table(
+      fieldTable(
+          page,
           "separation-summary",
+          separation,
+          List.of(
+              "score", "window", "t_sep", "max_auroc", "d_prime_at_t_sep", "phase_ground_truth",
+              "phase_label_free", "in_phase_ii"),
           List.of(
               "score",
               "window",
@@ -173,8 +165,7 @@ final class RunReport {
               "d' at t_sep",
               "phase (ground truth)",
               "phase (label-free)",
-              "in phase II"),
-          rows);
+              "in phase II"));
     }
 
     List<Row> cleaning = rows(Tables.CLEANING);
@@ -182,21 +173,13 @@ final class RunReport {
     if (cleaning.isEmpty()) {
       page.note("No cleaning: table cleaning has no rows for this run (jobs/clean).");
     } else {
-      List<List<Object>> rows = new ArrayList<>();
-      for (Row c : cleaning) {
-        rows.add(
-            Arrays.asList(
-                Format.get(c, "step"),
-                Format.get(c, "step_rule"),
-                Format.get(c, "num_flagged"),
-                Format.get(c, "estimated_rho"),
-                Format.get(c, "true_rho"),
-                Format.get(c, "precision"),
-                Format.get(c, "recall"),
-                Format.get(c, "f1")));
-      }
-      page.table(
+      fieldTable(
+          page,
           "cleaning",
+          cleaning,
+          List.of(
+              "step", "step_rule", "num_flagged", "estimated_rho", "true_rho", "precision",
+              "recall", "f1"),
           List.of(
               "step",
               "step rule",
@@ -205,8 +188,7 @@ final class RunReport {
               "true rho",
               "precision",
               "recall",
-              "F1"),
-          rows);
+              "F1"));
     }
 
     List<Row> vf = rows(Tables.VARIANCE_FLATNESS, "window");
@@ -641,5 +623,19 @@ final class RunReport {
     }
     page.chart(rank);
     page.end();
+  }
+
+  /** A table with one line per row and the given fields as columns. */
+  private static void fieldTable(
+      Page page, String id, List<Row> rows, List<String> fields, List<String> headers) {
+    List<List<Object>> lines = new ArrayList<>();
+    for (Row r : rows) {
+      List<Object> line = new ArrayList<>();
+      for (String field : fields) {
+        line.add(Format.get(r, field));
+      }
+      lines.add(line);
+    }
+    page.table(id, headers, lines);
   }
 }
