@@ -47,6 +47,7 @@ public final class Network implements AutoCloseable {
   private final long size;
   private final NDArray plusOne;
   private final NDArray minusOne;
+  private final java.util.Map<Float, NDArray> scaledSeeds = new java.util.HashMap<>();
   private ByteBuffer inputBuffer;
   private ByteBuffer labelBuffer;
 
@@ -367,8 +368,13 @@ public final class Network implements AutoCloseable {
    * trains as its negation without a negation op. The scalar seeds are cached per network.
    */
   void backward(NDArray loss, float sign) {
-    NDArray seed = sign > 0 ? plusOne : minusOne;
+    // sign may be any factor: the trainer seeds with -learning_rate so gradients arrive scaled.
+    NDArray seed = sign == 1f ? plusOne : sign == -1f ? minusOne : seed(sign);
     JniUtils.backward((PtNDArray) loss, (PtNDArray) seed, false, false);
+  }
+
+  private NDArray seed(float value) {
+    return scaledSeeds.computeIfAbsent(value, v -> manager.create(v.floatValue()));
   }
 
   ParameterStore store() {

@@ -133,6 +133,7 @@ public final class SgdTrainer {
     long step = startStep;
     List<Parameter> params = network.parameters();
     PtNDArray[] gradients = null;
+    boolean plain = momentum == 0f && wd == 0f;
     try (NDManager scope = network.manager().newSubManager()) {
       for (; ; step++) {
         // A resumed run recorded its start step before the checkpoint was taken.
@@ -182,7 +183,10 @@ public final class SgdTrainer {
           NDArray y = network.labels(batchScope, data.givenLabels(), order, from, b);
           Network.enableGrad();
           NDArray logLikelihood = Network.meanLogLikelihood(network.logits(x, true), y);
-          network.backward(logLikelihood, -1f);
+          // Seeding backward with -lr leaves lr * g in the gradient buffers, so plain SGD is one
+          // in-place subtraction per parameter (PyTorch's add_(g, alpha=-lr)); DJL's sgdUpdate
+          // clones the gradient and makes three more passes over it.
+          network.backward(logLikelihood, -lr);
           loss = -logLikelihood.getFloat();
           if (gradients == null) {
             // A parameter's gradient tensor lives as long as the parameter: backward accumulates
@@ -194,7 +198,14 @@ public final class SgdTrainer {
           }
           for (int i = 0; i < params.size(); i++) {
             PtNDArray w = (PtNDArray) params.get(i).getArray();
-            JniUtils.sgdUpdate(w, gradients[i], (PtNDArray) velocity.get(i), lr, wd, 1f, -1f, momentum);
+            if (plain) {
+              JniUtils.setGradMode(false);
+              w.subi(gradients[i]);
+            } else {
+              // Gradients are already scaled by lr: v = mu v + lr (g + wd w); w -= v.
+              JniUtils.sgdUpdate(
+                  w, gradients[i], (PtNDArray) velocity.get(i), 1f, wd * lr, 1f, -1f, momentum);
+            }
             JniUtils.zeroGrad(w);
           }
         }
