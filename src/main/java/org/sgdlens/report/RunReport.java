@@ -120,27 +120,18 @@ final class RunReport {
       page.note(
           "No phase boundaries: table phase_boundaries has no rows for this run (jobs/phases).");
     } else {
-      List<List<Object>> rows = new ArrayList<>();
-      for (Row b : boundaries) {
-        rows.add(
-            Arrays.asList(
-                Format.get(b, "boundary"),
-                Format.get(b, "ground_truth_step"),
-                Format.get(b, "label_free_step"),
-                Format.get(b, "distance_steps")));
-      }
-      page.table(
-          "phase-boundaries", List.of("boundary", "ground truth", "label-free", "distance"), rows);
-      List<List<Object>> spans = new ArrayList<>();
-      for (Row p : phases) {
-        spans.add(
-            Arrays.asList(
-                Format.get(p, "method"),
-                Format.get(p, "phase"),
-                Format.get(p, "start_step"),
-                Format.get(p, "end_step")));
-      }
-      page.table("phases", List.of("method", "phase", "start step", "end step"), spans);
+      fieldTable(
+          page,
+          "phase-boundaries",
+          boundaries,
+          List.of("boundary", "ground_truth_step", "label_free_step", "distance_steps"),
+          List.of("boundary", "ground truth", "label-free", "distance"));
+      fieldTable(
+          page,
+          "phases",
+          phases,
+          List.of("method", "phase", "start_step", "end_step"),
+          List.of("method", "phase", "start step", "end step"));
     }
 
     List<Row> separation = rows(Tables.SEPARATION_SUMMARY, "score");
