@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.apache.parquet.bytes.ByteBufferAllocator;
+import org.apache.parquet.bytes.HeapByteBufferAllocator;
 import org.apache.parquet.column.ParquetProperties;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
@@ -15,17 +17,28 @@ import org.apache.parquet.io.OutputFile;
 
 /** Writes one Parquet file of a lake table from {@code Object[]} rows (file columns only). */
 public final class ParquetRowWriter implements Closeable {
+  /** Write local lake files with O_DIRECT, bypassing the page cache (default true). */
+  public static final String DIRECT_IO = "sgdlens.lake.direct-io";
+
   private final ParquetWriter<Object[]> writer;
   private final Path path;
   private long rows;
 
   public ParquetRowWriter(
       TableSchema schema, Path path, Configuration conf, CompressionCodecName codec) {
+    this(schema, path, conf, codec, HeapByteBufferAllocator.getInstance());
+  }
+
+  /** A writer whose page buffers come from {@code allocator} (see {@link PooledAllocator}). */
+  ParquetRowWriter(
+      TableSchema schema, Path path, Configuration conf, CompressionCodecName codec,
+      ByteBufferAllocator allocator) {
     this.path = path;
     try {
       Builder builder =
-          new Builder(HadoopOutputFile.fromPath(path, conf), schema)
+          new Builder(outputFile(path, conf), schema)
               .withConf(conf)
+              .withAllocator(allocator)
               .withCompressionCodec(codec)
               .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
               .withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0)
@@ -48,6 +61,18 @@ public final class ParquetRowWriter implements Closeable {
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot open Parquet file " + path + " for writing", e);
     }
+  }
+
+  /**
+   * Local lakes are written with direct I/O ({@link DirectOutputFile}) unless {@value #DIRECT_IO}
+   * is false (Hadoop configuration or Java system property); other file systems through Hadoop.
+   */
+  static OutputFile outputFile(Path path, Configuration conf) throws IOException {
+    boolean direct = conf.getBoolean(DIRECT_IO, Boolean.parseBoolean(System.getProperty(DIRECT_IO, "true")));
+    if ("file".equals(path.toUri().getScheme())) {
+      return new DirectOutputFile(java.nio.file.Path.of(path.toUri()), direct);
+    }
+    return HadoopOutputFile.fromPath(path, conf);
   }
 
   public void write(Object[] row) {

@@ -1,5 +1,6 @@
 package org.sgdlens.lake;
 
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -15,8 +16,9 @@ import org.apache.parquet.schema.Types;
 
 /**
  * Writes rows given as {@code Object[]} in the order of a table's file columns. Values: String,
- * Integer, Long, Float, Double, Boolean, byte[] (binary), Instant (timestamp) and float[] (array
- * of float). Null only where the column is nullable.
+ * Integer, Long, Float, Double, Boolean, byte[] or a heap ByteBuffer (binary: its remaining bytes,
+ * read only during the write, so the caller may reuse the buffer), Instant (timestamp) and float[]
+ * (array of float). Null only where the column is nullable.
  */
 final class RowWriteSupport extends WriteSupport<Object[]> {
   private final TableSchema schema;
@@ -107,7 +109,10 @@ final class RowWriteSupport extends WriteSupport<Object[]> {
       case FLOAT -> consumer.addFloat((Float) value);
       case DOUBLE -> consumer.addDouble((Double) value);
       case BOOLEAN -> consumer.addBoolean((Boolean) value);
-      case BINARY -> consumer.addBinary(Binary.fromConstantByteArray((byte[]) value));
+      case BINARY -> consumer.addBinary(
+          value instanceof ByteBuffer buffer
+              ? Binary.fromReusedByteBuffer(buffer)
+              : Binary.fromConstantByteArray((byte[]) value));
       case TIMESTAMP -> {
         Instant instant = (Instant) value;
         consumer.addLong(instant.getEpochSecond() * 1_000_000L + instant.getNano() / 1_000);

@@ -24,6 +24,8 @@ public final class RunStaging {
   private final Map<String, ParquetRowWriter> open = new HashMap<>();
   private final Map<String, Integer> nextPart = new HashMap<>();
   private long bytesWritten;
+  // Page buffers of every file of the run, reused from file to file (64 MiB row groups).
+  private final PooledAllocator allocator = new PooledAllocator(256L << 20);
 
   public RunStaging(Lake lake, String runId, CompressionCodecName codec, long rollBytes) {
     this.lake = lake;
@@ -57,7 +59,7 @@ public final class RunStaging {
     int part = nextPart.computeIfAbsent(table, t -> firstFreePart(t));
     nextPart.put(table, part + 1);
     Path path = new Path(new Path(dir(), table), String.format("part-%05d.parquet", part));
-    return new ParquetRowWriter(SchemaRegistry.schema(table), path, lake.conf(), codec);
+    return new ParquetRowWriter(SchemaRegistry.schema(table), path, lake.conf(), codec, allocator);
   }
 
   private int firstFreePart(String table) {

@@ -24,6 +24,22 @@ public final class VectorChunks {
     return buffer.array();
   }
 
+  /** A buffer for {@link #packInto} of chunks up to {@code chunkSize} floats. */
+  public static ByteBuffer buffer(int chunkSize) {
+    return ByteBuffer.allocate(chunkSize * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  /**
+   * Packs like {@link #pack} into {@code buffer} (from {@link #buffer}) and returns it, positioned
+   * at the packed bytes: the value of a binary column for a writer that copies it.
+   */
+  public static ByteBuffer packInto(ByteBuffer buffer, float[] values, int from, int length) {
+    buffer.clear();
+    buffer.asFloatBuffer().put(values, from, length);
+    buffer.limit(length * Float.BYTES);
+    return buffer;
+  }
+
   public static float[] unpack(byte[] bytes) {
     float[] values = new float[bytes.length / Float.BYTES];
     ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
