@@ -327,14 +327,24 @@ public final class Network implements AutoCloseable {
 
   /** Per-sample losses and predictions of all rows of a dataset at the current weights. */
   public void evaluate(float[] x, int features, int[] labels, double[] lossOut, int[] predictedOut) {
+    evaluate(x, features, labels, 0, labels.length, lossOut, predictedOut);
+  }
+
+  /**
+   * Per-sample losses and predictions of rows [begin, end) at the current weights, in forward
+   * passes of {@link #EVAL_BATCH} rows counted from {@code begin}: ranges that start at multiples
+   * of EVAL_BATCH see exactly the batches of a whole-dataset pass, hence the same values.
+   */
+  public void evaluate(float[] x, int features, int[] labels, int begin, int end, double[] lossOut,
+      int[] predictedOut) {
     int n = labels.length;
     int[] rows = new int[n];
-    for (int i = 0; i < n; i++) {
+    for (int i = begin; i < end; i++) {
       rows[i] = i;
     }
     JniUtils.setGradMode(false);
-    for (int from = 0; from < n; from += EVAL_BATCH) {
-      int count = Math.min(EVAL_BATCH, n - from);
+    for (int from = begin; from < end; from += EVAL_BATCH) {
+      int count = Math.min(EVAL_BATCH, end - from);
       try (NDManager scope = manager.newSubManager()) {
         NDArray logits = logits(batch(scope, x, features, rows, from, count), false);
         NDArray y = labels(scope, labels, rows, from, count);

@@ -39,7 +39,9 @@ final class Recorder implements AutoCloseable {
   private final SerialWorker probe;
   private final SerialWorker writer;
   private final Network inlineNetwork;
-  private final ThreadLocal<Network> probeNetwork = new ThreadLocal<>();
+  /** Network of each probe lane: lane 0 is the probe thread, lane l > 0 runs on helpers[l - 1]. */
+  private final Network[] laneNetworks;
+  private final List<SerialWorker> helpers = new ArrayList<>();
   private volatile Metrics lastMetrics;
   private volatile boolean nonFiniteGradient;
 
@@ -66,28 +68,112 @@ final class Recorder implements AutoCloseable {
     long snapshotBytes = trainNetwork.size() * (long) Float.BYTES;
     int probeCapacity =
         (int) Math.max(2, Math.min(256, (config.record.snapshotBudgetMb << 20) / snapshotBytes));
-    this.writer = new SerialWorker("sgdlens-writer", capacity * 4, () -> {}, staging::closeOpenFiles);
+    int nice = config.record.threadNice;
+    this.writer =
+        new SerialWorker("sgdlens-writer", capacity * 4, () -> ThreadNice.set(nice), staging::closeOpenFiles);
     this.writerStaging = staging;
+    this.packBuffer = VectorChunks.buffer(chunk);
     if (config.parallelRecording) {
       this.inlineNetwork = null;
-      this.probe =
-          new SerialWorker(
-              "sgdlens-probe",
-              probeCapacity,
-              () -> probeNetwork.set(shadowFactory.get()),
-              () -> {
-                Network n = probeNetwork.get();
-                if (n != null) {
-                  n.close();
-                }
-              });
+      this.laneNetworks = new Network[Math.max(1, config.record.probeThreads)];
+      this.probe = new SerialWorker("sgdlens-probe", probeCapacity, lane(0, nice, shadowFactory),
+          closeLane(0));
+      for (int l = 1; l < laneNetworks.length; l++) {
+        helpers.add(new SerialWorker("sgdlens-probe-" + l, 1, lane(l, nice, shadowFactory), closeLane(l)));
+      }
     } else {
       this.inlineNetwork = trainNetwork;
+      this.laneNetworks = new Network[] {trainNetwork};
       this.probe = null;
     }
   }
 
   private final RunStaging writerStaging;
+
+  /** Starts a probe lane's thread: lower priority, then its own copy of the network. */
+  private Runnable lane(int lane, int nice, Supplier<Network> shadowFactory) {
+    return () -> {
+      ThreadNice.set(nice);
+      laneNetworks[lane] = shadowFactory.get();
+    };
+  }
+
+  private Runnable closeLane(int lane) {
+    return () -> {
+      if (laneNetworks[lane] != null) {
+        laneNetworks[lane].close();
+      }
+    };
+  }
+
+  /** Work of one probe lane: its index and its network, which holds the snapshot's weights. */
+  private interface LaneWork {
+    void run(int lane, Network network);
+  }
+
+  /**
+   * Runs {@code work} on every lane at once (lane 0 on the calling probe thread) and waits for all:
+   * a probe task's passes are split over the lanes, tasks still run one after another, so the
+   * writer sees whole tasks in step order. Inline recording has one lane, the training network.
+   */
+  private void onLanes(float[] snapshot, LaneWork work) {
+    if (probe == null) {
+      work.run(0, inlineNetwork);
+      return;
+    }
+    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(helpers.size());
+    java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+    for (int l = 1; l <= helpers.size(); l++) {
+      int lane = l;
+      helpers.get(l - 1).submit(
+          () -> {
+            try {
+              laneNetworks[lane].setWeights(snapshot);
+              work.run(lane, laneNetworks[lane]);
+            } catch (Throwable t) {
+              failed.compareAndSet(null, t);
+            } finally {
+              done.countDown();
+            }
+          });
+    }
+    try {
+      laneNetworks[0].setWeights(snapshot);
+      work.run(0, laneNetworks[0]);
+    } finally {
+      try {
+        // A helper whose thread failed to start never runs its task: its failure ends the wait.
+        while (!done.await(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+          helpers.forEach(SerialWorker::rethrow);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("Interrupted while waiting for the probe lanes", e);
+      }
+    }
+    Throwable t = failed.get();
+    if (t instanceof RuntimeException e) {
+      throw e;
+    } else if (t instanceof Error e) {
+      throw e;
+    } else if (t != null) {
+      throw new IllegalStateException(t);
+    }
+  }
+
+  private int lanes() {
+    return probe == null ? 1 : laneNetworks.length;
+  }
+
+  /** Lane {@code lane}'s share [begin, end) of {@code n} items split into {@code lanes()} parts. */
+  private int[] share(int lane, int n) {
+    return new int[] {(int) ((long) lane * n / lanes()), (int) ((long) (lane + 1) * n / lanes())};
+  }
+  /** The writer thread's chunk buffer. */
+  private final java.nio.ByteBuffer packBuffer;
+  /** Gradient vectors the writer has finished with, for the probe to fill again. */
+  private final java.util.concurrent.ConcurrentLinkedQueue<float[]> freeGradients =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
 
   int recordedLength() {
     return recordedLength;
@@ -232,7 +318,11 @@ final class Recorder implements AutoCloseable {
     return out;
   }
 
-  /** Rows {prefix..., chunk, offset, length, values} of a vector in fixed-size chunks. */
+  /**
+   * Rows {prefix..., chunk, offset, length, values} of a vector in fixed-size chunks. Runs on the
+   * writer thread; every chunk is packed into the same buffer, which Parquet copies during the
+   * write.
+   */
   private void writeVector(String table, Object[] prefix, float[] vector) {
     int chunks = VectorChunks.chunkCount(vector.length, chunk);
     for (int c = 0; c < chunks; c++) {
@@ -242,62 +332,118 @@ final class Recorder implements AutoCloseable {
       row[prefix.length] = c;
       row[prefix.length + 1] = (long) from;
       row[prefix.length + 2] = length;
-      row[prefix.length + 3] = VectorChunks.pack(vector, from, length);
+      row[prefix.length + 3] = VectorChunks.packInto(packBuffer, vector, from, length);
       writerStaging.write(table, row);
     }
   }
 
-  private Network network() {
-    return probe != null ? probeNetwork.get() : inlineNetwork;
-  }
-
   private void probe(long step, double epoch, float[] snapshot, Set<Kind> kinds,
       Double minibatchLoss, double wallSeconds) {
-    Network net = network();
-    if (probe != null) {
-      net.setWeights(snapshot);
-    }
     // Inline recording runs on the training network, which holds exactly these weights.
     if (kinds.contains(Kind.GRADIENTS)) {
-      ensemble(net, step);
+      int[] perm =
+          Permutations.permutation(data.trainSize(), Permutations.mix(config.sgd.seed, 0xE45E), step);
+      Turns turns = new Turns();
+      onLanes(snapshot, (lane, net) -> ensemble(net, step, perm, lane, lanes(), turns));
     }
     if (kinds.contains(Kind.SAMPLE_LOSSES) || kinds.contains(Kind.METRICS)) {
-      evaluate(net, step, epoch, kinds, minibatchLoss, wallSeconds);
+      evaluate(snapshot, step, epoch, kinds, minibatchLoss, wallSeconds);
     }
   }
 
-  private void ensemble(Network net, long step) {
-    int n = data.trainSize();
-    int m = config.record.ensembleSize;
-    int b = ensembleBatch(config);
-    int[] perm = Permutations.permutation(n, Permutations.mix(config.sgd.seed, 0xE45E), step);
-    int p = (int) net.size();
-    for (int member = 0; member < m; member++) {
-      int from = member * b;
-      if (noisy) {
-        int[] clean = new int[b];
-        int[] wrong = new int[b];
-        int nc = 0;
-        int nw = 0;
-        for (int i = from; i < from + b; i++) {
-          if (data.mislabeled(perm[i])) {
-            wrong[nw++] = perm[i];
-          } else {
-            clean[nc++] = perm[i];
-          }
+  /**
+   * Hands the writer the members of an ensemble in member order whichever lane computed them, so
+   * the files do not depend on the number of lanes; a lane holds at most one member meanwhile.
+   */
+  private static final class Turns {
+    private int next;
+    private boolean failed;
+
+    synchronized void await(int member) {
+      while (next != member && !failed) {
+        try {
+          wait();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("Interrupted while waiting to write member " + member, e);
         }
-        float[] gc = new float[p];
-        float[] gw = new float[p];
-        net.gradient(data.trainX(), data.features(), data.givenLabels(), clean, 0, nc, 1.0 / b, gc);
-        net.gradient(data.trainX(), data.features(), data.givenLabels(), wrong, 0, nw, 1.0 / b, gw);
-        submitGradient(step, member, "clean", m, b, nc, gc);
-        submitGradient(step, member, "wrong", m, b, nw, gw);
-      } else {
-        float[] g = new float[p];
-        net.gradient(data.trainX(), data.features(), data.givenLabels(), perm, from, b, 1.0 / b, g);
-        submitGradient(step, member, "all", m, b, b, g);
+      }
+      if (failed) {
+        throw new IllegalStateException("Another probe lane failed; see its error");
       }
     }
+
+    synchronized void done() {
+      next++;
+      notifyAll();
+    }
+
+    synchronized void fail() {
+      failed = true;
+      notifyAll();
+    }
+  }
+
+  /** Members lane, lane + lanes, ... of the gradient ensemble at {@code step}. */
+  private void ensemble(Network net, long step, int[] perm, int lane, int lanes, Turns turns) {
+    try {
+      for (int member = lane; member < config.record.ensembleSize; member += lanes) {
+        member(net, step, perm, member, turns);
+      }
+    } catch (RuntimeException | Error e) {
+      turns.fail();
+      throw e;
+    }
+  }
+
+  private void member(Network net, long step, int[] perm, int member, Turns turns) {
+    int m = config.record.ensembleSize;
+    int b = ensembleBatch(config);
+    int p = (int) net.size();
+    int from = member * b;
+    if (noisy) {
+      int[] clean = new int[b];
+      int[] wrong = new int[b];
+      int nc = 0;
+      int nw = 0;
+      for (int i = from; i < from + b; i++) {
+        if (data.mislabeled(perm[i])) {
+          wrong[nw++] = perm[i];
+        } else {
+          clean[nc++] = perm[i];
+        }
+      }
+      float[] gc = gradientBuffer(p, nc);
+      float[] gw = gradientBuffer(p, nw);
+      net.gradient(data.trainX(), data.features(), data.givenLabels(), clean, 0, nc, 1.0 / b, gc);
+      net.gradient(data.trainX(), data.features(), data.givenLabels(), wrong, 0, nw, 1.0 / b, gw);
+      turns.await(member);
+      submitGradient(step, member, "clean", m, b, nc, gc);
+      submitGradient(step, member, "wrong", m, b, nw, gw);
+      turns.done();
+    } else {
+      float[] g = gradientBuffer(p, b);
+      net.gradient(data.trainX(), data.features(), data.givenLabels(), perm, from, b, 1.0 / b, g);
+      turns.await(member);
+      submitGradient(step, member, "all", m, b, b, g);
+      turns.done();
+    }
+  }
+
+  /**
+   * A vector for a gradient of {@code rows} samples: reused from the writer when one is free
+   * (gradients are the bulk of what a run records, and fresh arrays cost zeroing and collection).
+   * Zeroed only for an empty part, the one case {@link Network#gradient} leaves it untouched.
+   */
+  private float[] gradientBuffer(int p, int rows) {
+    float[] g = freeGradients.poll();
+    if (g == null || g.length != p) {
+      return new float[p];
+    }
+    if (rows == 0) {
+      Arrays.fill(g, 0f);
+    }
+    return g;
   }
 
   static int ensembleBatch(RunConfig config) {
@@ -312,15 +458,36 @@ final class Recorder implements AutoCloseable {
       }
     }
     writer.submit(
-        () -> writeVector(Tables.GRADIENTS, new Object[] {step, member, part, m, b, count}, g));
+        () -> {
+          writeVector(Tables.GRADIENTS, new Object[] {step, member, part, m, b, count}, g);
+          freeGradients.offer(g);
+        });
   }
 
-  private void evaluate(Network net, long step, double epoch, Set<Kind> kinds,
+  /**
+   * Per-sample losses and predictions of a dataset, its forward passes split over the lanes at
+   * multiples of {@link Network#EVAL_BATCH} (so every lane count gives the same values).
+   */
+  private void evaluateOnLanes(float[] snapshot, float[] x, int[] labels, double[] loss, int[] predicted) {
+    int blocks = VectorChunks.chunkCount(labels.length, Network.EVAL_BATCH);
+    onLanes(
+        snapshot,
+        (lane, net) -> {
+          int[] range = share(lane, blocks);
+          int begin = range[0] * Network.EVAL_BATCH;
+          int end = Math.min(labels.length, range[1] * Network.EVAL_BATCH);
+          if (begin < end) {
+            net.evaluate(x, data.features(), labels, begin, end, loss, predicted);
+          }
+        });
+  }
+
+  private void evaluate(float[] snapshot, long step, double epoch, Set<Kind> kinds,
       Double minibatchLoss, double wallSeconds) {
     int n = data.trainSize();
     double[] loss = new double[n];
     int[] predicted = new int[n];
-    net.evaluate(data.trainX(), data.features(), data.givenLabels(), loss, predicted);
+    evaluateOnLanes(snapshot, data.trainX(), data.givenLabels(), loss, predicted);
     if (kinds.contains(Kind.SAMPLE_LOSSES)) {
       int[] subset = lossSubset;
       writer.submit(
@@ -367,7 +534,7 @@ final class Recorder implements AutoCloseable {
       int t = data.testSize();
       double[] testLoss = new double[t];
       int[] testPredicted = new int[t];
-      net.evaluate(data.testX(), data.features(), data.testLabels(), testLoss, testPredicted);
+      evaluateOnLanes(snapshot, data.testX(), data.testLabels(), testLoss, testPredicted);
       double testSum = 0;
       int testCorrect = 0;
       for (int i = 0; i < t; i++) {
@@ -405,6 +572,15 @@ final class Recorder implements AutoCloseable {
         failure = e;
       }
     }
+    for (SerialWorker helper : helpers) {
+      try {
+        helper.close();
+      } catch (RuntimeException e) {
+        if (failure == null) {
+          failure = e;
+        }
+      }
+    }
     try {
       writer.close();
     } catch (RuntimeException e) {
@@ -431,5 +607,13 @@ final class Recorder implements AutoCloseable {
 
   double writerBusySeconds() {
     return writer.busySeconds();
+  }
+
+  double probeCpuSeconds() {
+    return probe == null ? 0 : probe.cpuSeconds();
+  }
+
+  double writerCpuSeconds() {
+    return writer.cpuSeconds();
   }
 }

@@ -140,5 +140,18 @@ public final class RunConfig {
 
     /** Memory for weight snapshots waiting for the probe thread, in MiB; training waits beyond. */
     public long snapshotBudgetMb = 512;
+
+    /**
+     * Linux nice value of the probe and writer threads (0 to 19): above the training thread's, so
+     * that on a busy machine recording yields the core to training. 0 keeps them equal.
+     */
+    public int threadNice = 10;
+
+    /**
+     * Threads sharing each probe task (gradient ensemble members, evaluation batches), each with
+     * its own copy of the network. While training runs they share the core training leaves;
+     * at the end of training they finish the last records on every core.
+     */
+    public int probeThreads = 2;
   }
 }

@@ -11,10 +11,13 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class SerialWorker implements AutoCloseable {
   private static final Runnable POISON = () -> {};
+  private static final java.lang.management.ThreadMXBean THREADS =
+      java.lang.management.ManagementFactory.getThreadMXBean();
   private final BlockingQueue<Runnable> queue;
   private final Thread thread;
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
   private volatile long busyNanos;
+  private volatile long cpuNanos;
 
   SerialWorker(String name, int capacity, Runnable onStart, Runnable onStop) {
     this.queue = new ArrayBlockingQueue<>(Math.max(1, capacity));
@@ -30,12 +33,14 @@ final class SerialWorker implements AutoCloseable {
                   }
                   if (failure.get() == null) {
                     long t0 = System.nanoTime();
+                    long c0 = THREADS.getCurrentThreadCpuTime();
                     try {
                       task.run();
                     } catch (Throwable t) {
                       failure.compareAndSet(null, t);
                     }
                     busyNanos += System.nanoTime() - t0;
+                    cpuNanos += THREADS.getCurrentThreadCpuTime() - c0;
                   }
                 }
               } catch (Throwable t) {
@@ -66,6 +71,11 @@ final class SerialWorker implements AutoCloseable {
   /** Seconds this worker spent running tasks. */
   double busySeconds() {
     return busyNanos / 1e9;
+  }
+
+  /** CPU seconds (user and system) this worker's thread spent running tasks. */
+  double cpuSeconds() {
+    return cpuNanos / 1e9;
   }
 
   void rethrow() {

@@ -26,7 +26,7 @@ public final class SgdTrainer {
   /** Outcome of a training loop. */
   public record Result(
       long steps, float[] finalWeights, boolean diverged, double wallSeconds, double stepsPerSecond,
-      double probeBusySeconds, double writerBusySeconds, double trainingCpuSeconds) {}
+      double trainingCpuSeconds) {}
 
   private final RunConfig config;
   private final TrainingData data;
@@ -224,8 +224,7 @@ public final class SgdTrainer {
     long done = step - startStep;
     double cpu = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e9;
     return new Result(step, network.weights(), diverged, wall0 + wall, done / Math.max(wall, 1e-9),
-        recorder == null ? 0 : recorder.probeBusySeconds(),
-        recorder == null ? 0 : recorder.writerBusySeconds(), cpu);
+        cpu);
   }
 
   /** Where the loop hands its resumable state. */

@@ -34,7 +34,9 @@ public final class TrainRun {
       double trainAndRecordSeconds,
       double probeBusySeconds,
       double writerBusySeconds,
-      double trainingCpuSeconds) {}
+      double trainingCpuSeconds,
+      double probeCpuSeconds,
+      double writerCpuSeconds) {}
 
   private TrainRun() {}
 
@@ -79,6 +81,15 @@ public final class TrainRun {
     }
     if (c.record.chunk < 1) {
       throw new IllegalArgumentException("record.chunk is " + c.record.chunk + "; use e.g. 65536");
+    }
+    if (c.record.threadNice < 0 || c.record.threadNice > 19) {
+      throw new IllegalArgumentException(
+          "record.thread_nice is " + c.record.threadNice
+              + "; use 0 (same priority as training) to 19 (lowest), default 10");
+    }
+    if (c.record.probeThreads < 1 || c.record.probeThreads > 64) {
+      throw new IllegalArgumentException(
+          "record.probe_threads is " + c.record.probeThreads + "; use 1 to 64 (default 2)");
     }
     if (c.threads < 1) {
       throw new IllegalArgumentException("threads is " + c.threads + "; use 1 or more");
@@ -129,7 +140,7 @@ public final class TrainRun {
     String runId = runId(config);
     Optional<String> status = lake.runStatus(runId);
     if (status.isPresent() && status.get().equals("COMMITTED") && !overwrite) {
-      return new Outcome(runId, "COMMITTED", true, false, 0, 0, 0, false, null, null, 0, 0, 0, 0, 0, 0, 0);
+      return new Outcome(runId, "COMMITTED", true, false, 0, 0, 0, false, null, null, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     }
     System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(config.threads));
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
@@ -203,7 +214,8 @@ public final class TrainRun {
           result.stepsPerSecond(), result.wallSeconds(), diverged,
           last == null ? null : last.trainLoss(), last == null ? null : last.testAccuracy(),
           data.trainSize(), data.mislabeledCount(), network.size(), trainAndRecord,
-          recorder.probeBusySeconds(), recorder.writerBusySeconds(), result.trainingCpuSeconds());
+          recorder.probeBusySeconds(), recorder.writerBusySeconds(), result.trainingCpuSeconds(),
+          recorder.probeCpuSeconds(), recorder.writerCpuSeconds());
     } catch (RuntimeException e) {
       try {
         staging.markFailed(

@@ -51,9 +51,17 @@ public final class RecordingOverheadBench {
     double t1 = Double.MAX_VALUE;
     double t1Sequential = Double.MAX_VALUE;
     TrainRun.Outcome last = null;
+    double lastProcessCpu = 0;
     for (int r = 0; r < repeats; r++) {
       t0 = Math.min(t0, TrainRun.execute(lake, plain, true, null).trainAndRecordSeconds());
+      long cpu0 = processCpuNanos();
+      java.util.Map<String, Long> before = threadTicks();
       last = TrainRun.execute(lake, recorded, true, null);
+      lastProcessCpu = (processCpuNanos() - cpu0) / 1e9;
+      if (System.getenv("SGDLENS_BENCH_THREADS") != null) {
+        java.util.Map<String, Long> after = threadTicks();
+        after.forEach((k, v) -> { long d = v - before.getOrDefault(k, 0L); if (d > 0) System.out.println("    thread " + k + " " + d * 10 + " ms"); });
+      }
       t1 = Math.min(t1, last.trainAndRecordSeconds());
       t1Sequential = Math.min(t1Sequential, TrainRun.execute(lake, sequential, true, null).trainAndRecordSeconds());
     }
@@ -74,12 +82,16 @@ public final class RecordingOverheadBench {
     System.out.printf("  T1s training + recording (inline)   %8.2f s%n", t1Sequential);
     System.out.printf("  Tc  extra passes alone              %8.2f s%n", tc);
     System.out.printf("  recorded data of one T1 run         %8.1f MB (%.0f MB/s of T1)%n", bytes / 1e6, bytes / 1e6 / t1);
-    System.out.printf("  probe thread busy %.2f s, writer thread busy %.2f s (last T1 run)%n",
-        last.probeBusySeconds(), last.writerBusySeconds());
+    System.out.printf("  last T1 run: training thread CPU %.2f s; probe thread busy %.2f s, CPU %.2f s;"
+        + " writer thread busy %.2f s, CPU %.2f s%n", last.trainingCpuSeconds(),
+        last.probeBusySeconds(), last.probeCpuSeconds(), last.writerBusySeconds(), last.writerCpuSeconds());
+    System.out.printf("  last T1 run: process CPU %.2f s (all threads: training, probe, writer, GC, JIT)%n",
+        lastProcessCpu);
     double overheadRatio = (t1 - t0) / tc;
     System.out.printf("  (T1 - T0) / Tc = %.2f   target <= 1.10  %s%n", overheadRatio, overheadRatio <= 1.10 ? "MET" : "NOT MET");
     System.out.printf("  T1 / T0        = %.2f   target <= 1.30  %s%n", t1 / t0, t1 / t0 <= 1.30 ? "MET" : "NOT MET");
     System.out.printf("  (inline: (T1s - T0) / Tc = %.2f, T1s / T0 = %.2f)%n", (t1Sequential - t0) / tc, t1Sequential / t0);
+    deleteTree(root);
     System.out.println("RESULT djl_steps_per_s=" + Math.round(steps / t0) + " t0=" + fmt(t0) + " t1=" + fmt(t1)
         + " tc=" + fmt(tc) + " t1_inline=" + fmt(t1Sequential));
   }
@@ -125,6 +137,39 @@ public final class RecordingOverheadBench {
       }
       return (System.nanoTime() - start) / 1e9;
     }
+  }
+
+  /** The benchmark's lake holds gigabytes: never leave it behind. */
+  static void deleteTree(Path dir) throws Exception {
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  /** utime + stime ticks per thread name (GC and JIT threads included), from /proc. */
+  static java.util.Map<String, Long> threadTicks() throws Exception {
+    java.util.Map<String, Long> out = new java.util.TreeMap<>();
+    try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+      for (Path t : tasks.toList()) {
+        try {
+          String stat = Files.readString(t.resolve("stat"));
+          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          out.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+        } catch (Exception gone) {
+          // thread ended
+        }
+      }
+    }
+    return out;
+  }
+
+  static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   static long directorySize(Path dir) throws Exception {

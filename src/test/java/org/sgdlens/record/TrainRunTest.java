@@ -67,6 +67,23 @@ class TrainRunTest {
   }
 
   @Test
+  void theNumberOfProbeLanesChangesNoRecordedValueNorItsOrder() {
+    Lake lake = Lake.open(dir.toString());
+    RunConfig two = TestRuns.synthetic("lanes2");
+    two.record.ensembleSize = 7; // members do not divide evenly over the lanes
+    assertThat(two.record.probeThreads).as("default").isEqualTo(2);
+    TrainRun.execute(lake, two, false, null);
+    List<String> reference = dump(lake, "lanes2");
+    for (int lanes : new int[] {1, 3}) {
+      RunConfig c = TestRuns.synthetic("lanes" + lanes);
+      c.record.ensembleSize = 7;
+      c.record.probeThreads = lanes;
+      TrainRun.execute(lake, c, false, null);
+      assertThat(dump(lake, "lanes" + lanes)).as("%d probe lanes", lanes).containsExactlyElementsOf(reference);
+    }
+  }
+
+  @Test
   void aRunKilledMidwayResumesFromItsCheckpointWithoutDuplicatesOrDifferences() {
     Lake reference = Lake.open(dir.resolve("ref").toString());
     TrainRun.execute(reference, TestRuns.synthetic("r"), false, null);
@@ -141,6 +158,16 @@ class TrainRunTest {
     ensemble.record.ensembleSize = 100;
     assertThatThrownBy(() -> TrainRun.execute(lake, ensemble, false, null))
         .hasMessageContaining("100 x 16");
+
+    RunConfig nice = TestRuns.synthetic("bad6");
+    nice.record.threadNice = 25;
+    assertThatThrownBy(() -> TrainRun.execute(lake, nice, false, null))
+        .hasMessageContaining("record.thread_nice is 25").hasMessageContaining("0 (same priority");
+
+    RunConfig lanes = TestRuns.synthetic("bad7");
+    lanes.record.probeThreads = 0;
+    assertThatThrownBy(() -> TrainRun.execute(lake, lanes, false, null))
+        .hasMessageContaining("record.probe_threads is 0").hasMessageContaining("1 to 64");
 
     assertThat(lake.runStatus("bad1")).as("no run row for a rejected config").isEmpty();
     assertThat(Files.exists(dir.resolve("weights"))).isFalse();
