@@ -10,6 +10,10 @@ import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.parquet.io.OutputFile;
 import org.apache.parquet.io.PositionOutputStream;
 
@@ -33,6 +37,15 @@ final class DirectOutputFile implements OutputFile {
   static final int ALIGNMENT = 4096;
 
   private static final ConcurrentLinkedQueue<ByteBuffer> POOL = new ConcurrentLinkedQueue<>();
+
+  /** Threads that wait for the device while writers fill their next buffer. */
+  private static final ExecutorService IO =
+      Executors.newCachedThreadPool(
+          task -> {
+            Thread t = new Thread(task, "sgdlens-direct-io");
+            t.setDaemon(true);
+            return t;
+          });
 
   private final Path path;
   private final boolean direct;
@@ -107,14 +120,18 @@ final class DirectOutputFile implements OutputFile {
   }
 
   /**
-   * Buffers writes and hands the device whole aligned buffers. The tail is padded to the
-   * alignment, written, and the file truncated back to its true length.
+   * Buffers writes and hands the device whole aligned buffers. A full buffer is written by a
+   * background thread while the caller fills the next one: a direct write blocks until the device
+   * has the data, and the writer thread should spend that time encoding, not waiting. The tail is
+   * padded to the alignment, written, and the file truncated back to its true length.
    */
   private static final class Stream extends PositionOutputStream {
     private final Path path;
     private FileChannel channel;
     private boolean direct;
     private ByteBuffer buffer = borrow();
+    private ByteBuffer spare = borrow();
+    private Future<?> pending;
     private long flushed;
 
     Stream(Path path, FileChannel channel, boolean direct) {
@@ -149,16 +166,41 @@ final class DirectOutputFile implements OutputFile {
       }
     }
 
-    /** Writes the full buffer (a multiple of the alignment) at the current file offset. */
+    /** Queues the full buffer (a multiple of the alignment) and carries on in the spare one. */
     private void drain() throws IOException {
-      buffer.flip();
-      writeFully(buffer);
+      awaitPending();
+      ByteBuffer full = buffer;
+      long at = flushed;
+      full.flip();
+      pending = IO.submit(() -> {
+        writeFully(full, at);
+        return null;
+      });
       flushed += BUFFER_BYTES;
+      buffer = spare;
       buffer.clear();
+      spare = full;
     }
 
-    private void writeFully(ByteBuffer bytes) throws IOException {
-      long at = flushed;
+    private void awaitPending() throws IOException {
+      if (pending == null) {
+        return;
+      }
+      try {
+        pending.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("Interrupted while writing " + path);
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        throw cause instanceof IOException io ? io : new IOException("Cannot write " + path, cause);
+      } finally {
+        pending = null;
+      }
+    }
+
+    private void writeFully(ByteBuffer bytes, long start) throws IOException {
+      long at = start;
       try {
         while (bytes.hasRemaining()) {
           at += channel.write(bytes, at);
@@ -171,7 +213,7 @@ final class DirectOutputFile implements OutputFile {
         channel.close();
         channel = FileChannel.open(path, StandardOpenOption.WRITE);
         direct = false;
-        bytes.position((int) (at - flushed));
+        bytes.position((int) (at - start));
         while (bytes.hasRemaining()) {
           at += channel.write(bytes, at);
         }
@@ -189,6 +231,7 @@ final class DirectOutputFile implements OutputFile {
         return;
       }
       try {
+        awaitPending();
         long length = getPos();
         int tail = buffer.position();
         if (tail > 0) {
@@ -199,14 +242,17 @@ final class DirectOutputFile implements OutputFile {
             }
           }
           buffer.flip();
-          writeFully(buffer);
+          writeFully(buffer, flushed);
         }
         channel.truncate(length);
       } finally {
         channel.close();
-        buffer.clear();
-        POOL.offer(buffer);
+        for (ByteBuffer b : new ByteBuffer[] {buffer, spare}) {
+          b.clear();
+          POOL.offer(b);
+        }
         buffer = null;
+        spare = null;
       }
     }
   }
