@@ -42,6 +42,8 @@ final class Recorder implements AutoCloseable {
   /** Network of each probe lane: lane 0 is the probe thread, lane l > 0 runs on helpers[l - 1]. */
   private final Network[] laneNetworks;
   private final List<SerialWorker> helpers = new ArrayList<>();
+  /** Set when training has ended: from then on the helper lanes join in (see {@link #lanes()}). */
+  private volatile boolean trainingEnded;
   private volatile Metrics lastMetrics;
   private volatile boolean nonFiniteGradient;
 
@@ -106,9 +108,12 @@ final class Recorder implements AutoCloseable {
     };
   }
 
-  /** Work of one probe lane: its index and its network, which holds the snapshot's weights. */
+  /**
+   * Work of one probe lane: its index, the number of lanes sharing the task and its network,
+   * which holds the snapshot's weights.
+   */
   private interface LaneWork {
-    void run(int lane, Network network);
+    void run(int lane, int lanes, Network network);
   }
 
   /**
@@ -117,19 +122,23 @@ final class Recorder implements AutoCloseable {
    * writer sees whole tasks in step order. Inline recording has one lane, the training network.
    */
   private void onLanes(float[] snapshot, LaneWork work) {
-    if (probe == null) {
-      work.run(0, inlineNetwork);
+    int lanes = lanes(); // once per task: training may end meanwhile
+    if (lanes == 1) {
+      if (probe != null) {
+        laneNetworks[0].setWeights(snapshot);
+      }
+      work.run(0, 1, probe == null ? inlineNetwork : laneNetworks[0]);
       return;
     }
-    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(helpers.size());
+    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(lanes - 1);
     java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
-    for (int l = 1; l <= helpers.size(); l++) {
+    for (int l = 1; l < lanes; l++) {
       int lane = l;
       helpers.get(l - 1).submit(
           () -> {
             try {
               laneNetworks[lane].setWeights(snapshot);
-              work.run(lane, laneNetworks[lane]);
+              work.run(lane, lanes, laneNetworks[lane]);
             } catch (Throwable t) {
               failed.compareAndSet(null, t);
             } finally {
@@ -139,7 +148,7 @@ final class Recorder implements AutoCloseable {
     }
     try {
       laneNetworks[0].setWeights(snapshot);
-      work.run(0, laneNetworks[0]);
+      work.run(0, lanes, laneNetworks[0]);
     } finally {
       try {
         // A helper whose thread failed to start never runs its task: its failure ends the wait.
@@ -161,13 +170,18 @@ final class Recorder implements AutoCloseable {
     }
   }
 
+  /**
+   * Lanes a probe task uses. While training runs, one: the training thread holds a core and the
+   * probe the one it leaves, and two lanes taking turns on one core only evict each other's
+   * weights from the cache. Once training has ended, every lane, on the cores training freed.
+   */
   private int lanes() {
-    return probe == null ? 1 : laneNetworks.length;
+    return probe == null || !trainingEnded ? 1 : laneNetworks.length;
   }
 
-  /** Lane {@code lane}'s share [begin, end) of {@code n} items split into {@code lanes()} parts. */
-  private int[] share(int lane, int n) {
-    return new int[] {(int) ((long) lane * n / lanes()), (int) ((long) (lane + 1) * n / lanes())};
+  /** Lane {@code lane}'s share [begin, end) of {@code n} items split into {@code lanes} parts. */
+  private static int[] share(int lane, int lanes, int n) {
+    return new int[] {(int) ((long) lane * n / lanes), (int) ((long) (lane + 1) * n / lanes)};
   }
   /** The writer thread's chunk buffer. */
   private final java.nio.ByteBuffer packBuffer;
@@ -344,7 +358,7 @@ final class Recorder implements AutoCloseable {
       int[] perm =
           Permutations.permutation(data.trainSize(), Permutations.mix(config.sgd.seed, 0xE45E), step);
       Turns turns = new Turns();
-      onLanes(snapshot, (lane, net) -> ensemble(net, step, perm, lane, lanes(), turns));
+      onLanes(snapshot, (lane, lanes, net) -> ensemble(net, step, perm, lane, lanes, turns));
     }
     if (kinds.contains(Kind.SAMPLE_LOSSES) || kinds.contains(Kind.METRICS)) {
       evaluate(snapshot, step, epoch, kinds, minibatchLoss, wallSeconds);
@@ -472,8 +486,8 @@ final class Recorder implements AutoCloseable {
     int blocks = VectorChunks.chunkCount(labels.length, Network.EVAL_BATCH);
     onLanes(
         snapshot,
-        (lane, net) -> {
-          int[] range = share(lane, blocks);
+        (lane, lanes, net) -> {
+          int[] range = share(lane, lanes, blocks);
           int begin = range[0] * Network.EVAL_BATCH;
           int end = Math.min(labels.length, range[1] * Network.EVAL_BATCH);
           if (begin < end) {
@@ -564,6 +578,7 @@ final class Recorder implements AutoCloseable {
   /** Waits for every queued record to be written. */
   @Override
   public void close() {
+    trainingEnded = true;
     RuntimeException failure = null;
     if (probe != null) {
       try {

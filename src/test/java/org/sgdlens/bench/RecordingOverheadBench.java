@@ -62,6 +62,14 @@ public final class RecordingOverheadBench {
       if (System.getenv("SGDLENS_BENCH_THREADS") != null) {
         java.util.Map<String, Long> after = threadTicks();
         after.forEach((k, v) -> { long d = v - before.getOrDefault(k, 0L); if (d > 0) System.out.println("    thread " + k + " " + d * 10 + " ms"); });
+        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        long io = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+          if (t.getName().startsWith("sgdlens-direct-io")) {
+            io += mx.getThreadCpuTime(t.getId());
+          }
+        }
+        System.out.printf("    direct-io threads CPU (cumulative) %.2f s%n", io / 1e9);
       }
       t1 = Math.min(t1, last.trainAndRecordSeconds());
       t1Sequential = Math.min(t1Sequential, TrainRun.execute(lake, sequential, true, null).trainAndRecordSeconds());
