@@ -1,6 +1,5 @@
 package org.sgdlens.lake;
 
-import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import org.apache.hadoop.conf.Configuration;
@@ -16,13 +15,14 @@ import org.apache.parquet.hadoop.util.HadoopOutputFile;
 import org.apache.parquet.io.OutputFile;
 
 /** Writes one Parquet file of a lake table from {@code Object[]} rows (file columns only). */
-public final class ParquetRowWriter implements Closeable {
+public final class ParquetRowWriter implements TableFileWriter {
   /** Write local lake files with O_DIRECT, bypassing the page cache (default true). */
   public static final String DIRECT_IO = "sgdlens.lake.direct-io";
 
   private final ParquetWriter<Object[]> writer;
   private final Path path;
   private long rows;
+  private java.nio.ByteBuffer packBuffer;
 
   public ParquetRowWriter(
       TableSchema schema, Path path, Configuration conf, CompressionCodecName codec) {
@@ -75,6 +75,26 @@ public final class ParquetRowWriter implements Closeable {
     return HadoopOutputFile.fromPath(path, conf);
   }
 
+  /** Packs each chunk into one reused buffer: Parquet copies the bytes during the write. */
+  @Override
+  public void writeVector(Object[] prefix, float[] vector, int chunk) {
+    if (packBuffer == null || packBuffer.capacity() < chunk * Float.BYTES) {
+      packBuffer = VectorChunks.buffer(chunk);
+    }
+    int chunks = VectorChunks.chunkCount(vector.length, chunk);
+    for (int c = 0; c < chunks; c++) {
+      int from = c * chunk;
+      int length = Math.min(chunk, vector.length - from);
+      Object[] row = java.util.Arrays.copyOf(prefix, prefix.length + 4);
+      row[prefix.length] = c;
+      row[prefix.length + 1] = (long) from;
+      row[prefix.length + 2] = length;
+      row[prefix.length + 3] = VectorChunks.packInto(packBuffer, vector, from, length);
+      write(row);
+    }
+  }
+
+  @Override
   public void write(Object[] row) {
     try {
       writer.write(row);
@@ -84,14 +104,17 @@ public final class ParquetRowWriter implements Closeable {
     }
   }
 
+  @Override
   public long rows() {
     return rows;
   }
 
+  @Override
   public long dataSize() {
     return writer.getDataSize();
   }
 
+  @Override
   public Path path() {
     return path;
   }

@@ -30,7 +30,7 @@ final class PooledAllocator implements ByteBufferAllocator {
     }
     pooledBytes -= size;
     buffer.clear();
-    return buffer;
+    return buffer.order(java.nio.ByteOrder.BIG_ENDIAN);
   }
 
   @Override

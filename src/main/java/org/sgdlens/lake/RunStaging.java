@@ -21,10 +21,13 @@ public final class RunStaging {
   private final String runId;
   private final CompressionCodecName codec;
   private final long rollBytes;
-  private final Map<String, ParquetRowWriter> open = new HashMap<>();
+  private final Map<String, TableFileWriter> open = new HashMap<>();
   private final Map<String, Integer> nextPart = new HashMap<>();
   private long bytesWritten;
   // Page buffers of every file of the run, reused from file to file (64 MiB row groups).
+  /** Row group size of vector tables, as the record writer's. */
+  static final long ROW_GROUP_BYTES = 64L << 20;
+
   private final PooledAllocator allocator = new PooledAllocator(256L << 20);
 
   public RunStaging(Lake lake, String runId, CompressionCodecName codec, long rollBytes) {
@@ -43,8 +46,20 @@ public final class RunStaging {
   }
 
   public void write(String table, Object[] row) {
-    ParquetRowWriter writer = open.computeIfAbsent(table, this::newFile);
+    TableFileWriter writer = open.computeIfAbsent(table, this::newFile);
     writer.write(row);
+    if (writer.dataSize() >= rollBytes) {
+      closeFile(table);
+    }
+  }
+
+  /**
+   * Writes the rows {prefix..., chunk, offset, length, values} of a vector in chunks of {@code
+   * chunk} floats into a chunked-vector table ({@code weights}, {@code gradients}, ...).
+   */
+  public void writeVector(String table, Object[] prefix, float[] vector, int chunk) {
+    TableFileWriter writer = open.computeIfAbsent(table, this::newFile);
+    writer.writeVector(prefix, vector, chunk);
     if (writer.dataSize() >= rollBytes) {
       closeFile(table);
     }
@@ -55,11 +70,16 @@ public final class RunStaging {
     return bytesWritten;
   }
 
-  private ParquetRowWriter newFile(String table) {
+  private TableFileWriter newFile(String table) {
     int part = nextPart.computeIfAbsent(table, t -> firstFreePart(t));
     nextPart.put(table, part + 1);
     Path path = new Path(new Path(dir(), table), String.format("part-%05d.parquet", part));
-    return new ParquetRowWriter(SchemaRegistry.schema(table), path, lake.conf(), codec, allocator);
+    TableSchema schema = SchemaRegistry.schema(table);
+    // Uncompressed vector tables take the page-level writer (VectorFileWriter says why).
+    if (codec == CompressionCodecName.UNCOMPRESSED && VectorFileWriter.supports(schema)) {
+      return new VectorFileWriter(schema, path, lake.conf(), ROW_GROUP_BYTES, allocator);
+    }
+    return new ParquetRowWriter(schema, path, lake.conf(), codec, allocator);
   }
 
   private int firstFreePart(String table) {
@@ -67,7 +87,7 @@ public final class RunStaging {
   }
 
   private void closeFile(String table) {
-    ParquetRowWriter writer = open.remove(table);
+    TableFileWriter writer = open.remove(table);
     if (writer != null) {
       bytesWritten += writer.dataSize();
       writer.close();
@@ -128,7 +148,7 @@ public final class RunStaging {
 
   /** Deletes the whole staging folder (a fresh start of the run). */
   public void clear() {
-    open.values().forEach(ParquetRowWriter::close);
+    open.values().forEach(TableFileWriter::close);
     open.clear();
     nextPart.clear();
     try {

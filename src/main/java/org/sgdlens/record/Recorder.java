@@ -74,7 +74,6 @@ final class Recorder implements AutoCloseable {
     this.writer =
         new SerialWorker("sgdlens-writer", capacity * 4, () -> ThreadNice.set(nice), staging::closeOpenFiles);
     this.writerStaging = staging;
-    this.packBuffer = VectorChunks.buffer(chunk);
     if (config.parallelRecording) {
       this.inlineNetwork = null;
       this.laneNetworks = new Network[Math.max(1, config.record.probeThreads)];
@@ -183,8 +182,6 @@ final class Recorder implements AutoCloseable {
   private static int[] share(int lane, int lanes, int n) {
     return new int[] {(int) ((long) lane * n / lanes), (int) ((long) (lane + 1) * n / lanes)};
   }
-  /** The writer thread's chunk buffer. */
-  private final java.nio.ByteBuffer packBuffer;
   /** Gradient vectors the writer has finished with, for the probe to fill again. */
   private final java.util.concurrent.ConcurrentLinkedQueue<float[]> freeGradients =
       new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -332,23 +329,9 @@ final class Recorder implements AutoCloseable {
     return out;
   }
 
-  /**
-   * Rows {prefix..., chunk, offset, length, values} of a vector in fixed-size chunks. Runs on the
-   * writer thread; every chunk is packed into the same buffer, which Parquet copies during the
-   * write.
-   */
+  /** Rows {prefix..., chunk, offset, length, values} of a vector in fixed-size chunks. */
   private void writeVector(String table, Object[] prefix, float[] vector) {
-    int chunks = VectorChunks.chunkCount(vector.length, chunk);
-    for (int c = 0; c < chunks; c++) {
-      int from = c * chunk;
-      int length = Math.min(chunk, vector.length - from);
-      Object[] row = Arrays.copyOf(prefix, prefix.length + 4);
-      row[prefix.length] = c;
-      row[prefix.length + 1] = (long) from;
-      row[prefix.length + 2] = length;
-      row[prefix.length + 3] = VectorChunks.packInto(packBuffer, vector, from, length);
-      writerStaging.write(table, row);
-    }
+    writerStaging.writeVector(table, prefix, vector, chunk);
   }
 
   private void probe(long step, double epoch, float[] snapshot, Set<Kind> kinds,
@@ -624,8 +607,13 @@ final class Recorder implements AutoCloseable {
     return writer.busySeconds();
   }
 
+  /** CPU seconds of every probe lane. */
   double probeCpuSeconds() {
-    return probe == null ? 0 : probe.cpuSeconds();
+    double cpu = probe == null ? 0 : probe.cpuSeconds();
+    for (SerialWorker helper : helpers) {
+      cpu += helper.cpuSeconds();
+    }
+    return cpu;
   }
 
   double writerCpuSeconds() {

@@ -91,7 +91,7 @@ public final class RecordingOverheadBench {
     System.out.printf("  T1s training + recording (inline)   %8.2f s%n", t1Sequential);
     System.out.printf("  Tc  extra passes alone              %8.2f s%n", tc);
     System.out.printf("  recorded data of one T1 run         %8.1f MB (%.0f MB/s of T1)%n", bytes / 1e6, bytes / 1e6 / t1);
-    System.out.printf("  last T1 run: training thread CPU %.2f s; probe thread busy %.2f s, CPU %.2f s;"
+    System.out.printf("  last T1 run: training thread CPU %.2f s; probe thread busy %.2f s, all lanes CPU %.2f s;"
         + " writer thread busy %.2f s, CPU %.2f s%n", last.trainingCpuSeconds(),
         last.probeBusySeconds(), last.probeCpuSeconds(), last.writerBusySeconds(), last.writerCpuSeconds());
     System.out.printf("  last T1 run: process CPU %.2f s (all threads: training, probe, writer, GC, JIT);"

@@ -1,0 +1,290 @@
+package org.sgdlens.lake;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.bytes.BytesInput;
+import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.column.Encoding;
+import org.apache.parquet.column.statistics.Statistics;
+import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.io.api.Binary;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType;
+
+/**
+ * Writes an uncompressed Parquet file of a chunked-vector table ({@code weights}, {@code
+ * gradients}, {@code final_params}: required key columns, then {@code chunk, offset, length,
+ * values}) by handing Parquet-java's {@link ParquetFileWriter} whole PLAIN-encoded pages.
+ *
+ * <p>Why not the record API ({@link ParquetRowWriter})? For a 256 KiB binary value it copies the
+ * bytes four times (column buffer, page, column chunk, an 8 KiB channel shim) before they reach
+ * the file; here a chunk is packed once from the float vector into a page and copied once into
+ * the output buffer. The file is the same Parquet: same schema, PLAIN encoding, data page v1,
+ * min/max statistics on the key columns, none on {@code values} (as the record writer, which has
+ * them disabled there). Rows are buffered into row groups of {@code rowGroupBytes}.
+ */
+final class VectorFileWriter implements TableFileWriter {
+  /** Bytes per data page of the values column. */
+  static final int PAGE_BYTES = 1 << 20;
+
+  private final TableSchema schema;
+  private final Path path;
+  private final MessageType messageType;
+  private final List<Column> keys;
+  private final long rowGroupBytes;
+  private final ParquetFileWriter file;
+  private final PooledAllocator pages;
+
+  // The row group being buffered: key values per row, packed values in pages.
+  private final List<Object[]> keyRows = new ArrayList<>();
+  private final List<ByteBuffer> valuePages = new ArrayList<>();
+  private final List<Integer> valuesPerPage = new ArrayList<>();
+  private ByteBuffer page;
+  private long bufferedBytes;
+  private long rows;
+  private long dataSize;
+  private boolean closed;
+
+  /** Whether a table can be written by this class: required keys, then the chunk columns. */
+  static boolean supports(TableSchema schema) {
+    List<Column> columns = schema.fileColumns();
+    int n = columns.size();
+    if (n < 4
+        || !columns.get(n - 4).name().equals("chunk") || columns.get(n - 4).type() != ColumnType.INTEGER
+        || !columns.get(n - 3).name().equals("offset") || columns.get(n - 3).type() != ColumnType.LONG
+        || !columns.get(n - 2).name().equals("length") || columns.get(n - 2).type() != ColumnType.INTEGER
+        || !columns.get(n - 1).name().equals("values") || columns.get(n - 1).type() != ColumnType.BINARY) {
+      return false;
+    }
+    for (Column c : columns) {
+      boolean plain =
+          c.type() == ColumnType.INTEGER || c.type() == ColumnType.LONG
+              || c.type() == ColumnType.STRING || c.type() == ColumnType.BINARY;
+      if (c.nullable() || !plain) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  VectorFileWriter(TableSchema schema, Path path, Configuration conf, long rowGroupBytes,
+      PooledAllocator pages) {
+    if (!supports(schema)) {
+      throw new IllegalArgumentException("Table '" + schema.table() + "' is not a chunked-vector table");
+    }
+    this.schema = schema;
+    this.path = path;
+    this.messageType = RowWriteSupport.messageType(schema);
+    List<Column> columns = schema.fileColumns();
+    this.keys = columns.subList(0, columns.size() - 1);
+    this.rowGroupBytes = rowGroupBytes;
+    this.pages = pages;
+    try {
+      this.file =
+          new ParquetFileWriter(
+              ParquetRowWriter.outputFile(path, conf), messageType, ParquetFileWriter.Mode.OVERWRITE,
+              rowGroupBytes, 0, 64, Integer.MAX_VALUE, false);
+      file.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot open Parquet file " + path + " for writing", e);
+    }
+  }
+
+  /** Rows {keys..., chunk, offset, length, values} of {@code vector} in chunks of {@code chunk}. */
+  @Override
+  public void writeVector(Object[] prefix, float[] vector, int chunk) {
+    int chunks = VectorChunks.chunkCount(vector.length, chunk);
+    for (int c = 0; c < chunks; c++) {
+      int from = c * chunk;
+      int length = Math.min(chunk, vector.length - from);
+      Object[] key = java.util.Arrays.copyOf(prefix, prefix.length + 3);
+      key[prefix.length] = c;
+      key[prefix.length + 1] = (long) from;
+      key[prefix.length + 2] = length;
+      ByteBuffer out = reserve(length * Float.BYTES);
+      int at = out.position();
+      out.asFloatBuffer().put(vector, from, length);
+      out.position(at + length * Float.BYTES);
+      addRow(key, length * Float.BYTES);
+    }
+  }
+
+  /** A row given as values, as {@link ParquetRowWriter#write}: the last is the packed chunk. */
+  @Override
+  public void write(Object[] row) {
+    if (row.length != keys.size() + 1) {
+      throw new IllegalArgumentException(
+          "Row for table '" + schema.table() + "' has " + row.length + " values, expected "
+              + (keys.size() + 1));
+    }
+    Object value = row[row.length - 1];
+    if (value == null) {
+      throw new IllegalArgumentException("Column 'values' of table '" + schema.table() + "' is not nullable");
+    }
+    ByteBuffer bytes = value instanceof ByteBuffer b ? b.duplicate() : ByteBuffer.wrap((byte[]) value);
+    int length = bytes.remaining();
+    ByteBuffer out = reserve(length);
+    out.put(bytes);
+    addRow(java.util.Arrays.copyOf(row, row.length - 1), length);
+  }
+
+  /** Room in the current values page for a value of {@code length} bytes, its length written. */
+  private ByteBuffer reserve(int length) {
+    int need = Integer.BYTES + length;
+    if (page == null || page.remaining() < need) {
+      page = pages.allocate(Math.max(PAGE_BYTES, need)).order(ByteOrder.LITTLE_ENDIAN);
+      valuePages.add(page);
+      valuesPerPage.add(0);
+    }
+    page.putInt(length);
+    return page;
+  }
+
+  private void addRow(Object[] key, int valueBytes) {
+    for (int i = 0; i < key.length; i++) {
+      if (key[i] == null) {
+        throw new IllegalArgumentException(
+            "Column '" + keys.get(i).name() + "' of table '" + schema.table() + "' is not nullable");
+      }
+    }
+    keyRows.add(key);
+    int last = valuesPerPage.size() - 1;
+    valuesPerPage.set(last, valuesPerPage.get(last) + 1);
+    bufferedBytes += Integer.BYTES + valueBytes;
+    rows++;
+    if (bufferedBytes >= rowGroupBytes) {
+      flushRowGroup();
+    }
+  }
+
+  private void flushRowGroup() {
+    if (keyRows.isEmpty()) {
+      return;
+    }
+    try {
+      long count = keyRows.size();
+      file.startBlock(count);
+      List<ColumnDescriptor> descriptors = messageType.getColumns();
+      for (int k = 0; k < keys.size(); k++) {
+        ColumnDescriptor d = descriptors.get(k);
+        PrimitiveType type = d.getPrimitiveType();
+        Statistics<?> stats = Statistics.createStats(type);
+        byte[] plain = plainKeys(keys.get(k), k, stats);
+        file.startColumn(d, count, CompressionCodecName.UNCOMPRESSED);
+        file.writeDataPage((int) count, plain.length, BytesInput.from(plain), stats, count,
+            Encoding.BIT_PACKED, Encoding.BIT_PACKED, Encoding.PLAIN);
+        file.endColumn();
+        dataSize += plain.length;
+      }
+      ColumnDescriptor values = descriptors.get(keys.size());
+      file.startColumn(values, count, CompressionCodecName.UNCOMPRESSED);
+      for (int p = 0; p < valuePages.size(); p++) {
+        ByteBuffer bytes = valuePages.get(p);
+        int size = bytes.position();
+        int n = valuesPerPage.get(p);
+        file.writeDataPage(n, size, BytesInput.from(bytes.array(), bytes.arrayOffset(), size),
+            Statistics.createStats(values.getPrimitiveType()), n, Encoding.BIT_PACKED,
+            Encoding.BIT_PACKED, Encoding.PLAIN);
+        dataSize += size;
+      }
+      // No min/max on values, as the record writer: nobody filters on chunk bytes, and the
+      // column index would otherwise describe pages by statistics that were never collected.
+      file.invalidateStatistics(Statistics.createStats(values.getPrimitiveType()));
+      file.endColumn();
+      file.endBlock();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot write to " + path, e);
+    }
+    for (ByteBuffer b : valuePages) {
+      pages.release(b);
+    }
+    valuePages.clear();
+    valuesPerPage.clear();
+    keyRows.clear();
+    page = null;
+    bufferedBytes = 0;
+  }
+
+  /** Key column {@code k} of the buffered rows, PLAIN-encoded, its statistics updated. */
+  private byte[] plainKeys(Column column, int k, Statistics<?> stats) {
+    int width =
+        switch (column.type()) {
+          case INTEGER -> Integer.BYTES;
+          case LONG -> Long.BYTES;
+          default -> -1;
+        };
+    ByteBuffer out;
+    if (width > 0) {
+      out = ByteBuffer.allocate(width * keyRows.size()).order(ByteOrder.LITTLE_ENDIAN);
+      for (Object[] row : keyRows) {
+        if (width == Integer.BYTES) {
+          int v = (Integer) row[k];
+          out.putInt(v);
+          stats.updateStats(v);
+        } else {
+          long v = (Long) row[k];
+          out.putLong(v);
+          stats.updateStats(v);
+        }
+      }
+    } else {
+      List<byte[]> values = new ArrayList<>(keyRows.size());
+      int size = 0;
+      for (Object[] row : keyRows) {
+        byte[] b = row[k] instanceof String s ? s.getBytes(StandardCharsets.UTF_8) : (byte[]) row[k];
+        values.add(b);
+        size += Integer.BYTES + b.length;
+      }
+      out = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+      for (byte[] b : values) {
+        out.putInt(b.length);
+        out.put(b);
+        stats.updateStats(Binary.fromConstantByteArray(b));
+      }
+    }
+    return out.array();
+  }
+
+  @Override
+  public long rows() {
+    return rows;
+  }
+
+  /** Bytes handed to the file so far plus those buffered in the open row group. */
+  @Override
+  public long dataSize() {
+    return dataSize + bufferedBytes;
+  }
+
+  @Override
+  public Path path() {
+    return path;
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    flushRowGroup();
+    Map<String, String> meta = new HashMap<>();
+    meta.put("sgdlens.table", schema.table());
+    meta.put("sgdlens.schema_version", Integer.toString(schema.version()));
+    try {
+      file.end(meta);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot close " + path, e);
+    }
+  }
+}
