@@ -285,14 +285,17 @@ public final class Network implements AutoCloseable {
   /**
    * Writes into {@code out} the gradient of {@code scale * sum_{i in rows} l_i(w)} at the current
    * weights; leaves the parameters' gradients zeroed. Rows may be empty: {@code out} is then left
-   * as it is (callers pass a zeroed array).
+   * as it is (callers pass a zeroed array). Returns false when the gradient holds a NaN or an
+   * infinity, told by the engine's sum of each parameter's gradient (one vectorised pass; a sum
+   * also turns infinite when finite entries reach ~1e33, a diverged run all the same).
    */
-  public void gradient(
+  public boolean gradient(
       float[] x, int features, int[] labels, int[] rows, int from, int count, double scale,
       float[] out) {
     if (count == 0) {
-      return;
+      return true;
     }
+    boolean finite = true;
     enableGrad();
     try (NDManager scope = manager.newSubManager()) {
       NDArray input = batch(scope, x, features, rows, from, count);
@@ -301,12 +304,15 @@ public final class Network implements AutoCloseable {
       backward(loss);
       for (int i = 0; i < params.size(); i++) {
         NDArray w = params.get(i).getArray();
-        try (NDArray g = w.getGradient()) {
+        try (NDArray g = w.getGradient();
+            NDArray sum = g.sum()) {
           copyOut(g, out, (int) layout.get(i).offset());
+          finite &= Float.isFinite(sum.getFloat());
         }
         JniUtils.zeroGrad((PtNDArray) w);
       }
     }
+    return finite;
   }
 
   /**

@@ -412,15 +412,17 @@ final class Recorder implements AutoCloseable {
       }
       float[] gc = gradientBuffer(p, nc);
       float[] gw = gradientBuffer(p, nw);
-      net.gradient(data.trainX(), data.features(), data.givenLabels(), clean, 0, nc, 1.0 / b, gc);
-      net.gradient(data.trainX(), data.features(), data.givenLabels(), wrong, 0, nw, 1.0 / b, gw);
+      boolean finite =
+          net.gradient(data.trainX(), data.features(), data.givenLabels(), clean, 0, nc, 1.0 / b, gc)
+              & net.gradient(data.trainX(), data.features(), data.givenLabels(), wrong, 0, nw, 1.0 / b, gw);
+      noteFinite(finite);
       turns.await(member);
       submitGradient(step, member, "clean", m, b, nc, gc);
       submitGradient(step, member, "wrong", m, b, nw, gw);
       turns.done();
     } else {
       float[] g = gradientBuffer(p, b);
-      net.gradient(data.trainX(), data.features(), data.givenLabels(), perm, from, b, 1.0 / b, g);
+      noteFinite(net.gradient(data.trainX(), data.features(), data.givenLabels(), perm, from, b, 1.0 / b, g));
       turns.await(member);
       submitGradient(step, member, "all", m, b, b, g);
       turns.done();
@@ -447,13 +449,13 @@ final class Recorder implements AutoCloseable {
     return config.record.ensembleBatch > 0 ? config.record.ensembleBatch : config.sgd.batchSize;
   }
 
-  private void submitGradient(long step, int member, String part, int m, int b, int count, float[] g) {
-    for (float v : g) {
-      if (!Float.isFinite(v)) {
-        nonFiniteGradient = true;
-        break;
-      }
+  private void noteFinite(boolean finite) {
+    if (!finite) {
+      nonFiniteGradient = true;
     }
+  }
+
+  private void submitGradient(long step, int member, String part, int m, int b, int count, float[] g) {
     writer.submit(
         () -> {
           writeVector(Tables.GRADIENTS, new Object[] {step, member, part, m, b, count}, g);

@@ -33,6 +33,32 @@ class NetworkTest {
   }
 
   @Test
+  void gradientReportsWhetherEveryEntryIsFinite() {
+    RunConfig config = TestRuns.synthetic("n");
+    TrainingData data = TrainingData.load(config);
+    try (Network net = new Network(config.model, data.inputShape(), data.classes(), Device.cpu())) {
+      int[] rows = {0, 1, 2, 3, 4, 5, 6, 7};
+      float[] g = new float[(int) net.size()];
+      float[] w = net.initialWeights(3);
+      net.setWeights(w);
+      assertThat(net.gradient(data.trainX(), data.features(), data.givenLabels(), rows, 0, 8, 0.125, g))
+          .as("initial weights").isTrue();
+      for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY}) {
+        float[] broken = w.clone();
+        broken[(int) net.layout().get(net.layout().size() - 1).offset()] = bad; // last layer
+        net.setWeights(broken);
+        assertThat(net.gradient(data.trainX(), data.features(), data.givenLabels(), rows, 0, 8, 0.125, g))
+            .as("a weight set to %s", bad).isFalse();
+        boolean anyNonFinite = false;
+        for (float v : g) {
+          anyNonFinite |= !Float.isFinite(v);
+        }
+        assertThat(anyNonFinite).as("oracle: the copied gradient has a non-finite entry").isTrue();
+      }
+    }
+  }
+
+  @Test
   void authorsNetworkWithoutBiasesHasTheirParameterCount() {
     RunConfig.ModelConfig m = new RunConfig.ModelConfig();
     m.hidden = new java.util.ArrayList<>(List.of(50, 50));
