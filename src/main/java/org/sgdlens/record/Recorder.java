@@ -340,8 +340,8 @@ final class Recorder implements AutoCloseable {
     if (kinds.contains(Kind.GRADIENTS)) {
       int[] perm =
           Permutations.permutation(data.trainSize(), Permutations.mix(config.sgd.seed, 0xE45E), step);
-      Turns turns = new Turns();
-      onLanes(snapshot, (lane, lanes, net) -> ensemble(net, step, perm, lane, lanes, turns));
+      Members members = new Members(config.record.ensembleSize, 2 * laneNetworks.length);
+      onLanes(snapshot, (lane, lanes, net) -> ensemble(net, step, perm, members));
     }
     if (kinds.contains(Kind.SAMPLE_LOSSES) || kinds.contains(Kind.METRICS)) {
       evaluate(snapshot, step, epoch, kinds, minibatchLoss, wallSeconds);
@@ -349,29 +349,47 @@ final class Recorder implements AutoCloseable {
   }
 
   /**
-   * Hands the writer the members of an ensemble in member order whichever lane computed them, so
-   * the files do not depend on the number of lanes; a lane holds at most one member meanwhile.
+   * The members of one gradient ensemble, shared by the lanes: each lane takes the next member
+   * when it is free, and the writer receives them in member order whichever lane computed them
+   * (so the files do not depend on the number of lanes). A lane may run ahead of the oldest
+   * member still computing by at most {@code window} members, which bounds the gradients held.
    */
-  private static final class Turns {
+  private static final class Members {
+    private final int count;
+    private final int window;
+    private final java.util.TreeMap<Integer, Runnable> done = new java.util.TreeMap<>();
+    private int taken;
     private int next;
     private boolean failed;
 
-    synchronized void await(int member) {
-      while (next != member && !failed) {
+    Members(int count, int window) {
+      this.count = count;
+      this.window = window;
+    }
+
+    /** The next member to compute, or -1 when every member is taken. */
+    synchronized int take() {
+      while (!failed && taken < count && taken >= next + window) {
         try {
           wait();
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          throw new IllegalStateException("Interrupted while waiting to write member " + member, e);
+          throw new IllegalStateException("Interrupted while waiting for a gradient member", e);
         }
       }
       if (failed) {
         throw new IllegalStateException("Another probe lane failed; see its error");
       }
+      return taken < count ? taken++ : -1;
     }
 
-    synchronized void done() {
-      next++;
+    /** Hands over a computed member; runs every member's hand-over that is now in order. */
+    synchronized void complete(int member, Runnable handOver) {
+      done.put(member, handOver);
+      while (!done.isEmpty() && done.firstKey() == next) {
+        done.pollFirstEntry().getValue().run();
+        next++;
+      }
       notifyAll();
     }
 
@@ -381,19 +399,19 @@ final class Recorder implements AutoCloseable {
     }
   }
 
-  /** Members lane, lane + lanes, ... of the gradient ensemble at {@code step}. */
-  private void ensemble(Network net, long step, int[] perm, int lane, int lanes, Turns turns) {
+  /** Computes members of the gradient ensemble at {@code step} until none is left. */
+  private void ensemble(Network net, long step, int[] perm, Members members) {
     try {
-      for (int member = lane; member < config.record.ensembleSize; member += lanes) {
-        member(net, step, perm, member, turns);
+      for (int member = members.take(); member >= 0; member = members.take()) {
+        member(net, step, perm, member, members);
       }
     } catch (RuntimeException | Error e) {
-      turns.fail();
+      members.fail();
       throw e;
     }
   }
 
-  private void member(Network net, long step, int[] perm, int member, Turns turns) {
+  private void member(Network net, long step, int[] perm, int member, Members members) {
     int m = config.record.ensembleSize;
     int b = ensembleBatch(config);
     int p = (int) net.size();
@@ -416,16 +434,18 @@ final class Recorder implements AutoCloseable {
           net.gradient(data.trainX(), data.features(), data.givenLabels(), clean, 0, nc, 1.0 / b, gc)
               & net.gradient(data.trainX(), data.features(), data.givenLabels(), wrong, 0, nw, 1.0 / b, gw);
       noteFinite(finite);
-      turns.await(member);
-      submitGradient(step, member, "clean", m, b, nc, gc);
-      submitGradient(step, member, "wrong", m, b, nw, gw);
-      turns.done();
+      int cleanCount = nc;
+      int wrongCount = nw;
+      members.complete(
+          member,
+          () -> {
+            submitGradient(step, member, "clean", m, b, cleanCount, gc);
+            submitGradient(step, member, "wrong", m, b, wrongCount, gw);
+          });
     } else {
       float[] g = gradientBuffer(p, b);
       noteFinite(net.gradient(data.trainX(), data.features(), data.givenLabels(), perm, from, b, 1.0 / b, g));
-      turns.await(member);
-      submitGradient(step, member, "all", m, b, b, g);
-      turns.done();
+      members.complete(member, () -> submitGradient(step, member, "all", m, b, b, g));
     }
   }
 
