@@ -49,6 +49,7 @@ public final class Network implements AutoCloseable {
   private final NDArray minusOne;
   private final java.util.Map<Float, NDArray> scaledSeeds = new java.util.HashMap<>();
   private ByteBuffer inputBuffer;
+  private PtNDArray[] gradientHandles;
   private ByteBuffer labelBuffer;
 
   /** One parameter in the flattened vector. */
@@ -298,21 +299,43 @@ public final class Network implements AutoCloseable {
     boolean finite = true;
     enableGrad();
     try (NDManager scope = manager.newSubManager()) {
-      NDArray input = batch(scope, x, features, rows, from, count);
-      NDArray y = labels(scope, labels, rows, from, count);
-      NDArray loss = perSampleLoss(logits(input, true), y).sum().mul((float) scale);
-      backward(loss);
+      backwardScaledLoss(scope, x, features, labels, rows, from, count, (float) scale);
+      PtNDArray[] gradients = gradients();
       for (int i = 0; i < params.size(); i++) {
-        NDArray w = params.get(i).getArray();
-        try (NDArray g = w.getGradient();
-            NDArray sum = g.sum()) {
-          copyOut(g, out, (int) layout.get(i).offset());
+        try (NDArray sum = gradients[i].sum()) {
+          copyOut(gradients[i], out, (int) layout.get(i).offset());
           finite &= Float.isFinite(sum.getFloat());
         }
-        JniUtils.zeroGrad((PtNDArray) w);
+        JniUtils.zeroGrad((PtNDArray) params.get(i).getArray());
       }
     }
     return finite;
+  }
+
+  /**
+   * Backpropagates {@code scale * sum_i l_i} of a batch: {@code l_i = -log p_i}, so the seed of
+   * {@code sum_i log p_i} is {@code -scale} (two engine ops fewer than negating and scaling the
+   * loss, bit for bit the same gradient).
+   */
+  private void backwardScaledLoss(NDManager scope, float[] x, int features, int[] labels,
+      int[] rows, int from, int count, float scale) {
+    NDArray input = batch(scope, x, features, rows, from, count);
+    NDArray y = labels(scope, labels, rows, from, count);
+    backward(logits(input, true).logSoftmax(1).gather(y, 1).sum(), -scale);
+  }
+
+  /**
+   * The parameters' gradient tensors, fetched once: backward accumulates into them in place and
+   * zeroGrad clears them in place, so the handles stay valid for the network's life.
+   */
+  private PtNDArray[] gradients() {
+    if (gradientHandles == null) {
+      gradientHandles = new PtNDArray[params.size()];
+      for (int i = 0; i < params.size(); i++) {
+        gradientHandles[i] = (PtNDArray) params.get(i).getArray().getGradient();
+      }
+    }
+    return gradientHandles;
   }
 
   /**
@@ -322,9 +345,7 @@ public final class Network implements AutoCloseable {
   public void gradientPassOnly(float[] x, int features, int[] labels, int[] rows, int from, int count) {
     enableGrad();
     try (NDManager scope = manager.newSubManager()) {
-      NDArray input = batch(scope, x, features, rows, from, count);
-      NDArray y = labels(scope, labels, rows, from, count);
-      backward(perSampleLoss(logits(input, true), y).sum().mul(1f / count));
+      backwardScaledLoss(scope, x, features, labels, rows, from, count, 1f / count);
       for (Parameter p : params) {
         JniUtils.zeroGrad((PtNDArray) p.getArray());
       }
