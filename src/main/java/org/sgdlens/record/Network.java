@@ -364,17 +364,16 @@ public final class Network implements AutoCloseable {
    */
   public void evaluate(float[] x, int features, int[] labels, int begin, int end, double[] lossOut,
       int[] predictedOut) {
-    int n = labels.length;
-    int[] rows = new int[n];
+    int[] rows = new int[end - begin];
     for (int i = begin; i < end; i++) {
-      rows[i] = i;
+      rows[i - begin] = i;
     }
     JniUtils.setGradMode(false);
     for (int from = begin; from < end; from += EVAL_BATCH) {
       int count = Math.min(EVAL_BATCH, end - from);
       try (NDManager scope = manager.newSubManager()) {
-        NDArray logits = logits(batch(scope, x, features, rows, from, count), false);
-        NDArray y = labels(scope, labels, rows, from, count);
+        NDArray logits = logits(batch(scope, x, features, rows, from - begin, count), false);
+        NDArray y = labels(scope, labels, rows, from - begin, count);
         float[] losses = perSampleLoss(logits, y).toFloatArray();
         long[] predicted = logits.argMax(1).toLongArray();
         for (int i = 0; i < count; i++) {

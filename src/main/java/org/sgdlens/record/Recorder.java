@@ -178,10 +178,6 @@ final class Recorder implements AutoCloseable {
     return probe == null || !trainingEnded ? 1 : laneNetworks.length;
   }
 
-  /** Lane {@code lane}'s share [begin, end) of {@code n} items split into {@code lanes} parts. */
-  private static int[] share(int lane, int lanes, int n) {
-    return new int[] {(int) ((long) lane * n / lanes), (int) ((long) (lane + 1) * n / lanes)};
-  }
   /** Gradient vectors the writer has finished with, for the probe to fill again. */
   private final java.util.concurrent.ConcurrentLinkedQueue<float[]> freeGradients =
       new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -484,18 +480,19 @@ final class Recorder implements AutoCloseable {
   }
 
   /**
-   * Per-sample losses and predictions of a dataset, its forward passes split over the lanes at
-   * multiples of {@link Network#EVAL_BATCH} (so every lane count gives the same values).
+   * Per-sample losses and predictions of a dataset in forward passes of {@link Network#EVAL_BATCH}
+   * rows, each lane taking the next pass when free (a lane sharing its core with the writer does
+   * fewer); the passes are the same for any lane count, hence the values.
    */
   private void evaluateOnLanes(float[] snapshot, float[] x, int[] labels, double[] loss, int[] predicted) {
     int blocks = VectorChunks.chunkCount(labels.length, Network.EVAL_BATCH);
+    java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
     onLanes(
         snapshot,
         (lane, lanes, net) -> {
-          int[] range = share(lane, lanes, blocks);
-          int begin = range[0] * Network.EVAL_BATCH;
-          int end = Math.min(labels.length, range[1] * Network.EVAL_BATCH);
-          if (begin < end) {
+          for (int block = next.getAndIncrement(); block < blocks; block = next.getAndIncrement()) {
+            int begin = block * Network.EVAL_BATCH;
+            int end = Math.min(labels.length, begin + Network.EVAL_BATCH);
             net.evaluate(x, data.features(), labels, begin, end, loss, predicted);
           }
         });
