@@ -33,6 +33,9 @@ final class DirectOutputFile implements OutputFile {
   /** Buffer per open file: large enough that each write is one efficient device request. */
   static final int BUFFER_BYTES = 2 << 20;
 
+  /** Writes queued per file before the writer waits for the oldest. */
+  static final int IN_FLIGHT = 8;
+
   /** Alignment of buffers, file offsets and lengths for O_DIRECT (logical block size or more). */
   static final int ALIGNMENT = 4096;
 
@@ -127,11 +130,13 @@ final class DirectOutputFile implements OutputFile {
    */
   private static final class Stream extends PositionOutputStream {
     private final Path path;
-    private FileChannel channel;
-    private boolean direct;
+    private volatile FileChannel channel;
+    private volatile boolean direct;
+    private FileChannel refused;
     private ByteBuffer buffer = borrow();
-    private ByteBuffer spare = borrow();
-    private Future<?> pending;
+    /** Buffers being written, oldest first, each with its write. */
+    private final java.util.ArrayDeque<ByteBuffer> writing = new java.util.ArrayDeque<>();
+    private final java.util.ArrayDeque<Future<?>> pending = new java.util.ArrayDeque<>();
     private long flushed;
 
     Stream(Path path, FileChannel channel, boolean direct) {
@@ -166,58 +171,76 @@ final class DirectOutputFile implements OutputFile {
       }
     }
 
-    /** Queues the full buffer (a multiple of the alignment) and carries on in the spare one. */
+    /**
+     * Queues the full buffer (a multiple of the alignment) and carries on in a free one. Up to
+     * {@link #IN_FLIGHT} writes are queued, so the device stays busy while the writer thread is
+     * descheduled; the extra buffers are taken only by files that outgrow the first one.
+     */
     private void drain() throws IOException {
-      awaitPending();
+      ByteBuffer free = null;
+      if (pending.size() == IN_FLIGHT) {
+        awaitOldest();
+        free = writing.poll();
+      }
       ByteBuffer full = buffer;
       long at = flushed;
       full.flip();
-      pending = IO.submit(() -> {
-        writeFully(full, at);
-        return null;
-      });
+      writing.add(full);
+      pending.add(
+          IO.submit(
+              () -> {
+                writeFully(full, at);
+                return null;
+              }));
       flushed += BUFFER_BYTES;
-      buffer = spare;
+      buffer = free != null ? free : borrow();
       buffer.clear();
-      spare = full;
     }
 
-    private void awaitPending() throws IOException {
-      if (pending == null) {
-        return;
-      }
+    private void awaitOldest() throws IOException {
       try {
-        pending.get();
+        pending.poll().get();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new java.io.InterruptedIOException("Interrupted while writing " + path);
       } catch (ExecutionException e) {
         Throwable cause = e.getCause();
         throw cause instanceof IOException io ? io : new IOException("Cannot write " + path, cause);
-      } finally {
-        pending = null;
       }
     }
 
     private void writeFully(ByteBuffer bytes, long start) throws IOException {
       long at = start;
+      FileChannel target = channel;
       try {
         while (bytes.hasRemaining()) {
-          at += channel.write(bytes, at);
+          at += target.write(bytes, at);
         }
       } catch (IOException e) {
-        if (!direct) {
-          throw e;
-        }
-        // A file system may accept O_DIRECT at open and refuse the write: go on buffered.
-        channel.close();
-        channel = FileChannel.open(path, StandardOpenOption.WRITE);
-        direct = false;
+        FileChannel fallback = fallBackFrom(target, e);
         bytes.position((int) (at - start));
         while (bytes.hasRemaining()) {
-          at += channel.write(bytes, at);
+          at += fallback.write(bytes, at);
         }
       }
+    }
+
+    /**
+     * A file system may accept O_DIRECT at open and refuse the write: every write from then on
+     * goes through one buffered channel. The direct one is closed with the stream, after the
+     * writes still using it.
+     */
+    private synchronized FileChannel fallBackFrom(FileChannel failed, IOException cause)
+        throws IOException {
+      if (failed == channel) {
+        if (!direct) {
+          throw cause;
+        }
+        refused = channel;
+        channel = FileChannel.open(path, StandardOpenOption.WRITE);
+        direct = false;
+      }
+      return channel;
     }
 
     @Override
@@ -231,7 +254,17 @@ final class DirectOutputFile implements OutputFile {
         return;
       }
       try {
-        awaitPending();
+        IOException failure = null;
+        while (!pending.isEmpty()) {
+          try {
+            awaitOldest();
+          } catch (IOException e) {
+            failure = failure == null ? e : failure;
+          }
+        }
+        if (failure != null) {
+          throw failure;
+        }
         long length = getPos();
         int tail = buffer.position();
         if (tail > 0) {
@@ -247,12 +280,16 @@ final class DirectOutputFile implements OutputFile {
         channel.truncate(length);
       } finally {
         channel.close();
-        for (ByteBuffer b : new ByteBuffer[] {buffer, spare}) {
+        if (refused != null) {
+          refused.close();
+        }
+        writing.add(buffer);
+        for (ByteBuffer b : writing) {
           b.clear();
           POOL.offer(b);
         }
+        writing.clear();
         buffer = null;
-        spare = null;
       }
     }
   }

@@ -71,8 +71,10 @@ final class Recorder implements AutoCloseable {
     int probeCapacity =
         (int) Math.max(2, Math.min(256, (config.record.snapshotBudgetMb << 20) / snapshotBytes));
     int nice = config.record.threadNice;
+    // The writer is one thread while probe lanes can split their work, so when they compete for
+    // a core the writer goes first: half the probe's nice value.
     this.writer =
-        new SerialWorker("sgdlens-writer", capacity * 4, () -> ThreadNice.set(nice), staging::closeOpenFiles);
+        new SerialWorker("sgdlens-writer", capacity * 4, () -> ThreadNice.set(nice / 2), staging::closeOpenFiles);
     this.writerStaging = staging;
     if (config.parallelRecording) {
       this.inlineNetwork = null;
