@@ -81,17 +81,15 @@ public final class ParquetRowWriter implements TableFileWriter {
     if (packBuffer == null || packBuffer.capacity() < chunk * Float.BYTES) {
       packBuffer = VectorChunks.buffer(chunk);
     }
-    int chunks = VectorChunks.chunkCount(vector.length, chunk);
-    for (int c = 0; c < chunks; c++) {
-      int from = c * chunk;
-      int length = Math.min(chunk, vector.length - from);
-      Object[] row = java.util.Arrays.copyOf(prefix, prefix.length + 4);
-      row[prefix.length] = c;
-      row[prefix.length + 1] = (long) from;
-      row[prefix.length + 2] = length;
-      row[prefix.length + 3] = VectorChunks.packInto(packBuffer, vector, from, length);
-      write(row);
-    }
+    TableFileWriter.chunks(
+        prefix,
+        vector,
+        chunk,
+        (key, from, length) -> {
+          Object[] row = java.util.Arrays.copyOf(key, key.length + 1);
+          row[key.length] = VectorChunks.packInto(packBuffer, vector, from, length);
+          write(row);
+        });
   }
 
   @Override

@@ -103,20 +103,17 @@ final class VectorFileWriter implements TableFileWriter {
   /** Rows {keys..., chunk, offset, length, values} of {@code vector} in chunks of {@code chunk}. */
   @Override
   public void writeVector(Object[] prefix, float[] vector, int chunk) {
-    int chunks = VectorChunks.chunkCount(vector.length, chunk);
-    for (int c = 0; c < chunks; c++) {
-      int from = c * chunk;
-      int length = Math.min(chunk, vector.length - from);
-      Object[] key = java.util.Arrays.copyOf(prefix, prefix.length + 3);
-      key[prefix.length] = c;
-      key[prefix.length + 1] = (long) from;
-      key[prefix.length + 2] = length;
-      ByteBuffer out = reserve(length * Float.BYTES);
-      int at = out.position();
-      out.asFloatBuffer().put(vector, from, length);
-      out.position(at + length * Float.BYTES);
-      addRow(key, length * Float.BYTES);
-    }
+    TableFileWriter.chunks(
+        prefix,
+        vector,
+        chunk,
+        (key, from, length) -> {
+          ByteBuffer out = reserve(length * Float.BYTES);
+          int at = out.position();
+          out.asFloatBuffer().put(vector, from, length);
+          out.position(at + length * Float.BYTES);
+          addRow(key, length * Float.BYTES);
+        });
   }
 
   /** A row given as values, as {@link ParquetRowWriter#write}: the last is the packed chunk. */
