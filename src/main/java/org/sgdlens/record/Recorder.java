@@ -71,10 +71,10 @@ final class Recorder implements AutoCloseable {
     int probeCapacity =
         (int) Math.max(2, Math.min(256, (config.record.snapshotBudgetMb << 20) / snapshotBytes));
     int nice = config.record.threadNice;
-    // The writer is one thread while probe lanes can split their work, so when they compete for
-    // a core the writer goes first: half the probe's nice value.
+    // The writer runs at the probe's nice value: nice 5, 10 and 15 for the writer gave the same
+    // T1 within the benchmark's noise (three runs each, docs/benchmarks.md).
     this.writer =
-        new SerialWorker("sgdlens-writer", capacity * 4, () -> ThreadNice.set(nice / 2), staging::closeOpenFiles);
+        new SerialWorker("sgdlens-writer", capacity * 4, () -> ThreadNice.set(nice), staging::closeOpenFiles);
     this.writerStaging = staging;
     if (config.parallelRecording) {
       this.inlineNetwork = null;

@@ -142,9 +142,8 @@ public final class RunConfig {
     public long snapshotBudgetMb = 512;
 
     /**
-     * Linux nice value of the probe threads (0 to 19; the writer gets half of it): above the
-     * training thread's, so that on a busy machine recording yields the core to training. 0
-     * keeps them equal.
+     * Linux nice value of the probe and writer threads (0 to 19): above the training thread's, so
+     * that on a busy machine recording yields the core to training. 0 keeps them equal.
      */
     public int threadNice = 10;
 
