@@ -15,7 +15,8 @@ public final class TrainingSpeedBench {
     int blocks = args.length > 0 ? Integer.parseInt(args[0]) : 8;
     long steps = args.length > 1 ? Long.parseLong(args[1]) : 1000;
     String dataDir = System.getenv().getOrDefault("SGDLENS_DATA_DIR", "/usr/share/datasets/fashion-mnist");
-    Lake lake = Lake.open(Files.createTempDirectory("sgdlens-speed").toString());
+    java.nio.file.Path root = Files.createTempDirectory("sgdlens-speed");
+    Lake lake = Lake.open(root.toString());
     RunConfig c = RecordingOverheadBench.config(dataDir, steps, "speed");
     TrainRun.execute(lake, c, true, null);
     double[] rates = new double[blocks];
@@ -25,6 +26,7 @@ public final class TrainingSpeedBench {
       rates[b] = o.stepsPerSecond();
       cpuRates[b] = steps / o.trainingCpuSeconds();
     }
+    RecordingOverheadBench.deleteTree(root);
     java.util.Arrays.sort(rates);
     java.util.Arrays.sort(cpuRates);
     System.out.printf("DJL steps/s: best %.0f, median %.0f over %d blocks of %d steps;"
