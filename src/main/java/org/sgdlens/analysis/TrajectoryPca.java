@@ -96,29 +96,6 @@ public final class TrajectoryPca {
       int directions,
       long blockBytes,
       Double minTrainAccuracy) {
-    public Options(
-        String lake,
-        List<String> runs,
-        Long fromStep,
-        Long toStep,
-        Long lastSteps,
-        Method method,
-        int mllibMaxParams,
-        int directions,
-        long blockBytes) {
-      this(
-          lake,
-          runs,
-          fromStep,
-          toStep,
-          lastSteps,
-          method,
-          mllibMaxParams,
-          directions,
-          blockBytes,
-          null);
-    }
-
     public Options {
       if (minTrainAccuracy != null && !(minTrainAccuracy >= 0 && minTrainAccuracy < 1)) {
         throw new IllegalArgumentException(
@@ -146,49 +123,24 @@ public final class TrajectoryPca {
     }
 
     public static Options defaults(String lake) {
-      return new Options(lake, List.of(), null, null, null, Method.AUTO, 5000, 200, 64L << 20);
+      return new Options(lake, List.of(), null, null, null, Method.AUTO, 5000, 200, 64L << 20, null);
     }
 
     public Options withMethod(Method m) {
-      return new Options(
-          lake,
-          runs,
-          fromStep,
-          toStep,
-          lastSteps,
-          m,
-          mllibMaxParams,
-          directions,
-          blockBytes,
-          minTrainAccuracy);
+      return copy(runs, m, minTrainAccuracy);
     }
 
     public Options withRuns(List<String> r) {
-      return new Options(
-          lake,
-          r,
-          fromStep,
-          toStep,
-          lastSteps,
-          method,
-          mllibMaxParams,
-          directions,
-          blockBytes,
-          minTrainAccuracy);
+      return copy(r, method, minTrainAccuracy);
     }
 
     public Options withMinTrainAccuracy(Double accuracy) {
+      return copy(runs, method, accuracy);
+    }
+
+    private Options copy(List<String> r, Method m, Double accuracy) {
       return new Options(
-          lake,
-          runs,
-          fromStep,
-          toStep,
-          lastSteps,
-          method,
-          mllibMaxParams,
-          directions,
-          blockBytes,
-          accuracy);
+          lake, r, fromStep, toStep, lastSteps, m, mllibMaxParams, directions, blockBytes, accuracy);
     }
   }
 

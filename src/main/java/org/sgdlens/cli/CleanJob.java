@@ -1,6 +1,5 @@
 package org.sgdlens.cli;
 
-import java.util.Set;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.sgdlens.analysis.Cleaning;
@@ -42,22 +41,9 @@ public final class CleanJob {
 
   static int run(String[] args) {
     JobArgs o =
-        JobArgs.parse(
-            args,
-            Set.of(
-                "lake",
-                "run",
-                "at",
-                "step",
-                "score",
-                "window",
-                "fraction",
-                "export",
-                "log-floor",
-                "mixture-max-samples"),
-            Set.of("help"));
-    if (o.has("help")) {
-      System.out.print(USAGE);
+        JobArgs.analysis(args, USAGE, "at", "step", "score", "window", "fraction", "export",
+            "log-floor", "mixture-max-samples");
+    if (o == null) {
       return 0;
     }
     Jobs.noPositional("clean", o);

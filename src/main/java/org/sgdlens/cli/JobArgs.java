@@ -19,6 +19,23 @@ public final class JobArgs {
   private JobArgs() {}
 
   /**
+   * The options of an analysis job: {@code --lake}, {@code --run} (repeatable) and {@code
+   * valued}, with {@code --help} the only flag. Returns null after printing {@code usage} when
+   * {@code --help} is given.
+   */
+  public static JobArgs analysis(String[] args, String usage, String... valued) {
+    Set<String> keys = new java.util.HashSet<>(List.of(valued));
+    keys.add("lake");
+    keys.add("run");
+    JobArgs parsed = parse(args, keys, Set.of("help"));
+    if (parsed.has("help")) {
+      System.out.print(usage);
+      return null;
+    }
+    return parsed;
+  }
+
+  /**
    * @param valued options that take a value
    * @param flags options without a value
    */

@@ -1,7 +1,6 @@
 package org.sgdlens.cli;
 
 import java.util.Locale;
-import java.util.Set;
 import org.apache.spark.sql.SparkSession;
 import org.sgdlens.analysis.Landscape;
 import org.sgdlens.kernel.FlatnessSearch;
@@ -40,23 +39,9 @@ public final class LandscapeJob {
 
   static int run(String[] args) {
     JobArgs o =
-        JobArgs.parse(
-            args,
-            Set.of(
-                "lake",
-                "run",
-                "components",
-                "factor",
-                "initial-step",
-                "growth",
-                "search-range",
-                "tolerance",
-                "tasks",
-                "max-samples",
-                "seed"),
-            Set.of("help"));
-    if (o.has("help")) {
-      System.out.print(USAGE);
+        JobArgs.analysis(args, USAGE, "components", "factor", "initial-step", "growth",
+            "search-range", "tolerance", "tasks", "max-samples", "seed");
+    if (o == null) {
       return 0;
     }
     FlatnessSearch.Settings search =

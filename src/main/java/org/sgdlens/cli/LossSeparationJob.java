@@ -1,6 +1,5 @@
 package org.sgdlens.cli;
 
-import java.util.Set;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.sgdlens.analysis.LossSeparation;
@@ -31,11 +30,8 @@ public final class LossSeparationJob {
   }
 
   static int run(String[] args) {
-    JobArgs o =
-        JobArgs.parse(
-            args, Set.of("lake", "run", "window", "log-floor", "parallel-jobs"), Set.of("help"));
-    if (o.has("help")) {
-      System.out.print(USAGE);
+    JobArgs o = JobArgs.analysis(args, USAGE, "window", "log-floor", "parallel-jobs");
+    if (o == null) {
       return 0;
     }
     Jobs.noPositional("loss-separation", o);

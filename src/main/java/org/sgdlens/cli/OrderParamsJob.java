@@ -1,6 +1,5 @@
 package org.sgdlens.cli;
 
-import java.util.Set;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.sgdlens.analysis.OrderParams;
@@ -24,9 +23,8 @@ public final class OrderParamsJob {
   }
 
   static int run(String[] args) {
-    JobArgs o = JobArgs.parse(args, Set.of("lake", "run"), Set.of("help"));
-    if (o.has("help")) {
-      System.out.print(USAGE);
+    JobArgs o = JobArgs.analysis(args, USAGE);
+    if (o == null) {
       return 0;
     }
     Jobs.noPositional("order-params", o);

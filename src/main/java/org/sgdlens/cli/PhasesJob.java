@@ -1,6 +1,5 @@
 package org.sgdlens.cli;
 
-import java.util.Set;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.sgdlens.analysis.Phases;
@@ -45,22 +44,10 @@ public final class PhasesJob {
 
   static int run(String[] args) {
     JobArgs o =
-        JobArgs.parse(
-            args,
-            Set.of(
-                "lake",
-                "run",
-                "test-drop",
-                "memorize-start",
-                "memorize-end",
-                "separation-fraction",
-                "min-separation",
-                "alignment-drop",
-                "log-floor",
-                "mixture-max-samples"),
-            Set.of("help"));
-    if (o.has("help")) {
-      System.out.print(USAGE);
+        JobArgs.analysis(args, USAGE, "test-drop", "memorize-start", "memorize-end",
+            "separation-fraction", "min-separation", "alignment-drop", "log-floor",
+            "mixture-max-samples");
+    if (o == null) {
       return 0;
     }
     Jobs.noPositional("phases", o);

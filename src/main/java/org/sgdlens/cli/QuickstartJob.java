@@ -225,7 +225,7 @@ public final class QuickstartJob {
     System.out.println("[quickstart] 8/9 trajectory-pca and landscape (" + components + " directions)");
     TrajectoryPca.Result pca = TrajectoryPca.run(spark,
         new TrajectoryPca.Options(root, flatRuns, null, null, tiny ? 400L : 2000L,
-            TrajectoryPca.Method.AUTO, 5000, components, 64L << 20));
+            TrajectoryPca.Method.AUTO, 5000, components, 64L << 20, null));
     w.lap("trajectory-pca");
     Landscape.run(spark,
         new Landscape.Options(root, flatRuns, Landscape.parseComponents("1-" + components),

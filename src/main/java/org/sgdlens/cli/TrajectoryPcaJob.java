@@ -2,7 +2,6 @@ package org.sgdlens.cli;
 
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import org.apache.spark.sql.SparkSession;
 import org.sgdlens.analysis.TrajectoryPca;
 
@@ -40,22 +39,9 @@ public final class TrajectoryPcaJob {
 
   static int run(String[] args) {
     JobArgs o =
-        JobArgs.parse(
-            args,
-            Set.of(
-                "lake",
-                "run",
-                "from-step",
-                "to-step",
-                "last",
-                "method",
-                "mllib-max-params",
-                "directions",
-                "block-mb",
-                "min-train-accuracy"),
-            Set.of("help"));
-    if (o.has("help")) {
-      System.out.print(USAGE);
+        JobArgs.analysis(args, USAGE, "from-step", "to-step", "last", "method", "mllib-max-params",
+            "directions", "block-mb", "min-train-accuracy");
+    if (o == null) {
       return 0;
     }
     TrajectoryPca.Options options =

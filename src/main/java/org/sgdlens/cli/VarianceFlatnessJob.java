@@ -1,7 +1,6 @@
 package org.sgdlens.cli;
 
 import java.util.Locale;
-import java.util.Set;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.sgdlens.analysis.VarianceFlatness;
@@ -34,20 +33,9 @@ public final class VarianceFlatnessJob {
 
   static int run(String[] args) {
     JobArgs o =
-        JobArgs.parse(
-            args,
-            Set.of(
-                "lake",
-                "run",
-                "fit-from",
-                "fit-to",
-                "rank-from",
-                "rank-to",
-                "confidence",
-                "variance-fraction"),
-            Set.of("help"));
-    if (o.has("help")) {
-      System.out.print(USAGE);
+        JobArgs.analysis(args, USAGE, "fit-from", "fit-to", "rank-from", "rank-to", "confidence",
+            "variance-fraction");
+    if (o == null) {
       return 0;
     }
     VarianceFlatness.Options options =

@@ -323,7 +323,7 @@ public final class Sweeps {
       case TRAJECTORY_PCA ->
           TrajectoryPca.run(spark, new TrajectoryPca.Options(root, runs, null, null,
               s.pcaLastSteps() > 0 ? s.pcaLastSteps() : null, TrajectoryPca.Method.AUTO, 5000,
-              s.pcaDirections(), 64L << 20)).warnings();
+              s.pcaDirections(), 64L << 20, null)).warnings();
       case LANDSCAPE ->
           Landscape.run(spark,
               new Landscape.Options(root, runs, Landscape.parseComponents(s.landscapeComponents()),

@@ -145,7 +145,8 @@ class TrajectoryPcaTest extends SparkTestBase {
             Method.GRAM,
             5000,
             k,
-            t * 4L * 50); // blocks of 50 floats: chunks are split across tasks
+            t * 4L * 50,
+            null); // blocks of 50 floats: chunks are split across tasks
     TrajectoryPca.RunResult gram = TrajectoryPca.run(spark, base).runs().get(0);
     float[][] gramDirections = readDirections(lake, "agree", p, k);
     TrajectoryPca.RunResult mllib =
@@ -176,7 +177,7 @@ class TrajectoryPcaTest extends SparkTestBase {
     // Auto picks by size and says so.
     TrajectoryPca.Options small =
         new TrajectoryPca.Options(
-            lake, List.of("agree"), null, null, null, Method.AUTO, 299, 0, 64L << 20);
+            lake, List.of("agree"), null, null, null, Method.AUTO, 299, 0, 64L << 20, null);
     assertThat(TrajectoryPca.run(spark, small).runs().get(0).method())
         .as("auto with P=300 above the threshold 299")
         .isEqualTo(Method.GRAM);
@@ -203,7 +204,7 @@ class TrajectoryPcaTest extends SparkTestBase {
     TrajectoryLakes.writeRun(lake, "w", snapshots, steps, 8, accuracy);
     TrajectoryPca.Options last =
         new TrajectoryPca.Options(
-            lake, List.of("w", "nope"), null, null, 1000L, Method.GRAM, 5000, 3, 64L << 20);
+            lake, List.of("w", "nope"), null, null, 1000L, Method.GRAM, 5000, 3, 64L << 20, null);
     TrajectoryPca.Result result = TrajectoryPca.run(spark, last);
     TrajectoryPca.RunResult run = result.runs().get(0);
     assertThat(run.fromStep()).as("--last 1000 from step 2900").isEqualTo(2000);

@@ -55,7 +55,7 @@ class ReportPipelineTest extends SparkTestBase {
     TrajectoryPca.run(
         spark,
         new TrajectoryPca.Options(
-            lake, runs, null, null, 200L, TrajectoryPca.Method.AUTO, 5000, 8, 64L << 20));
+            lake, runs, null, null, 200L, TrajectoryPca.Method.AUTO, 5000, 8, 64L << 20, null));
     Landscape.run(
         spark,
         new Landscape.Options(
