@@ -61,39 +61,8 @@ public final class Landscape {
   public record RunResult(
       String runId, String window, long params, List<Integer> missing, List<Profiled> profiles) {}
 
-  /**
-   * One direction's search outcome, carried back from the tasks (the kernel's Profile stays free of
-   * java.io).
-   */
-  public record Profiled(
-      int component,
-      double l0,
-      double target,
-      double thetaLeft,
-      double thetaRight,
-      boolean censoredLeft,
-      boolean censoredRight,
-      double[] thetas,
-      double[] losses)
-      implements Serializable {
-    static Profiled of(int component, FlatnessSearch.Profile p) {
-      return new Profiled(
-          component,
-          p.l0(),
-          p.target(),
-          p.thetaLeft(),
-          p.thetaRight(),
-          p.censoredLeft(),
-          p.censoredRight(),
-          p.thetas(),
-          p.losses());
-    }
-
-    public FlatnessSearch.Profile profile() {
-      return new FlatnessSearch.Profile(
-          l0, target, thetaLeft, thetaRight, censoredLeft, censoredRight, thetas, losses);
-    }
-  }
+  /** One direction's search outcome, carried back from the tasks. */
+  public record Profiled(int component, FlatnessSearch.Profile profile) implements Serializable {}
 
   public record Result(List<RunResult> runs, List<String> warnings) {}
 
@@ -264,7 +233,7 @@ public final class Landscape {
         }
         FlatnessSearch.Profile profile =
             FlatnessSearch.search(FlatnessSearch.along(oracle, origin, direction), l0, settings);
-        out.add(Profiled.of(next._1(), profile));
+        out.add(new Profiled(next._1(), profile));
       }
     } catch (RuntimeException e) {
       throw e;

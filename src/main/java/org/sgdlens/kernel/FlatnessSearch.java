@@ -63,7 +63,8 @@ public final class FlatnessSearch {
       boolean censoredLeft,
       boolean censoredRight,
       double[] thetas,
-      double[] losses) {
+      double[] losses)
+      implements java.io.Serializable {
     public boolean censored() {
       return censoredLeft || censoredRight;
     }
