@@ -104,13 +104,8 @@ public final class Lake {
       if (!fs.exists(partition)) {
         return Optional.empty();
       }
-      for (FileStatus file : fs.listStatus(partition)) {
-        String name = file.getPath().getName();
-        if (!name.endsWith(".parquet") || name.startsWith(".") || name.startsWith("_")) {
-          continue;
-        }
-        try (ParquetReader<Group> reader =
-            ParquetReader.builder(new GroupReadSupport(), file.getPath()).withConf(conf).build()) {
+      for (Path file : dataFiles(partition)) {
+        try (ParquetReader<Group> reader = reader(file)) {
           Group row = reader.read();
           if (row != null) {
             return row.getFieldRepetitionCount(column) == 0
@@ -137,13 +132,8 @@ public final class Lake {
         throw new IllegalArgumentException(
             "Run " + runId + " has no " + table + " in " + root + "; train it first (jobs/train)");
       }
-      for (FileStatus file : fs.listStatus(partition)) {
-        String name = file.getPath().getName();
-        if (!name.endsWith(".parquet") || name.startsWith(".") || name.startsWith("_")) {
-          continue;
-        }
-        try (ParquetReader<Group> reader =
-            ParquetReader.builder(new GroupReadSupport(), file.getPath()).withConf(conf).build()) {
+      for (Path file : dataFiles(partition)) {
+        try (ParquetReader<Group> reader = reader(file)) {
           for (Group row = reader.read(); row != null; row = reader.read()) {
             float[] chunk = VectorChunks.unpack(row.getBinary("values", 0).getBytes());
             System.arraycopy(chunk, 0, out, (int) row.getLong("offset", 0), chunk.length);
@@ -154,6 +144,22 @@ public final class Lake {
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read " + table + " of run " + runId, e);
     }
+  }
+
+  /** The Parquet data files of a partition (no hidden, temporary or marker files). */
+  private java.util.List<Path> dataFiles(Path partition) throws IOException {
+    java.util.List<Path> files = new java.util.ArrayList<>();
+    for (FileStatus file : fs.listStatus(partition)) {
+      String name = file.getPath().getName();
+      if (name.endsWith(".parquet") && !name.startsWith(".") && !name.startsWith("_")) {
+        files.add(file.getPath());
+      }
+    }
+    return files;
+  }
+
+  private ParquetReader<Group> reader(Path file) throws IOException {
+    return ParquetReader.builder(new GroupReadSupport(), file).withConf(conf).build();
   }
 
   @Override
