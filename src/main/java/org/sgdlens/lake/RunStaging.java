@@ -24,14 +24,16 @@ public final class RunStaging {
   private final Map<String, TableFileWriter> open = new HashMap<>();
   private final Map<String, Integer> nextPart = new HashMap<>();
   private long bytesWritten;
-  // Page buffers of every file of the run, reused from file to file (64 MiB row groups).
+
   /**
    * Row group size of vector tables: 16 MiB keeps a row group's pages queued for the device
    * ({@link DirectOutputFile#IN_FLIGHT} buffers) while the writer buffers the next one.
    */
   static final long ROW_GROUP_BYTES = 16L << 20;
 
-  private final PooledAllocator allocator = new PooledAllocator(256L << 20);
+  // Page buffers of every file of the run, reused from file to file. At most 64 MiB are kept:
+  // the vector tables' pages of one row group (16 MiB) and the record tables' page buffers.
+  private final PooledAllocator allocator = new PooledAllocator(64L << 20);
 
   public RunStaging(Lake lake, String runId, CompressionCodecName codec, long rollBytes) {
     this.lake = lake;

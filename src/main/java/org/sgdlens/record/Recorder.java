@@ -4,6 +4,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.sgdlens.kernel.Permutations;
 import org.sgdlens.lake.RunStaging;
@@ -12,7 +18,7 @@ import org.sgdlens.lake.VectorChunks;
 
 /**
  * Captures the learning dynamics of a run into its staging folder. The training thread only
- * hands over weight snapshots; a probe thread with its own copy of the network computes the
+ * hands over weight snapshots; probe lanes, each with its own copy of the network, compute the
  * gradient ensembles, per-sample losses and metrics from them (so recording never touches the
  * training trajectory), and a writer thread encodes and writes Parquet. Both queues are bounded.
  */
@@ -131,8 +137,8 @@ final class Recorder implements AutoCloseable {
       work.run(0, 1, probe == null ? inlineNetwork : laneNetworks[0]);
       return;
     }
-    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(lanes - 1);
-    java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+    CountDownLatch done = new CountDownLatch(lanes - 1);
+    AtomicReference<Throwable> failed = new AtomicReference<>();
     for (int l = 1; l < lanes; l++) {
       int lane = l;
       helpers.get(l - 1).submit(
@@ -153,7 +159,7 @@ final class Recorder implements AutoCloseable {
     } finally {
       try {
         // A helper whose thread failed to start never runs its task: its failure ends the wait.
-        while (!done.await(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        while (!done.await(100, TimeUnit.MILLISECONDS)) {
           helpers.forEach(SerialWorker::rethrow);
         }
       } catch (InterruptedException e) {
@@ -181,8 +187,8 @@ final class Recorder implements AutoCloseable {
   }
 
   /** Gradient vectors the writer has finished with, for the probe to fill again. */
-  private final java.util.concurrent.ConcurrentLinkedQueue<float[]> freeGradients =
-      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<float[]> freeGradients =
+      new ConcurrentLinkedQueue<>();
 
   int recordedLength() {
     return recordedLength;
@@ -355,7 +361,7 @@ final class Recorder implements AutoCloseable {
   private static final class Members {
     private final int count;
     private final int window;
-    private final java.util.TreeMap<Integer, Runnable> done = new java.util.TreeMap<>();
+    private final TreeMap<Integer, Runnable> done = new TreeMap<>();
     private int taken;
     private int next;
     private boolean failed;
@@ -488,7 +494,7 @@ final class Recorder implements AutoCloseable {
    */
   private void evaluateOnLanes(float[] snapshot, float[] x, int[] labels, double[] loss, int[] predicted) {
     int blocks = VectorChunks.chunkCount(labels.length, Network.EVAL_BATCH);
-    java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+    AtomicInteger next = new AtomicInteger();
     onLanes(
         snapshot,
         (lane, lanes, net) -> {
