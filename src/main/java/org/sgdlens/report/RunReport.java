@@ -54,6 +54,21 @@ final class RunReport {
     this.phases = rows(Tables.PHASES, "method", "phase_order");
   }
 
+  /**
+   * Begins a section on the run's rows of {@code table} in {@code order}, or omits it with {@code
+   * reason} when there are none; returns the rows.
+   */
+  private List<Row> section(
+      Page page, String id, String title, String reason, String table, String... order) {
+    List<Row> rows = rows(table, order);
+    if (rows.isEmpty()) {
+      page.omit(id, title, reason);
+    } else {
+      page.begin(id, title);
+    }
+    return rows;
+  }
+
   private List<Row> rows(String table, String... orderBy) {
     return Report.rows(spark, lake, table, List.of(runId), orderBy);
   }
@@ -287,16 +302,14 @@ final class RunReport {
 
   private void orderParams(Page page) {
     String title = "Order parameters of the gradient ensemble";
-    List<Row> op = rows(Tables.ORDER_PARAMS, "step");
+    List<Row> op =
+        section(page, ORDER_PARAMS, title,
+            "table order_params has no rows for this run (record gradient ensembles and run"
+                + " jobs/order-params).",
+            Tables.ORDER_PARAMS, "step");
     if (op.isEmpty()) {
-      page.omit(
-          ORDER_PARAMS,
-          title,
-          "table order_params has no rows for this run (record gradient ensembles and run"
-              + " jobs/order-params).");
       return;
     }
-    page.begin(ORDER_PARAMS, title);
     page.note(phaseNote());
     double[] step = column(op, "step");
     Chart c =
@@ -334,12 +347,12 @@ final class RunReport {
 
   private void metrics(Page page) {
     String title = "Test error, train loss, f_C and f_W";
-    List<Row> m = rows(Tables.METRICS, "step");
+    List<Row> m =
+        section(page, METRICS, title, "table metrics has no rows for this run.", Tables.METRICS,
+            "step");
     if (m.isEmpty()) {
-      page.omit(METRICS, title, "table metrics has no rows for this run.");
       return;
     }
-    page.begin(METRICS, title);
     page.note(phaseNote());
     double[] step = column(m, "step");
     double[] testAcc = column(m, "test_accuracy");
@@ -426,16 +439,14 @@ final class RunReport {
 
   private void separation(Page page) {
     String title = "AUROC and d' over time";
-    List<Row> sep = rows(Tables.LOSS_SEPARATION, "step");
+    List<Row> sep =
+        section(page, SEPARATION, title,
+            "table loss_separation has no rows for this run (jobs/loss-separation on a run with"
+                + " label noise and per-sample losses).",
+            Tables.LOSS_SEPARATION, "step");
     if (sep.isEmpty()) {
-      page.omit(
-          SEPARATION,
-          title,
-          "table loss_separation has no rows for this run (jobs/loss-separation on a run with label"
-              + " noise and per-sample losses).");
       return;
     }
-    page.begin(SEPARATION, title);
     page.note(phaseNote() + " The t_sep line marks the AUROC peak of the loss score.");
     double[] step = column(sep, "step");
     Chart c =
@@ -568,12 +579,13 @@ final class RunReport {
 
   private void pca(Page page) {
     String title = "Trajectory PCA: explained variance";
-    List<Row> variances = rows(Tables.PCA_VARIANCES, "window", "component");
+    List<Row> variances =
+        section(page, PCA, title,
+            "table pca_variances has no rows for this run (jobs/trajectory-pca).",
+            Tables.PCA_VARIANCES, "window", "component");
     if (variances.isEmpty()) {
-      page.omit(PCA, title, "table pca_variances has no rows for this run (jobs/trajectory-pca).");
       return;
     }
-    page.begin(PCA, title);
     String window = variances.get(variances.size() - 1).getAs("window");
     List<Row> w = variances.stream().filter(v -> window.equals(v.getAs("window"))).toList();
     page.note(
