@@ -14,6 +14,19 @@ import org.sgdlens.lake.Tables;
 
 class VarianceFlatnessTest extends SparkTestBase {
 
+  /** Writes the given pca_variances and flatness rows to the lake and runs the job with defaults. */
+  private VarianceFlatness.Result runOn(String lake, List<Row> variances, List<Row> flatness) {
+    LakeTables.write(
+        spark.createDataFrame(variances, LakeTables.sparkSchema(Tables.PCA_VARIANCES)),
+        lake,
+        Tables.PCA_VARIANCES);
+    LakeTables.write(
+        spark.createDataFrame(flatness, LakeTables.sparkSchema(Tables.FLATNESS)),
+        lake,
+        Tables.FLATNESS);
+    return VarianceFlatness.run(spark, VarianceFlatness.Options.defaults(lake));
+  }
+
   @Test
   void recoversAKnownExponentWithinItsIntervalAndExcludesCensoredComponents() {
     // log σ² = a − ψ log F + ε for log F drawn uniformly; components numbered by descending σ²
@@ -59,17 +72,7 @@ class VarianceFlatnessTest extends SparkTestBase {
               1e-4,
               30));
     }
-    LakeTables.write(
-        spark.createDataFrame(variances, LakeTables.sparkSchema(Tables.PCA_VARIANCES)),
-        lake,
-        Tables.PCA_VARIANCES);
-    LakeTables.write(
-        spark.createDataFrame(flatness, LakeTables.sparkSchema(Tables.FLATNESS)),
-        lake,
-        Tables.FLATNESS);
-
-    VarianceFlatness.Result result =
-        VarianceFlatness.run(spark, VarianceFlatness.Options.defaults(lake));
+    VarianceFlatness.Result result = runOn(lake, variances, flatness);
     Row row = result.rows().get(0);
 
     // Independent oracle: OLS of log σ² on log F over i = 2..n, censored left out.
@@ -155,16 +158,7 @@ class VarianceFlatnessTest extends SparkTestBase {
               1e-4,
               30));
     }
-    LakeTables.write(
-        spark.createDataFrame(variances, LakeTables.sparkSchema(Tables.PCA_VARIANCES)),
-        lake,
-        Tables.PCA_VARIANCES);
-    LakeTables.write(
-        spark.createDataFrame(flatness, LakeTables.sparkSchema(Tables.FLATNESS)),
-        lake,
-        Tables.FLATNESS);
-    VarianceFlatness.Result result =
-        VarianceFlatness.run(spark, VarianceFlatness.Options.defaults(lake));
+    VarianceFlatness.Result result = runOn(lake, variances, flatness);
     Row row = result.rows().get(0);
     assertThat(row.isNullAt(row.fieldIndex("psi"))).as("no ψ from a stale window").isTrue();
     assertThat(row.<Integer>getAs("missing_excluded")).isEqualTo(9);
