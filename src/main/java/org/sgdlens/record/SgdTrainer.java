@@ -32,6 +32,8 @@ public final class SgdTrainer {
   private final TrainingData data;
   private final Network network;
   private final List<NDArray> velocity = new ArrayList<>();
+  /** The parameters' gradient tensors, looked up on the first step. */
+  private PtNDArray[] gradients;
 
   public SgdTrainer(RunConfig config, TrainingData data, Network network) {
     this.config = config;
@@ -118,10 +120,8 @@ public final class SgdTrainer {
     float wd = (float) config.sgd.weightDecay;
     float momentum = (float) config.sgd.momentum;
     RunConfig.RecordConfig rc = config.record;
-    TreeSet<Long> weightSteps = rc.weights.resolve(total, perEpoch);
-    TreeSet<Long> gradientSteps = rc.gradients.resolve(total, perEpoch);
-    TreeSet<Long> lossSteps = rc.sampleLosses.resolve(total, perEpoch);
-    TreeSet<Long> metricSteps = rc.metrics.resolve(total, perEpoch);
+    Due schedule = new Due(rc.weights.resolve(total, perEpoch), rc.gradients.resolve(total, perEpoch),
+        rc.sampleLosses.resolve(total, perEpoch), rc.metrics.resolve(total, perEpoch), total);
     long start = System.nanoTime();
     java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
     long cpuStart = threads.getCurrentThreadCpuTime();
@@ -131,29 +131,14 @@ public final class SgdTrainer {
     int[] order = null;
     long orderEpoch = -1;
     long step = startStep;
-    List<Parameter> params = network.parameters();
-    PtNDArray[] gradients = null;
-    boolean plain = momentum == 0f && wd == 0f;
     try (NDManager scope = network.manager().newSubManager()) {
       for (; ; step++) {
         // A resumed run recorded its start step before the checkpoint was taken.
         boolean recordedBeforeResume = startStep > 0 && step == startStep;
         if (recorder != null && !recordedBeforeResume) {
-          Set<Recorder.Kind> kinds = EnumSet.noneOf(Recorder.Kind.class);
-          if (weightSteps.contains(step)) {
-            kinds.add(Recorder.Kind.WEIGHTS);
-          }
-          if (gradientSteps.contains(step)) {
-            kinds.add(Recorder.Kind.GRADIENTS);
-          }
-          if (lossSteps.contains(step)) {
-            kinds.add(Recorder.Kind.SAMPLE_LOSSES);
-          }
-          if (metricSteps.contains(step) || step == total || diverged) {
-            kinds.add(Recorder.Kind.METRICS);
-          }
-          if (!kinds.isEmpty()) {
+          if (schedule.due(step, diverged)) {
             Double batchLoss = lossCount > 0 ? lossSum / lossCount : null;
+            Set<Recorder.Kind> kinds = schedule.kinds(step, diverged);
             if (kinds.contains(Recorder.Kind.METRICS)) {
               lossSum = 0;
               lossCount = 0;
@@ -176,39 +161,7 @@ public final class SgdTrainer {
           order = Permutations.permutation(data.trainSize(), config.sgd.seed, epoch);
           orderEpoch = epoch;
         }
-        int from = (int) (step % perEpoch) * b;
-        float loss;
-        try (NDManager batchScope = scope.newSubManager()) {
-          NDArray x = network.batch(batchScope, data.trainX(), data.features(), order, from, b);
-          NDArray y = network.labels(batchScope, data.givenLabels(), order, from, b);
-          Network.enableGrad();
-          NDArray logLikelihood = Network.meanLogLikelihood(network.logits(x, true), y);
-          // Seeding backward with -lr leaves lr * g in the gradient buffers, so plain SGD is one
-          // in-place subtraction per parameter (PyTorch's add_(g, alpha=-lr)); DJL's sgdUpdate
-          // clones the gradient and makes three more passes over it.
-          network.backward(logLikelihood, -lr);
-          loss = -logLikelihood.getFloat();
-          if (gradients == null) {
-            // A parameter's gradient tensor lives as long as the parameter: backward accumulates
-            // into it in place and zeroGrad clears it in place, so one handle serves every step.
-            gradients = new PtNDArray[params.size()];
-            for (int i = 0; i < params.size(); i++) {
-              gradients[i] = (PtNDArray) params.get(i).getArray().getGradient();
-            }
-          }
-          for (int i = 0; i < params.size(); i++) {
-            PtNDArray w = (PtNDArray) params.get(i).getArray();
-            if (plain) {
-              JniUtils.setGradMode(false);
-              w.subi(gradients[i]);
-            } else {
-              // Gradients are already scaled by lr: v = mu v + lr (g + wd w); w -= v.
-              JniUtils.sgdUpdate(
-                  w, gradients[i], (PtNDArray) velocity.get(i), 1f, wd * lr, 1f, -1f, momentum);
-            }
-            JniUtils.zeroGrad(w);
-          }
-        }
+        float loss = step(scope, order, (int) (step % perEpoch) * b, b, lr, wd, momentum);
         if (!Float.isFinite(loss)) {
           diverged = true;
         } else {
@@ -225,6 +178,75 @@ public final class SgdTrainer {
     double cpu = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e9;
     return new Result(step, network.weights(), diverged, wall0 + wall, done / Math.max(wall, 1e-9),
         cpu);
+  }
+
+  /**
+   * One SGD step on the minibatch {@code order[from, from + b)}; returns its loss. The loop's body
+   * lives in its own small method so that the JIT compiles it from its call count within the
+   * first run, instead of waiting for an on-stack replacement of the whole loop.
+   */
+  private float step(NDManager scope, int[] order, int from, int b, float lr, float wd,
+      float momentum) {
+    try (NDManager batchScope = scope.newSubManager()) {
+      NDArray x = network.batch(batchScope, data.trainX(), data.features(), order, from, b);
+      NDArray y = network.labels(batchScope, data.givenLabels(), order, from, b);
+      Network.enableGrad();
+      NDArray logLikelihood = Network.meanLogLikelihood(network.logits(x, true), y);
+      // Seeding backward with -lr leaves lr * g in the gradient buffers, so plain SGD is one
+      // in-place subtraction per parameter (PyTorch's add_(g, alpha=-lr)); DJL's sgdUpdate
+      // clones the gradient and makes three more passes over it.
+      network.backward(logLikelihood, -lr);
+      float loss = -logLikelihood.getFloat();
+      List<Parameter> params = network.parameters();
+      if (gradients == null) {
+        // A parameter's gradient tensor lives as long as the parameter: backward accumulates
+        // into it in place and zeroGrad clears it in place, so one handle serves every step.
+        gradients = new PtNDArray[params.size()];
+        for (int i = 0; i < params.size(); i++) {
+          gradients[i] = (PtNDArray) params.get(i).getArray().getGradient();
+        }
+      }
+      boolean plain = momentum == 0f && wd == 0f;
+      for (int i = 0; i < params.size(); i++) {
+        PtNDArray w = (PtNDArray) params.get(i).getArray();
+        if (plain) {
+          JniUtils.setGradMode(false);
+          w.subi(gradients[i]);
+        } else {
+          // Gradients are already scaled by lr: v = mu v + lr (g + wd w); w -= v.
+          JniUtils.sgdUpdate(
+              w, gradients[i], (PtNDArray) velocity.get(i), 1f, wd * lr, 1f, -1f, momentum);
+        }
+        JniUtils.zeroGrad(w);
+      }
+      return loss;
+    }
+  }
+
+  /** The steps each record kind is due at. */
+  private record Due(TreeSet<Long> weights, TreeSet<Long> gradients, TreeSet<Long> sampleLosses,
+      TreeSet<Long> metrics, long total) {
+    boolean due(long step, boolean diverged) {
+      return weights.contains(step) || gradients.contains(step) || sampleLosses.contains(step)
+          || metrics.contains(step) || step == total || diverged;
+    }
+
+    Set<Recorder.Kind> kinds(long step, boolean diverged) {
+      Set<Recorder.Kind> kinds = EnumSet.noneOf(Recorder.Kind.class);
+      if (weights.contains(step)) {
+        kinds.add(Recorder.Kind.WEIGHTS);
+      }
+      if (gradients.contains(step)) {
+        kinds.add(Recorder.Kind.GRADIENTS);
+      }
+      if (sampleLosses.contains(step)) {
+        kinds.add(Recorder.Kind.SAMPLE_LOSSES);
+      }
+      if (metrics.contains(step) || step == total || diverged) {
+        kinds.add(Recorder.Kind.METRICS);
+      }
+      return kinds;
+    }
   }
 
   /** Where the loop hands its resumable state. */
