@@ -42,10 +42,15 @@ public final class RecordingOverheadBench {
     sequential.record = recorded.record;
     sequential.parallelRecording = false;
 
-    // Warm up the JIT and PyTorch's allocator on full-length runs of both kinds: the targets are
+    // Warm up the JIT and PyTorch's allocator on full-length runs of every kind: the targets are
     // about steady-state overhead, and the recorder's write path only compiles after ~1 GB.
-    for (RunConfig c : new RunConfig[] {plain, recorded, recorded}) {
-      TrainRun.execute(lake, c, true, null);
+    // Every kind of run the measurement makes is among them: a kind first met in the measured
+    // loop takes branches the JIT has not seen and throws away compiled code mid-run.
+    int warmups = Integer.getInteger("sgdlens.bench.warmups", 4);
+    for (int w = 0; w < warmups; w++) {
+      for (RunConfig c : new RunConfig[] {plain, recorded, sequential}) {
+        TrainRun.execute(lake, c, true, null);
+      }
     }
 
     double t0 = Double.MAX_VALUE;
@@ -57,7 +62,14 @@ public final class RecordingOverheadBench {
       t0 = Math.min(t0, TrainRun.execute(lake, plain, true, null).trainAndRecordSeconds());
       long cpu0 = processCpuNanos();
       java.util.Map<String, Long> before = threadTicks();
+      boolean trace = System.getenv("SGDLENS_BENCH_THREADS") != null;
+      if (trace) {
+        System.out.println("=== T1 run begins");
+      }
       last = TrainRun.execute(lake, recorded, true, null);
+      if (trace) {
+        System.out.println("=== T1 run ends");
+      }
       lastProcessCpu = (processCpuNanos() - cpu0) / 1e9;
       if (System.getenv("SGDLENS_BENCH_THREADS") != null) {
         java.util.Map<String, Long> after = threadTicks();
