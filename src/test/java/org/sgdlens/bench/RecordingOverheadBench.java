@@ -31,13 +31,7 @@ public final class RecordingOverheadBench {
     Lake lake = Lake.open(root.toString());
 
     RunConfig plain = config(dataDir, steps, "plain");
-    RunConfig recorded = config(dataDir, steps, "recorded");
-    recorded.record.gradients = Schedule.every(100);
-    recorded.record.ensembleSize = 64;
-    recorded.record.ensembleBatch = 64;
-    recorded.record.weights = Schedule.every(10);
-    recorded.record.sampleLosses = new Schedule();
-    recorded.record.sampleLosses.perEpoch = 1;
+    RunConfig recorded = recordedConfig(dataDir, steps, "recorded");
     RunConfig sequential = config(dataDir, steps, "sequential");
     sequential.record = recorded.record;
     sequential.parallelRecording = false;
@@ -132,6 +126,21 @@ public final class RecordingOverheadBench {
     c.record.metrics = Schedule.never();
     c.checkpointEvery = 0;
     c.device = "cpu";
+    return c;
+  }
+
+  /**
+   * The issue's schedule: a 64-minibatch gradient ensemble every 100 steps, weights every 10 steps,
+   * per-sample losses every epoch.
+   */
+  static RunConfig recordedConfig(String dataDir, long steps, String runId) {
+    RunConfig c = config(dataDir, steps, runId);
+    c.record.gradients = Schedule.every(100);
+    c.record.ensembleSize = 64;
+    c.record.ensembleBatch = 64;
+    c.record.weights = Schedule.every(10);
+    c.record.sampleLosses = new Schedule();
+    c.record.sampleLosses.perEpoch = 1;
     return c;
   }
 
