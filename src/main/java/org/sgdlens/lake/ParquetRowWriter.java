@@ -83,13 +83,28 @@ public final class ParquetRowWriter implements TableFileWriter {
     }
     TableFileWriter.chunks(
         prefix,
-        vector,
+        vector.length,
         chunk,
         (key, from, length) -> {
           Object[] row = java.util.Arrays.copyOf(key, key.length + 1);
           row[key.length] = VectorChunks.packInto(packBuffer, vector, from, length);
           write(row);
         });
+  }
+
+  /** The record writer copies every value as it is written: {@code release} runs on return. */
+  @Override
+  public void writeVector(Object[] prefix, byte[] packed, int chunk, Runnable release) {
+    TableFileWriter.chunks(
+        prefix,
+        TableFileWriter.packedLength(packed),
+        chunk,
+        (key, from, length) -> {
+          Object[] row = java.util.Arrays.copyOf(key, key.length + 1);
+          row[key.length] = java.nio.ByteBuffer.wrap(packed, from * Float.BYTES, length * Float.BYTES);
+          write(row);
+        });
+    release.run();
   }
 
   @Override

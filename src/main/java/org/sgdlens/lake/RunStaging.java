@@ -53,9 +53,7 @@ public final class RunStaging {
   public void write(String table, Object[] row) {
     TableFileWriter writer = open.computeIfAbsent(table, this::newFile);
     writer.write(row);
-    if (writer.dataSize() >= rollBytes) {
-      closeFile(table);
-    }
+    rollIfFull(table, writer);
   }
 
   /**
@@ -65,6 +63,21 @@ public final class RunStaging {
   public void writeVector(String table, Object[] prefix, float[] vector, int chunk) {
     TableFileWriter writer = open.computeIfAbsent(table, this::newFile);
     writer.writeVector(prefix, vector, chunk);
+    rollIfFull(table, writer);
+  }
+
+  /**
+   * The same for a vector packed as little-endian float32 bytes, which the writer may hold until
+   * its row group is written: {@code release} runs when {@code packed} may be reused.
+   */
+  public void writeVector(String table, Object[] prefix, byte[] packed, int chunk, Runnable release) {
+    TableFileWriter writer = open.computeIfAbsent(table, this::newFile);
+    writer.writeVector(prefix, packed, chunk, release);
+    rollIfFull(table, writer);
+  }
+
+  /** Closes a table's open file once it holds {@code rollBytes}; the next write opens another. */
+  private void rollIfFull(String table, TableFileWriter writer) {
     if (writer.dataSize() >= rollBytes) {
       closeFile(table);
     }

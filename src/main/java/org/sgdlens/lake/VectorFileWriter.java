@@ -45,11 +45,15 @@ final class VectorFileWriter implements TableFileWriter {
   private final ParquetFileWriter file;
   private final PooledAllocator pages;
 
-  // The row group being buffered: key values per row, packed values in pages.
+  // The row group being buffered: key values per row, the values column in pages. A page's PLAIN
+  // bytes are parts: runs of a pooled buffer (value lengths, and values copied from float
+  // vectors) and ranges of packed vectors held by reference until the row group is written.
   private final List<Object[]> keyRows = new ArrayList<>();
-  private final List<ByteBuffer> valuePages = new ArrayList<>();
-  private final List<Integer> valuesPerPage = new ArrayList<>();
-  private ByteBuffer page;
+  private final List<ValuesPage> valuePages = new ArrayList<>();
+  private final List<ByteBuffer> buffers = new ArrayList<>();
+  private final List<Runnable> releases = new ArrayList<>();
+  private ByteBuffer buffer;
+  private int mark;
   private long bufferedBytes;
   private long rows;
   private long dataSize;
@@ -103,17 +107,38 @@ final class VectorFileWriter implements TableFileWriter {
   /** Rows {keys..., chunk, offset, length, values} of {@code vector} in chunks of {@code chunk}. */
   @Override
   public void writeVector(Object[] prefix, float[] vector, int chunk) {
+    requireKeys(prefix);
     TableFileWriter.chunks(
         prefix,
-        vector,
+        vector.length,
         chunk,
         (key, from, length) -> {
-          ByteBuffer out = reserve(length * Float.BYTES);
+          ByteBuffer out = copied(length * Float.BYTES);
           int at = out.position();
           out.asFloatBuffer().put(vector, from, length);
           out.position(at + length * Float.BYTES);
           addRow(key, length * Float.BYTES);
         });
+  }
+
+  /**
+   * The same rows for a vector already packed as little-endian float32: its chunks go into the
+   * pages by reference, not copied, and {@code release} runs once the row group holding its last
+   * chunk is in the file (the caller may then reuse {@code packed}).
+   */
+  @Override
+  public void writeVector(Object[] prefix, byte[] packed, int chunk, Runnable release) {
+    requireKeys(prefix);
+    TableFileWriter.chunks(
+        prefix,
+        TableFileWriter.packedLength(packed),
+        chunk,
+        (key, from, length) -> {
+          referenced(packed, from * Float.BYTES, length * Float.BYTES);
+          addRow(key, length * Float.BYTES);
+        });
+    // After the chunks: a row group flushed while adding them still needs the later chunks.
+    releases.add(release);
   }
 
   /** A row given as values, as {@link ParquetRowWriter#write}: the last is the packed chunk. */
@@ -128,35 +153,88 @@ final class VectorFileWriter implements TableFileWriter {
     if (value == null) {
       throw new IllegalArgumentException("Column 'values' of table '" + schema.table() + "' is not nullable");
     }
+    Object[] key = java.util.Arrays.copyOf(row, row.length - 1);
+    requireKeys(key);
     ByteBuffer bytes = value instanceof ByteBuffer b ? b.duplicate() : ByteBuffer.wrap((byte[]) value);
     int length = bytes.remaining();
-    ByteBuffer out = reserve(length);
+    ByteBuffer out = copied(length);
     out.put(bytes);
-    addRow(java.util.Arrays.copyOf(row, row.length - 1), length);
+    addRow(key, length);
   }
 
-  /** Room in the current values page for a value of {@code length} bytes, its length written. */
-  private ByteBuffer reserve(int length) {
+  /** PLAIN bytes of one data page of the values column, in parts. */
+  private static final class ValuesPage {
+    final List<BytesInput> parts = new ArrayList<>();
+    int size;
+    int count;
+  }
+
+  /**
+   * The page a value of {@code length} bytes goes into: the current one while the value fits in
+   * {@link #PAGE_BYTES} (a first value always fits), else a new one.
+   */
+  private ValuesPage pageFor(int length) {
     int need = Integer.BYTES + length;
-    if (page == null || page.remaining() < need) {
-      page = pages.allocate(Math.max(PAGE_BYTES, need)).order(ByteOrder.LITTLE_ENDIAN);
+    ValuesPage page = valuePages.isEmpty() ? null : valuePages.get(valuePages.size() - 1);
+    if (page == null || (page.count > 0 && page.size + need > PAGE_BYTES)) {
+      if (page != null) {
+        endPart(page);
+      }
+      page = new ValuesPage();
       valuePages.add(page);
-      valuesPerPage.add(0);
     }
-    page.putInt(length);
+    page.size += need;
+    page.count++;
     return page;
   }
 
-  private void addRow(Object[] key, int valueBytes) {
+  /** Room in the pooled buffer for {@code bytes} more; the bytes before it are parts already. */
+  private ByteBuffer room(ValuesPage page, int bytes) {
+    if (buffer == null || buffer.remaining() < bytes) {
+      endPart(page);
+      buffer = pages.allocate(Math.max(PAGE_BYTES, bytes)).order(ByteOrder.LITTLE_ENDIAN);
+      buffers.add(buffer);
+      mark = 0;
+    }
+    return buffer;
+  }
+
+  /** Closes the pooled buffer's bytes since the last part as a part of {@code page}. */
+  private void endPart(ValuesPage page) {
+    if (buffer != null && buffer.position() > mark) {
+      page.parts.add(BytesInput.from(buffer.array(), buffer.arrayOffset() + mark, buffer.position() - mark));
+      mark = buffer.position();
+    }
+  }
+
+  /** A value copied into the pooled buffer: its length is written, the buffer returned for it. */
+  private ByteBuffer copied(int length) {
+    ValuesPage page = pageFor(length);
+    ByteBuffer out = room(page, Integer.BYTES + length);
+    out.putInt(length);
+    return out;
+  }
+
+  /** A value left in {@code packed}: its length in the pooled buffer, its bytes by reference. */
+  private void referenced(byte[] packed, int offset, int length) {
+    ValuesPage page = pageFor(length);
+    room(page, Integer.BYTES).putInt(length);
+    endPart(page);
+    page.parts.add(BytesInput.from(packed, offset, length));
+  }
+
+  /** Fails on a null among the first {@code key.length} key columns, before anything is buffered. */
+  private void requireKeys(Object[] key) {
     for (int i = 0; i < key.length; i++) {
       if (key[i] == null) {
         throw new IllegalArgumentException(
             "Column '" + keys.get(i).name() + "' of table '" + schema.table() + "' is not nullable");
       }
     }
+  }
+
+  private void addRow(Object[] key, int valueBytes) {
     keyRows.add(key);
-    int last = valuesPerPage.size() - 1;
-    valuesPerPage.set(last, valuesPerPage.get(last) + 1);
     bufferedBytes += Integer.BYTES + valueBytes;
     rows++;
     if (bufferedBytes >= rowGroupBytes) {
@@ -166,6 +244,8 @@ final class VectorFileWriter implements TableFileWriter {
 
   private void flushRowGroup() {
     if (keyRows.isEmpty()) {
+      releases.forEach(Runnable::run);
+      releases.clear();
       return;
     }
     try {
@@ -185,14 +265,12 @@ final class VectorFileWriter implements TableFileWriter {
       }
       ColumnDescriptor values = descriptors.get(keys.size());
       file.startColumn(values, count, CompressionCodecName.UNCOMPRESSED);
-      for (int p = 0; p < valuePages.size(); p++) {
-        ByteBuffer bytes = valuePages.get(p);
-        int size = bytes.position();
-        int n = valuesPerPage.get(p);
-        file.writeDataPage(n, size, BytesInput.from(bytes.array(), bytes.arrayOffset(), size),
-            Statistics.createStats(values.getPrimitiveType()), n, Encoding.BIT_PACKED,
+      endPart(valuePages.get(valuePages.size() - 1));
+      for (ValuesPage page : valuePages) {
+        file.writeDataPage(page.count, page.size, BytesInput.concat(page.parts),
+            Statistics.createStats(values.getPrimitiveType()), page.count, Encoding.BIT_PACKED,
             Encoding.BIT_PACKED, Encoding.PLAIN);
-        dataSize += size;
+        dataSize += page.size;
       }
       // No min/max on values, as the record writer: nobody filters on chunk bytes, and the
       // column index would otherwise describe pages by statistics that were never collected.
@@ -202,14 +280,18 @@ final class VectorFileWriter implements TableFileWriter {
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot write to " + path, e);
     }
-    for (ByteBuffer b : valuePages) {
+    // The output stream has copied every part: the buffers and packed vectors are free again.
+    for (ByteBuffer b : buffers) {
       pages.release(b);
     }
+    buffers.clear();
+    buffer = null;
+    mark = 0;
     valuePages.clear();
-    valuesPerPage.clear();
     keyRows.clear();
-    page = null;
     bufferedBytes = 0;
+    releases.forEach(Runnable::run);
+    releases.clear();
   }
 
   /** Key column {@code k} of the buffered rows, PLAIN-encoded, its statistics updated. */

@@ -215,6 +215,16 @@ public final class Network implements AutoCloseable {
     view.asFloatBuffer().get(out, offset, (int) array.size());
   }
 
+  /** Copies a float32 tensor into {@code out} as little-endian bytes from float index {@code offset}. */
+  static void copyOutPacked(NDArray array, byte[] out, int offset) {
+    ByteBuffer view = array.toByteBuffer(true).order(ByteOrder.nativeOrder());
+    int n = (int) array.size();
+    ByteBuffer.wrap(out, offset * Float.BYTES, n * Float.BYTES)
+        .order(ByteOrder.LITTLE_ENDIAN)
+        .asFloatBuffer()
+        .put(view.asFloatBuffer());
+  }
+
   public List<Parameter> parameters() {
     return params;
   }
@@ -293,6 +303,30 @@ public final class Network implements AutoCloseable {
   public boolean gradient(
       float[] x, int features, int[] labels, int[] rows, int from, int count, double scale,
       float[] out) {
+    return gradient(x, features, labels, rows, from, count, scale,
+        (g, offset) -> copyOut(g, out, offset));
+  }
+
+  /**
+   * As {@link #gradient(float[], int, int[], int[], int, int, double, float[])}, into {@code out}
+   * packed as little-endian float32 (4 bytes per parameter): the layout of a vector chunk in the
+   * lake, so the writer stores it without another copy.
+   */
+  public boolean gradient(
+      float[] x, int features, int[] labels, int[] rows, int from, int count, double scale,
+      byte[] out) {
+    return gradient(x, features, labels, rows, from, count, scale,
+        (g, offset) -> copyOutPacked(g, out, offset));
+  }
+
+  /** Receives a parameter's gradient tensor and its offset in the flat vector. */
+  private interface GradientSink {
+    void accept(NDArray gradient, int offset);
+  }
+
+  private boolean gradient(
+      float[] x, int features, int[] labels, int[] rows, int from, int count, double scale,
+      GradientSink sink) {
     if (count == 0) {
       return true;
     }
@@ -303,7 +337,7 @@ public final class Network implements AutoCloseable {
       PtNDArray[] gradients = gradients();
       for (int i = 0; i < params.size(); i++) {
         try (NDArray sum = gradients[i].sum()) {
-          copyOut(gradients[i], out, (int) layout.get(i).offset());
+          sink.accept(gradients[i], (int) layout.get(i).offset());
           finite &= Float.isFinite(sum.getFloat());
         }
         JniUtils.zeroGrad((PtNDArray) params.get(i).getArray());

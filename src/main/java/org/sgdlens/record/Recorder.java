@@ -187,7 +187,7 @@ final class Recorder implements AutoCloseable {
   }
 
   /** Gradient vectors the writer has finished with, for the probe to fill again. */
-  private final ConcurrentLinkedQueue<float[]> freeGradients =
+  private final ConcurrentLinkedQueue<byte[]> freeGradients =
       new ConcurrentLinkedQueue<>();
 
   int recordedLength() {
@@ -432,8 +432,8 @@ final class Recorder implements AutoCloseable {
           clean[nc++] = perm[i];
         }
       }
-      float[] gc = gradientBuffer(p, nc);
-      float[] gw = gradientBuffer(p, nw);
+      byte[] gc = gradientBuffer(p, nc);
+      byte[] gw = gradientBuffer(p, nw);
       boolean finite =
           net.gradient(data.trainX(), data.features(), data.givenLabels(), clean, 0, nc, 1.0 / b, gc)
               & net.gradient(data.trainX(), data.features(), data.givenLabels(), wrong, 0, nw, 1.0 / b, gw);
@@ -447,24 +447,25 @@ final class Recorder implements AutoCloseable {
             submitGradient(step, member, "wrong", m, b, wrongCount, gw);
           });
     } else {
-      float[] g = gradientBuffer(p, b);
+      byte[] g = gradientBuffer(p, b);
       noteFinite(net.gradient(data.trainX(), data.features(), data.givenLabels(), perm, from, b, 1.0 / b, g));
       members.complete(member, () -> submitGradient(step, member, "all", m, b, b, g));
     }
   }
 
   /**
-   * A vector for a gradient of {@code rows} samples: reused from the writer when one is free
-   * (gradients are the bulk of what a run records, and fresh arrays cost zeroing and collection).
-   * Zeroed only for an empty part, the one case {@link Network#gradient} leaves it untouched.
+   * A gradient of {@code rows} samples packed as the lake stores it (little-endian float32): reused
+   * from the writer when one is free (gradients are the bulk of what a run records, and fresh
+   * arrays cost zeroing and collection). Zeroed only for an empty part, the one case {@link
+   * Network#gradient} leaves it untouched.
    */
-  private float[] gradientBuffer(int p, int rows) {
-    float[] g = freeGradients.poll();
-    if (g == null || g.length != p) {
-      return new float[p];
+  private byte[] gradientBuffer(int p, int rows) {
+    byte[] g = freeGradients.poll();
+    if (g == null || g.length != p * Float.BYTES) {
+      return new byte[p * Float.BYTES];
     }
     if (rows == 0) {
-      Arrays.fill(g, 0f);
+      Arrays.fill(g, (byte) 0);
     }
     return g;
   }
@@ -479,12 +480,11 @@ final class Recorder implements AutoCloseable {
     }
   }
 
-  private void submitGradient(long step, int member, String part, int m, int b, int count, float[] g) {
+  /** The writer holds {@code g} until its row group is written, then hands it back for reuse. */
+  private void submitGradient(long step, int member, String part, int m, int b, int count, byte[] g) {
     writer.submit(
-        () -> {
-          writeVector(Tables.GRADIENTS, new Object[] {step, member, part, m, b, count}, g);
-          freeGradients.offer(g);
-        });
+        () -> writerStaging.writeVector(Tables.GRADIENTS, new Object[] {step, member, part, m, b, count},
+            g, chunk, () -> freeGradients.offer(g)));
   }
 
   /**

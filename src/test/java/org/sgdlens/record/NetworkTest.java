@@ -33,6 +33,27 @@ class NetworkTest {
   }
 
   @Test
+  void aPackedGradientIsTheFloatGradientInLittleEndianBytes() {
+    RunConfig config = TestRuns.synthetic("n");
+    TrainingData data = TrainingData.load(config);
+    try (Network net = new Network(config.model, data.inputShape(), data.classes(), Device.cpu())) {
+      net.setWeights(net.initialWeights(5));
+      int[] rows = {3, 1, 4, 1, 5, 9, 2, 6};
+      float[] g = new float[(int) net.size()];
+      byte[] packed = new byte[g.length * Float.BYTES];
+      assertThat(net.gradient(data.trainX(), data.features(), data.givenLabels(), rows, 0, 8, 0.125, g)).isTrue();
+      assertThat(net.gradient(data.trainX(), data.features(), data.givenLabels(), rows, 0, 8, 0.125, packed))
+          .isTrue();
+      java.nio.FloatBuffer view =
+          java.nio.ByteBuffer.wrap(packed).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+      float[] unpacked = new float[g.length];
+      view.get(unpacked);
+      assertThat(unpacked).as("bit for bit").containsExactly(g);
+      assertThat(g).as("a gradient, not zeros").isNotEqualTo(new float[g.length]);
+    }
+  }
+
+  @Test
   void gradientReportsWhetherEveryEntryIsFinite() {
     RunConfig config = TestRuns.synthetic("n");
     TrainingData data = TrainingData.load(config);
