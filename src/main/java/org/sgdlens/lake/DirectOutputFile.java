@@ -116,10 +116,20 @@ final class DirectOutputFile implements OutputFile {
   private static ByteBuffer borrow() {
     ByteBuffer buffer = POOL.poll();
     if (buffer == null) {
-      buffer = ByteBuffer.allocateDirect(BUFFER_BYTES + ALIGNMENT).alignedSlice(ALIGNMENT);
+      buffer = alignedBuffer(ByteBuffer.allocateDirect(BUFFER_BYTES + ALIGNMENT));
     }
     buffer.clear();
     return buffer;
+  }
+
+  /**
+   * Exactly {@link #BUFFER_BYTES} of {@code raw}, starting at an aligned address. {@code
+   * alignedSlice} alone is not enough: when the allocation happens to start aligned, the slice
+   * keeps all {@code BUFFER_BYTES + ALIGNMENT} bytes, and a stream counting whole buffers as
+   * {@code BUFFER_BYTES} would lose track of its position (and overlap its writes).
+   */
+  static ByteBuffer alignedBuffer(ByteBuffer raw) {
+    return raw.alignedSlice(ALIGNMENT).slice(0, BUFFER_BYTES);
   }
 
   /**
@@ -185,6 +195,7 @@ final class DirectOutputFile implements OutputFile {
       ByteBuffer full = buffer;
       long at = flushed;
       full.flip();
+      int bytes = full.remaining();
       writing.add(full);
       pending.add(
           IO.submit(
@@ -192,7 +203,7 @@ final class DirectOutputFile implements OutputFile {
                 writeFully(full, at);
                 return null;
               }));
-      flushed += BUFFER_BYTES;
+      flushed += bytes;
       buffer = free != null ? free : borrow();
       buffer.clear();
     }

@@ -16,6 +16,30 @@ import org.junit.jupiter.params.provider.ValueSource;
 class DirectOutputFileTest {
   @TempDir Path dir;
 
+  /**
+   * A buffer is exactly BUFFER_BYTES even when its allocation starts aligned, the case where
+   * {@code alignedSlice} keeps ALIGNMENT bytes more (it made the stream's position drift by 4 KiB
+   * per buffer and broke Parquet footers now and then, when malloc happened to return an aligned
+   * block).
+   */
+  @Test
+  void aBufferIsExactlyBufferBytesEvenFromAnAlignedAllocation() {
+    int size = DirectOutputFile.BUFFER_BYTES + DirectOutputFile.ALIGNMENT;
+    java.nio.ByteBuffer alignedStart =
+        java.nio.ByteBuffer.allocateDirect(size + DirectOutputFile.ALIGNMENT)
+            .alignedSlice(DirectOutputFile.ALIGNMENT)
+            .slice(0, size);
+    assertThat(alignedStart.alignmentOffset(0, DirectOutputFile.ALIGNMENT)).isZero();
+    assertThat(alignedStart.alignedSlice(DirectOutputFile.ALIGNMENT).capacity())
+        .as("the trap: alignedSlice of an aligned allocation keeps everything")
+        .isEqualTo(size);
+    for (java.nio.ByteBuffer raw : new java.nio.ByteBuffer[] {alignedStart, java.nio.ByteBuffer.allocateDirect(size)}) {
+      java.nio.ByteBuffer b = DirectOutputFile.alignedBuffer(raw);
+      assertThat(b.capacity()).isEqualTo(DirectOutputFile.BUFFER_BYTES);
+      assertThat(b.alignmentOffset(0, DirectOutputFile.ALIGNMENT)).isZero();
+    }
+  }
+
   /** Lengths around the alignment and the buffer size, written in uneven pieces and single bytes. */
   @ParameterizedTest
   @ValueSource(booleans = {true, false})
