@@ -1,7 +1,5 @@
 package org.sgdlens.bench;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.sgdlens.lake.Lake;
 import org.sgdlens.record.RunConfig;
 import org.sgdlens.record.TrainRun;
@@ -38,39 +36,34 @@ public final class CoRunningBench {
   }
 
   public static void main(String[] args) throws Exception {
-    long steps = args.length > 0 ? Long.parseLong(args[0]) : 1874;
-    int repeats = args.length > 1 ? Integer.parseInt(args[1]) : 4;
-    String dataDir = System.getenv().getOrDefault("SGDLENS_DATA_DIR", "/usr/share/datasets/fashion-mnist");
-    System.setProperty("ai.djl.pytorch.num_threads", "1");
-    Path root = Files.createTempDirectory("sgdlens-corun");
-    Lake lake = Lake.open(root.toString());
-    RunConfig plain = RecordingOverheadBench.config(dataDir, steps, "plain");
-    RunConfig recorded = RecordingOverheadBench.recordedConfig(dataDir, steps, "recorded");
-    System.out.println("Co-running, MLP 784-256-10, Fashion-MNIST, batch 64, " + steps + " steps"
+    RecordingOverheadBench.Setup setup = RecordingOverheadBench.Setup.of(args, 4, "sgdlens-corun");
+    RunConfig plain = RecordingOverheadBench.config(setup.dataDir(), setup.steps(), "plain");
+    RunConfig recorded = RecordingOverheadBench.recordedConfig(setup.dataDir(), setup.steps(), "recorded");
+    System.out.println("Co-running, MLP 784-256-10, Fashion-MNIST, batch 64, " + setup.steps() + " steps"
         + " (first round is warm-up)");
     System.out.println("  round   Tc alone   T0 alone   Tc beside T0   T0 beside Tc   T0 beside a memory streamer"
         + "   T0 beside a scalar loop");
     float[] big = new float[64 << 20]; // 256 MB, far beyond the caches
-    for (int r = 0; r <= repeats; r++) {
-      double tcAlone = RecordingOverheadBench.computeOnly(recorded, steps);
-      double t0Alone = TrainRun.execute(lake, plain, true, null).wallSeconds();
+    for (int r = 0; r <= setup.repeats(); r++) {
+      double tcAlone = RecordingOverheadBench.computeOnly(recorded, setup.steps());
+      double t0Alone = TrainRun.execute(setup.lake(), plain, true, null).wallSeconds();
       double[] tcBeside = new double[1];
       // The second thread loads its data before its clock starts, as training does: the two
       // timed loops overlap to within the data load.
-      Thread passes = new Thread(() -> tcBeside[0] = RecordingOverheadBench.computeOnly(recorded, steps));
+      Thread passes = new Thread(() -> tcBeside[0] = RecordingOverheadBench.computeOnly(recorded, setup.steps()));
       passes.start();
-      double t0Beside = TrainRun.execute(lake, plain, true, null).wallSeconds();
+      double t0Beside = TrainRun.execute(setup.lake(), plain, true, null).wallSeconds();
       passes.join();
       // Controls: a thread that only streams memory (one float per 64-byte line), and one that
       // only computes in registers; neither is the recorder, both hold the other core.
-      double t0Streamer = beside(lake, plain, () -> {
+      double t0Streamer = beside(setup.lake(), plain, () -> {
         double c = 0;
         for (int i = 0; i < big.length; i += 16) {
           c += big[i];
         }
         return c;
       });
-      double t0Scalar = beside(lake, plain, () -> {
+      double t0Scalar = beside(setup.lake(), plain, () -> {
         double c = 0;
         for (int i = 0; i < 1_000_000; i++) {
           c = c * 1.0001 + 0.9999;
@@ -83,6 +76,6 @@ public final class CoRunningBench {
           100 * (tcBeside[0] / tcAlone - 1), t0Beside, 100 * (t0Beside / t0Alone - 1),
           t0Streamer, 100 * (t0Streamer / t0Alone - 1), t0Scalar, 100 * (t0Scalar / t0Alone - 1));
     }
-    RecordingOverheadBench.deleteTree(root);
+    RecordingOverheadBench.deleteTree(setup.root());
   }
 }

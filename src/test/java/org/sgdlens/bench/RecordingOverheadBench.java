@@ -136,6 +136,20 @@ public final class RecordingOverheadBench {
     return c;
   }
 
+  /** A benchmark's arguments (steps, rounds), dataset folder and a fresh temporary lake. */
+  record Setup(long steps, int repeats, String dataDir, Path root, Lake lake) {
+    static Setup of(String[] args, int defaultRepeats, String name) throws java.io.IOException {
+      System.setProperty("ai.djl.pytorch.num_threads", "1");
+      Path root = Files.createTempDirectory(name);
+      return new Setup(
+          args.length > 0 ? Long.parseLong(args[0]) : 1874,
+          args.length > 1 ? Integer.parseInt(args[1]) : defaultRepeats,
+          System.getenv().getOrDefault("SGDLENS_DATA_DIR", "/usr/share/datasets/fashion-mnist"),
+          root,
+          Lake.open(root.toString()));
+    }
+  }
+
   /**
    * The issue's schedule: a 64-minibatch gradient ensemble every 100 steps, weights every 10 steps,
    * per-sample losses every epoch.

@@ -1,8 +1,5 @@
 package org.sgdlens.bench;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import org.sgdlens.lake.Lake;
 import org.sgdlens.record.RunConfig;
 import org.sgdlens.record.Schedule;
 import org.sgdlens.record.TrainRun;
@@ -15,39 +12,34 @@ import org.sgdlens.record.TrainRun;
  */
 public final class SchedulePartsBench {
   public static void main(String[] args) throws Exception {
-    long steps = args.length > 0 ? Long.parseLong(args[0]) : 1874;
-    int repeats = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-    String dataDir = System.getenv().getOrDefault("SGDLENS_DATA_DIR", "/usr/share/datasets/fashion-mnist");
-    System.setProperty("ai.djl.pytorch.num_threads", "1");
-    Path root = Files.createTempDirectory("sgdlens-parts");
-    Lake lake = Lake.open(root.toString());
-    RunConfig plain = RecordingOverheadBench.config(dataDir, steps, "plain");
-    RunConfig weights = RecordingOverheadBench.config(dataDir, steps, "weights");
+    RecordingOverheadBench.Setup setup = RecordingOverheadBench.Setup.of(args, 3, "sgdlens-parts");
+    RunConfig plain = RecordingOverheadBench.config(setup.dataDir(), setup.steps(), "plain");
+    RunConfig weights = RecordingOverheadBench.config(setup.dataDir(), setup.steps(), "weights");
     weights.record.weights = Schedule.every(10);
-    RunConfig gradients = RecordingOverheadBench.config(dataDir, steps, "gradients");
+    RunConfig gradients = RecordingOverheadBench.config(setup.dataDir(), setup.steps(), "gradients");
     gradients.record.gradients = Schedule.every(100);
     gradients.record.ensembleSize = 64;
     gradients.record.ensembleBatch = 64;
-    RunConfig losses = RecordingOverheadBench.config(dataDir, steps, "losses");
+    RunConfig losses = RecordingOverheadBench.config(setup.dataDir(), setup.steps(), "losses");
     losses.record.sampleLosses = new Schedule();
     losses.record.sampleLosses.perEpoch = 1;
-    RunConfig all = RecordingOverheadBench.recordedConfig(dataDir, steps, "schedule");
+    RunConfig all = RecordingOverheadBench.recordedConfig(setup.dataDir(), setup.steps(), "schedule");
     RunConfig[] kinds = {plain, weights, gradients, losses, all};
     for (int w = 0; w < 3; w++) {
       for (RunConfig c : kinds) {
-        TrainRun.execute(lake, c, true, null);
+        TrainRun.execute(setup.lake(), c, true, null);
       }
     }
     System.out.println("Training under parts of the schedule, MLP 784-256-10, Fashion-MNIST, batch 64, "
-        + steps + " steps; " + repeats + " rounds after 3 warm-up rounds");
+        + setup.steps() + " steps; " + setup.repeats() + " rounds after 3 warm-up rounds");
     System.out.println("  round   recorded     loop wall   loop CPU   whole run");
-    for (int r = 1; r <= repeats; r++) {
+    for (int r = 1; r <= setup.repeats(); r++) {
       for (RunConfig c : kinds) {
-        TrainRun.Outcome o = TrainRun.execute(lake, c, true, null);
+        TrainRun.Outcome o = TrainRun.execute(setup.lake(), c, true, null);
         System.out.printf("  %5d   %-10s   %7.3f s   %6.3f s   %7.3f s%n", r, c.runId, o.wallSeconds(),
             o.trainingCpuSeconds(), o.trainAndRecordSeconds());
       }
     }
-    RecordingOverheadBench.deleteTree(root);
+    RecordingOverheadBench.deleteTree(setup.root());
   }
 }
