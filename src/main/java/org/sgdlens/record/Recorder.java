@@ -10,6 +10,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.sgdlens.kernel.Permutations;
 import org.sgdlens.lake.RunStaging;
@@ -44,8 +45,10 @@ final class Recorder implements AutoCloseable {
   private final int[] lossSubset;
   private final SerialWorker probe;
   private final SerialWorker writer;
-  private final Network inlineNetwork;
-  /** Network of each probe lane: lane 0 is the probe thread, lane l > 0 runs on helpers[l - 1]. */
+  /**
+   * Network of each probe lane: lane 0 is the probe thread, lane l > 0 runs on helpers[l - 1].
+   * Inline recording has one lane, the training network itself.
+   */
   private final Network[] laneNetworks;
   private final List<SerialWorker> helpers = new ArrayList<>();
   /** Set when training has ended: from then on the helper lanes join in (see {@link #lanes()}). */
@@ -83,7 +86,6 @@ final class Recorder implements AutoCloseable {
         new SerialWorker("sgdlens-writer", capacity * 4, () -> ThreadNice.set(nice), staging::closeOpenFiles);
     this.writerStaging = staging;
     if (config.parallelRecording) {
-      this.inlineNetwork = null;
       this.laneNetworks = new Network[Math.max(1, config.record.probeThreads)];
       this.probe = new SerialWorker("sgdlens-probe", probeCapacity, lane(0, nice, shadowFactory),
           closeLane(0));
@@ -91,7 +93,6 @@ final class Recorder implements AutoCloseable {
         helpers.add(new SerialWorker("sgdlens-probe-" + l, 1, lane(l, nice, shadowFactory), closeLane(l)));
       }
     } else {
-      this.inlineNetwork = trainNetwork;
       this.laneNetworks = new Network[] {trainNetwork};
       this.probe = null;
     }
@@ -116,25 +117,17 @@ final class Recorder implements AutoCloseable {
   }
 
   /**
-   * Work of one probe lane: its index, the number of lanes sharing the task and its network,
-   * which holds the snapshot's weights.
-   */
-  private interface LaneWork {
-    void run(int lane, int lanes, Network network);
-  }
-
-  /**
    * Runs {@code work} on every lane at once (lane 0 on the calling probe thread) and waits for all:
    * a probe task's passes are split over the lanes, tasks still run one after another, so the
    * writer sees whole tasks in step order. Inline recording has one lane, the training network.
    */
-  private void onLanes(float[] snapshot, LaneWork work) {
+  private void onLanes(float[] snapshot, Consumer<Network> work) {
     int lanes = lanes(); // once per task: training may end meanwhile
     if (lanes == 1) {
       if (probe != null) {
         laneNetworks[0].setWeights(snapshot);
       }
-      work.run(0, 1, probe == null ? inlineNetwork : laneNetworks[0]);
+      work.accept(laneNetworks[0]);
       return;
     }
     CountDownLatch done = new CountDownLatch(lanes - 1);
@@ -145,7 +138,7 @@ final class Recorder implements AutoCloseable {
           () -> {
             try {
               laneNetworks[lane].setWeights(snapshot);
-              work.run(lane, lanes, laneNetworks[lane]);
+              work.accept(laneNetworks[lane]);
             } catch (Throwable t) {
               failed.compareAndSet(null, t);
             } finally {
@@ -155,7 +148,7 @@ final class Recorder implements AutoCloseable {
     }
     try {
       laneNetworks[0].setWeights(snapshot);
-      work.run(0, lanes, laneNetworks[0]);
+      work.accept(laneNetworks[0]);
     } finally {
       try {
         // A helper whose thread failed to start never runs its task: its failure ends the wait.
@@ -345,7 +338,7 @@ final class Recorder implements AutoCloseable {
       int[] perm =
           Permutations.permutation(data.trainSize(), Permutations.mix(config.sgd.seed, 0xE45E), step);
       Members members = new Members(config.record.ensembleSize, 2 * laneNetworks.length);
-      onLanes(snapshot, (lane, lanes, net) -> ensemble(net, step, perm, members));
+      onLanes(snapshot, net -> ensemble(net, step, perm, members));
     }
     if (kinds.contains(Kind.SAMPLE_LOSSES) || kinds.contains(Kind.METRICS)) {
       evaluate(snapshot, step, epoch, kinds, minibatchLoss, wallSeconds);
@@ -497,7 +490,7 @@ final class Recorder implements AutoCloseable {
     AtomicInteger next = new AtomicInteger();
     onLanes(
         snapshot,
-        (lane, lanes, net) -> {
+        net -> {
           for (int block = next.getAndIncrement(); block < blocks; block = next.getAndIncrement()) {
             int begin = block * Network.EVAL_BATCH;
             int end = Math.min(labels.length, begin + Network.EVAL_BATCH);
