@@ -362,7 +362,7 @@ public final class Network implements AutoCloseable {
    * The parameters' gradient tensors, fetched once: backward accumulates into them in place and
    * zeroGrad clears them in place, so the handles stay valid for the network's life.
    */
-  private PtNDArray[] gradients() {
+  PtNDArray[] gradients() {
     if (gradientHandles == null) {
       gradientHandles = new PtNDArray[params.size()];
       for (int i = 0; i < params.size(); i++) {

@@ -32,8 +32,6 @@ public final class SgdTrainer {
   private final TrainingData data;
   private final Network network;
   private final List<NDArray> velocity = new ArrayList<>();
-  /** The parameters' gradient tensors, looked up on the first step. */
-  private PtNDArray[] gradients;
 
   public SgdTrainer(RunConfig config, TrainingData data, Network network) {
     this.config = config;
@@ -198,14 +196,7 @@ public final class SgdTrainer {
       network.backward(logLikelihood, -lr);
       float loss = -logLikelihood.getFloat();
       List<Parameter> params = network.parameters();
-      if (gradients == null) {
-        // A parameter's gradient tensor lives as long as the parameter: backward accumulates
-        // into it in place and zeroGrad clears it in place, so one handle serves every step.
-        gradients = new PtNDArray[params.size()];
-        for (int i = 0; i < params.size(); i++) {
-          gradients[i] = (PtNDArray) params.get(i).getArray().getGradient();
-        }
-      }
+      PtNDArray[] gradients = network.gradients();
       boolean plain = momentum == 0f && wd == 0f;
       for (int i = 0; i < params.size(); i++) {
         PtNDArray w = (PtNDArray) params.get(i).getArray();
