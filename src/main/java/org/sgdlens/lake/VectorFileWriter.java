@@ -29,7 +29,8 @@ import org.apache.parquet.schema.PrimitiveType;
  * <p>Why not the record API ({@link ParquetRowWriter})? For a 256 KiB binary value it copies the
  * bytes four times (column buffer, page, column chunk, an 8 KiB channel shim) before they reach
  * the file; here a chunk is packed once from the float vector into a page and copied once into
- * the output buffer. The file is the same Parquet: same schema, PLAIN encoding, data page v1,
+ * the output buffer, and a vector that arrives packed (a gradient) is not copied into pages at
+ * all: the pages refer to it until its row group is written. The file is the same Parquet: same schema, PLAIN encoding, data page v1,
  * min/max statistics on the key columns, none on {@code values} (as the record writer, which has
  * them disabled there). Rows are buffered into row groups of {@code rowGroupBytes}.
  */
@@ -96,7 +97,7 @@ final class VectorFileWriter implements TableFileWriter {
     try {
       this.file =
           new ParquetFileWriter(
-              ParquetRowWriter.outputFile(path, conf), messageType, ParquetFileWriter.Mode.OVERWRITE,
+              DirectOutputFile.forPath(path, conf), messageType, ParquetFileWriter.Mode.OVERWRITE,
               rowGroupBytes, 0, 64, Integer.MAX_VALUE, false);
       file.start();
     } catch (IOException e) {
@@ -244,8 +245,7 @@ final class VectorFileWriter implements TableFileWriter {
 
   private void flushRowGroup() {
     if (keyRows.isEmpty()) {
-      releases.forEach(Runnable::run);
-      releases.clear();
+      release();
       return;
     }
     try {
@@ -290,6 +290,11 @@ final class VectorFileWriter implements TableFileWriter {
     valuePages.clear();
     keyRows.clear();
     bufferedBytes = 0;
+    release();
+  }
+
+  /** Hands back the packed vectors whose every chunk is in the file. */
+  private void release() {
     releases.forEach(Runnable::run);
     releases.clear();
   }
