@@ -53,6 +53,23 @@ final class DirectOutputFile implements OutputFile {
   private final Path path;
   private final boolean direct;
 
+  /** Write local lake files with O_DIRECT, bypassing the page cache (default true). */
+  public static final String DIRECT_IO = "sgdlens.lake.direct-io";
+
+  /**
+   * Where a lake file is written: local files with direct I/O unless {@value #DIRECT_IO} is false
+   * (Hadoop configuration or Java system property), other file systems through Hadoop.
+   */
+  static OutputFile forPath(org.apache.hadoop.fs.Path path, org.apache.hadoop.conf.Configuration conf)
+      throws IOException {
+    boolean direct =
+        conf.getBoolean(DIRECT_IO, Boolean.parseBoolean(System.getProperty(DIRECT_IO, "true")));
+    if ("file".equals(path.toUri().getScheme())) {
+      return new DirectOutputFile(Path.of(path.toUri()), direct);
+    }
+    return org.apache.parquet.hadoop.util.HadoopOutputFile.fromPath(path, conf);
+  }
+
   DirectOutputFile(Path path, boolean direct) {
     this.path = path;
     this.direct = direct;

@@ -11,14 +11,10 @@ import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.api.WriteSupport;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
-import org.apache.parquet.hadoop.util.HadoopOutputFile;
 import org.apache.parquet.io.OutputFile;
 
 /** Writes one Parquet file of a lake table from {@code Object[]} rows (file columns only). */
 public final class ParquetRowWriter implements TableFileWriter {
-  /** Write local lake files with O_DIRECT, bypassing the page cache (default true). */
-  public static final String DIRECT_IO = "sgdlens.lake.direct-io";
-
   private final ParquetWriter<Object[]> writer;
   private final Path path;
   private long rows;
@@ -36,7 +32,7 @@ public final class ParquetRowWriter implements TableFileWriter {
     this.path = path;
     try {
       Builder builder =
-          new Builder(outputFile(path, conf), schema)
+          new Builder(DirectOutputFile.forPath(path, conf), schema)
               .withConf(conf)
               .withAllocator(allocator)
               .withCompressionCodec(codec)
@@ -61,18 +57,6 @@ public final class ParquetRowWriter implements TableFileWriter {
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot open Parquet file " + path + " for writing", e);
     }
-  }
-
-  /**
-   * Local lakes are written with direct I/O ({@link DirectOutputFile}) unless {@value #DIRECT_IO}
-   * is false (Hadoop configuration or Java system property); other file systems through Hadoop.
-   */
-  static OutputFile outputFile(Path path, Configuration conf) throws IOException {
-    boolean direct = conf.getBoolean(DIRECT_IO, Boolean.parseBoolean(System.getProperty(DIRECT_IO, "true")));
-    if ("file".equals(path.toUri().getScheme())) {
-      return new DirectOutputFile(java.nio.file.Path.of(path.toUri()), direct);
-    }
-    return HadoopOutputFile.fromPath(path, conf);
   }
 
   /** Packs each chunk into one reused buffer: Parquet copies the bytes during the write. */
