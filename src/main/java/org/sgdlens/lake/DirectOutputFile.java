@@ -52,6 +52,13 @@ final class DirectOutputFile implements OutputFile {
 
   private final Path path;
   private final boolean direct;
+  private final Opener opener;
+
+  /** Opens a file's channel: {@code FileChannel::open}, or a test's stand-in for a device. */
+  @FunctionalInterface
+  interface Opener {
+    FileChannel open(Path path, OpenOption... options) throws IOException;
+  }
 
   /** Write local lake files with O_DIRECT, bypassing the page cache (default true). */
   public static final String DIRECT_IO = "sgdlens.lake.direct-io";
@@ -71,8 +78,13 @@ final class DirectOutputFile implements OutputFile {
   }
 
   DirectOutputFile(Path path, boolean direct) {
+    this(path, direct, FileChannel::open);
+  }
+
+  DirectOutputFile(Path path, boolean direct, Opener opener) {
     this.path = path;
     this.direct = direct;
+    this.opener = opener;
   }
 
   @Override
@@ -111,16 +123,17 @@ final class DirectOutputFile implements OutputFile {
     FileChannel channel = null;
     if (direct) {
       try {
-        channel = FileChannel.open(path, with(creation, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT));
+        channel =
+            opener.open(path, with(creation, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT));
       } catch (IOException | UnsupportedOperationException e) {
         channel = null; // the file system refuses O_DIRECT: buffered writes below
       }
     }
     boolean isDirect = channel != null;
     if (channel == null) {
-      channel = FileChannel.open(path, with(creation, StandardOpenOption.WRITE));
+      channel = opener.open(path, with(creation, StandardOpenOption.WRITE));
     }
-    return new Stream(path, channel, isDirect);
+    return new Stream(path, channel, isDirect, opener);
   }
 
   private static OpenOption[] with(OpenOption[] creation, OpenOption... more) {
@@ -157,6 +170,7 @@ final class DirectOutputFile implements OutputFile {
    */
   private static final class Stream extends PositionOutputStream {
     private final Path path;
+    private final Opener opener;
     private volatile FileChannel channel;
     private volatile boolean direct;
     private FileChannel refused;
@@ -166,8 +180,9 @@ final class DirectOutputFile implements OutputFile {
     private final java.util.ArrayDeque<Future<?>> pending = new java.util.ArrayDeque<>();
     private long flushed;
 
-    Stream(Path path, FileChannel channel, boolean direct) {
+    Stream(Path path, FileChannel channel, boolean direct, Opener opener) {
       this.path = path;
+      this.opener = opener;
       this.channel = channel;
       this.direct = direct;
     }
@@ -265,7 +280,7 @@ final class DirectOutputFile implements OutputFile {
           throw cause;
         }
         refused = channel;
-        channel = FileChannel.open(path, StandardOpenOption.WRITE);
+        channel = opener.open(path, StandardOpenOption.WRITE);
         direct = false;
       }
       return channel;

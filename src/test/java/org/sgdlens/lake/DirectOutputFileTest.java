@@ -3,10 +3,21 @@ package org.sgdlens.lake;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.nio.file.ExtendedOpenOption;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.parquet.io.PositionOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -101,5 +112,176 @@ class DirectOutputFileTest {
     assertThatThrownBy(() -> new DirectOutputFile(file, true).create(0))
         .isInstanceOf(FileAlreadyExistsException.class);
     assertThat(Files.readAllBytes(file)).as("left as it was").containsExactly(1, 2, 3);
+  }
+
+  /**
+   * A file system that accepts O_DIRECT at open and refuses the writes (after {@code accepted}
+   * of them, some perhaps still in flight): the rest of the file goes through one buffered
+   * channel, opened once, and the file holds exactly the bytes given. Lengths reach past
+   * IN_FLIGHT buffers, so refusals meet writes queued on several I/O threads.
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {0, 1, 3, 9})
+  void aDeviceThatRefusesDirectWritesGetsTheSameBytesBuffered(int accepted) throws Exception {
+    int buffer = DirectOutputFile.BUFFER_BYTES;
+    int[] lengths = {
+      DirectOutputFile.ALIGNMENT + 5, 3 * buffer + 17, (DirectOutputFile.IN_FLIGHT + 3) * buffer + 4099
+    };
+    SplittableRandom random = new SplittableRandom(accepted);
+    for (int length : lengths) {
+      byte[] expected = new byte[length];
+      random.nextBytes(expected);
+      Path file = dir.resolve(accepted + "-" + length + ".bin");
+      AtomicInteger bufferedOpens = new AtomicInteger();
+      DirectOutputFile.Opener opener =
+          (path, options) -> {
+            if (Arrays.asList(options).contains(ExtendedOpenOption.DIRECT)) {
+              return new FailingChannel(FileChannel.open(path, options), accepted);
+            }
+            bufferedOpens.incrementAndGet();
+            return FileChannel.open(path, options);
+          };
+      try (PositionOutputStream out =
+          new DirectOutputFile(file, true, opener).createOrOverwrite(0)) {
+        for (int at = 0; at < length; ) {
+          int n = Math.min(length - at, 1 + random.nextInt(buffer / 3));
+          out.write(expected, at, n);
+          at += n;
+        }
+      }
+      assertThat(Files.readAllBytes(file))
+          .as("%d bytes, %d direct writes accepted", length, accepted)
+          .isEqualTo(expected);
+      int directWrites = (length + buffer - 1) / buffer;
+      assertThat(bufferedOpens.get())
+          .as("one buffered channel, opened only when a direct write was refused")
+          .isEqualTo(directWrites > accepted ? 1 : 0);
+    }
+  }
+
+  /**
+   * When the buffered writes fail as well (a full disk, a lost mount), the writer hears of it:
+   * the stream's close throws the device's error instead of leaving a short file behind quietly.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {true, false})
+  void aFailureOfTheBufferedWritesReachesTheWriter(boolean direct) throws Exception {
+    Path file = dir.resolve("full-" + direct + ".bin");
+    DirectOutputFile.Opener opener =
+        (path, options) -> {
+          boolean directOpen = Arrays.asList(options).contains(ExtendedOpenOption.DIRECT);
+          return new FailingChannel(FileChannel.open(path, options), directOpen ? 1 : 0);
+        };
+    byte[] bytes = new byte[3 * DirectOutputFile.BUFFER_BYTES + 1];
+    assertThatThrownBy(
+            () -> {
+              try (PositionOutputStream out =
+                  new DirectOutputFile(file, direct, opener).createOrOverwrite(0)) {
+                out.write(bytes, 0, bytes.length);
+              }
+            })
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("refused");
+  }
+
+  /** A channel whose positional writes succeed {@code accepted} times, then fail for good. */
+  private static final class FailingChannel extends FileChannel {
+    private final FileChannel real;
+    private final AtomicInteger accepted;
+
+    FailingChannel(FileChannel real, int accepted) {
+      this.real = real;
+      this.accepted = new AtomicInteger(accepted);
+    }
+
+    @Override
+    public int write(ByteBuffer src, long position) throws IOException {
+      if (accepted.getAndDecrement() <= 0) {
+        throw new IOException("write refused (test device)");
+      }
+      return real.write(src, position);
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+      throw new IOException("write refused (test device): only positional writes expected");
+    }
+
+    @Override
+    public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+      throw new IOException("write refused (test device): only positional writes expected");
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+      return real.read(dst);
+    }
+
+    @Override
+    public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+      return real.read(dsts, offset, length);
+    }
+
+    @Override
+    public int read(ByteBuffer dst, long position) throws IOException {
+      return real.read(dst, position);
+    }
+
+    @Override
+    public long position() throws IOException {
+      return real.position();
+    }
+
+    @Override
+    public FileChannel position(long newPosition) throws IOException {
+      real.position(newPosition);
+      return this;
+    }
+
+    @Override
+    public long size() throws IOException {
+      return real.size();
+    }
+
+    @Override
+    public FileChannel truncate(long size) throws IOException {
+      real.truncate(size);
+      return this;
+    }
+
+    @Override
+    public void force(boolean metaData) throws IOException {
+      real.force(metaData);
+    }
+
+    @Override
+    public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
+      return real.transferTo(position, count, target);
+    }
+
+    @Override
+    public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
+      return real.transferFrom(src, position, count);
+    }
+
+    @Override
+    public MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
+      return real.map(mode, position, size);
+    }
+
+    @Override
+    public FileLock lock(long position, long size, boolean shared) throws IOException {
+      return real.lock(position, size, shared);
+    }
+
+    @Override
+    public FileLock tryLock(long position, long size, boolean shared) throws IOException {
+      return real.tryLock(position, size, shared);
+    }
+
+    @Override
+    protected void implCloseChannel() throws IOException {
+      real.close();
+    }
   }
 }
