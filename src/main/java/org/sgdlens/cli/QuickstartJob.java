@@ -83,9 +83,9 @@ public final class QuickstartJob {
       StringBuilder out = new StringBuilder("== sgdlens quickstart: headline numbers ==\n");
       String id = noisy.runId();
       out.append(String.format(Locale.ROOT,
-          "Noisy run %s: %d samples, %d mislabeled (%.0f%%), %d steps, %.0f steps/s, final test accuracy %.4f%n",
+          "Noisy run %s: %d samples, %d mislabeled (%.0f%%), %d steps, %s, final test accuracy %.4f%n",
           id, noisy.trainSize(), noisy.mislabeled(), 100.0 * noisy.mislabeled() / noisy.trainSize(),
-          noisy.steps(), noisy.stepsPerSecond(), noisy.finalTestAccuracy()));
+          noisy.steps(), speed(noisy), noisy.finalTestAccuracy()));
       for (String method : List.of(Phases.GROUND_TRUTH, Phases.LABEL_FREE)) {
         out.append("  phases (").append(method).append("): ");
         for (Row r : phases.phases()) {
@@ -136,8 +136,8 @@ public final class QuickstartJob {
             (Double) get(last, "mean_grad_norm"), (Double) get(first, "noise_scale"), (Double) get(last, "noise_scale"),
             first.getLong(1), last.getLong(1)));
       }
-      out.append(String.format(Locale.ROOT, "Variance-flatness run %s: %d steps, final train loss %.4f%n",
-          flat.runId(), flat.steps(), flat.finalTrainLoss()));
+      out.append(String.format(Locale.ROOT, "Variance-flatness run %s: %d steps, %s, final train loss %.4f%n",
+          flat.runId(), flat.steps(), speed(flat), flat.finalTrainLoss()));
       for (TrajectoryPca.RunResult r : pca.runs()) {
         out.append(String.format(Locale.ROOT, "  trajectory PCA (%s method): %d snapshots x %d weights, window %s%n",
             r.method(), r.snapshots(), r.params(), r.window()));
@@ -153,6 +153,13 @@ public final class QuickstartJob {
       out.append("Stage wall times: ").append(String.join(", ", timings)).append('\n');
       out.append("Query the results: jobs/sql -e 'SELECT * FROM separation_summary'\n");
       return out.toString();
+    }
+
+    /** Steps per second, or where the run came from when it was already in the lake. */
+    private static String speed(TrainRun.Outcome run) {
+      return run.skipped()
+          ? "trained earlier (already in the lake)"
+          : String.format(Locale.ROOT, "%.0f steps/s", run.stepsPerSecond());
     }
 
     private static Object get(Row r, String field) {
@@ -181,7 +188,7 @@ public final class QuickstartJob {
     System.out.println("[quickstart] 1/9 training the noisy run (MLP 784-256-10, 20% label noise)");
     TrainRun.Outcome noisy = TrainRun.execute(lake, noisyConfig, false, progress(noisyConfig));
     String id = noisy.runId();
-    w.lap("train " + noisy.steps() + " steps");
+    w.lap(trained(noisy));
     List<String> runs = List.of(id);
 
     System.out.println("[quickstart] 2/9 order-params");
@@ -219,7 +226,7 @@ public final class QuickstartJob {
     System.out.println("[quickstart] 7/9 training the variance-flatness run (784-50-50-10, no biases, fc2.weight every step)");
     RunConfig flatConfig = flatnessConfig(dataDir, tiny);
     TrainRun.Outcome flat = TrainRun.execute(lake, flatConfig, false, progress(flatConfig));
-    w.lap("train " + flat.steps() + " steps");
+    w.lap(trained(flat));
     List<String> flatRuns = List.of(flat.runId());
     int components = tiny ? 12 : 40;
     System.out.println("[quickstart] 8/9 trajectory-pca and landscape (" + components + " directions)");
@@ -237,6 +244,19 @@ public final class QuickstartJob {
         new VarianceFlatness.Options(root, flatRuns, 2, 0, tiny ? 5 : 20, 0, 0.95, 0.9));
     w.lap("variance-flatness");
     return new Summary(noisy, phases, separation, cleaning, cleaned, trueClean, orderParams, flat, pca, vf, timings);
+  }
+
+  /**
+   * The stage name of a training run; a run already committed in the lake is reused (its id is
+   * its config's hash, so it is the same run), and the user is told how to train afresh.
+   */
+  private static String trained(TrainRun.Outcome run) {
+    if (run.skipped()) {
+      System.out.println("[quickstart]     run " + run.runId() + " is already in the lake: reusing it"
+          + " (a new --lake folder trains it afresh)");
+      return "train (reused)";
+    }
+    return "train " + run.steps() + " steps";
   }
 
   private static java.util.function.LongConsumer progress(RunConfig config) {

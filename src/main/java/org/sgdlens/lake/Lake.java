@@ -97,8 +97,16 @@ public final class Lake {
     return runField(runId, "status");
   }
 
-  /** A string column of the run's row in {@code runs}, if the run has a row. */
+  /** A string column of the run's row in {@code runs}, if the run has a row and the value is set. */
   public Optional<String> runField(String runId, String column) {
+    return runRow(runId).map(row -> (String) row.get(column));
+  }
+
+  /**
+   * The run's row in {@code runs}, column name to value (String, Integer, Long, Double or Boolean;
+   * timestamps as the stored long; null where the row holds no value), if the run has a row.
+   */
+  public Optional<java.util.Map<String, Object>> runRow(String runId) {
     Path partition = partition(Tables.RUNS, runId);
     try {
       if (!fs.exists(partition)) {
@@ -108,9 +116,7 @@ public final class Lake {
         try (ParquetReader<Group> reader = reader(file)) {
           Group row = reader.read();
           if (row != null) {
-            return row.getFieldRepetitionCount(column) == 0
-                ? Optional.empty()
-                : Optional.of(row.getString(column, 0));
+            return Optional.of(values(row));
           }
         }
       }
@@ -118,6 +124,28 @@ public final class Lake {
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read the runs row of " + runId, e);
     }
+  }
+
+  private static java.util.Map<String, Object> values(Group row) {
+    java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+    org.apache.parquet.schema.GroupType type = row.getType();
+    for (int i = 0; i < type.getFieldCount(); i++) {
+      String name = type.getFieldName(i);
+      if (row.getFieldRepetitionCount(i) == 0) {
+        out.put(name, null);
+        continue;
+      }
+      out.put(name, switch (type.getType(i).asPrimitiveType().getPrimitiveTypeName()) {
+        case BINARY -> row.getString(i, 0);
+        case INT32 -> row.getInteger(i, 0);
+        case INT64 -> row.getLong(i, 0);
+        case DOUBLE -> row.getDouble(i, 0);
+        case FLOAT -> row.getFloat(i, 0);
+        case BOOLEAN -> row.getBoolean(i, 0);
+        default -> row.getValueToString(i, 0);
+      });
+    }
+    return out;
   }
 
   /**

@@ -140,7 +140,7 @@ public final class TrainRun {
     String runId = runId(config);
     Optional<String> status = lake.runStatus(runId);
     if (status.isPresent() && status.get().equals("COMMITTED") && !overwrite) {
-      return new Outcome(runId, "COMMITTED", true, false, 0, 0, 0, false, null, null, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+      return committedOutcome(runId, lake.runRow(runId).orElseThrow());
     }
     System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(config.threads));
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
@@ -230,6 +230,17 @@ public final class TrainRun {
 
   static Network newNetwork(RunConfig config, TrainingData data, Device device) {
     return new Network(config.model, data.inputShape(), data.classes(), device);
+  }
+
+  /**
+   * The outcome of a run committed earlier, from its row in {@code runs}: what it trained and its
+   * final metrics (a caller that skips training still reports them); times are not stored, so 0.
+   */
+  static Outcome committedOutcome(String runId, java.util.Map<String, Object> row) {
+    return new Outcome(runId, "COMMITTED", true, false, (Long) row.get("steps"), 0, 0,
+        (Boolean) row.get("diverged"), (Double) row.get("final_train_loss"),
+        (Double) row.get("final_test_accuracy"), (Integer) row.get("train_size"),
+        (Integer) row.get("num_mislabeled"), (Long) row.get("num_params"), 0, 0, 0, 0, 0, 0);
   }
 
   private static Object[] runsRow(RunConfig c, String runId, String status, Instant started,
