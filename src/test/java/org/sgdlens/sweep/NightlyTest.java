@@ -111,6 +111,9 @@ class NightlyTest extends SparkTestBase {
     assertThat(history.get(1).<Boolean>getAs("new_run")).isFalse();
     assertThat(history.get(1).<Double>getAs("final_test_accuracy"))
         .isEqualTo(history.get(0).<Double>getAs("final_test_accuracy"));
+    assertThat(org.sgdlens.ops.ForeignReaders.assertDuckDbReadsLikeSpark(spark, Path.of(lake)))
+        .as("tables DuckDB read as Spark does")
+        .contains(Tables.NIGHTLY_SUMMARY);
   }
 
   @Test

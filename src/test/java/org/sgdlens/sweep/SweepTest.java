@@ -127,5 +127,8 @@ class SweepTest extends SparkTestBase {
     assertThat(listing(lakeDir)).as("every file, size and mtime unchanged").isEqualTo(before);
     assertThat(log.toString(StandardCharsets.UTF_8)).contains("run 2/2 done (skipped)");
     System.out.print(log.toString(StandardCharsets.UTF_8));
+    assertThat(org.sgdlens.ops.ForeignReaders.assertDuckDbReadsLikeSpark(spark, lakeDir))
+        .as("tables DuckDB read as Spark does")
+        .contains(Tables.SWEEP_RUNS, Tables.SWEEP_SUMMARY);
   }
 }
