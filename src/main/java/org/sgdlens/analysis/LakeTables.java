@@ -87,7 +87,7 @@ public final class LakeTables {
     return new Path(lakeRoot, table).toString();
   }
 
-  private static boolean exists(SparkSession spark, String path) {
+  static boolean exists(SparkSession spark, String path) {
     try {
       Path p = new Path(path);
       return p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p);

@@ -38,6 +38,9 @@ public record RunInfo(
           r.getString(0),
           new RunInfo(r.getString(0), r.getInt(1), r.getInt(2), r.getDouble(3), r.getInt(4)));
     }
+    if (committed.isEmpty()) {
+      throw new IllegalArgumentException(noCommittedRuns(spark, lake));
+    }
     if (requested.isEmpty()) {
       return List.copyOf(committed.values());
     }
@@ -57,6 +60,23 @@ public record RunInfo(
       out.add(info);
     }
     return out;
+  }
+
+  /**
+   * Why a lake has no run to analyse, naming the path: a mistyped --lake would otherwise analyse
+   * nothing, report zero rows and succeed.
+   */
+  static String noCommittedRuns(SparkSession spark, String lake) {
+    String why;
+    if (!LakeTables.exists(spark, lake)) {
+      why = "there is no such folder";
+    } else if (!LakeTables.exists(spark, LakeTables.tablePath(spark, lake, Tables.RUNS))) {
+      why = "it has no runs table";
+    } else {
+      why = "none of its runs is committed (each failed or is still being written)";
+    }
+    return "The lake at " + lake + " has no committed run to analyse: " + why + ". Check --lake,"
+        + " or record a run first (jobs/train --lake " + lake + ")";
   }
 
   public static List<String> ids(List<RunInfo> runs) {

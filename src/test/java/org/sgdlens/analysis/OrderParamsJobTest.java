@@ -372,4 +372,29 @@ class OrderParamsJobTest extends SparkTestBase {
         .hasMessageContaining("--run");
     assertThat(org.sgdlens.cli.CliAccess.run("order-params", "--help")).as("--help").isZero();
   }
+
+  /**
+   * A mistyped --lake: every job that analyses committed runs stops with the path and the fix
+   * instead of analysing nothing and succeeding, and leaves no folder behind.
+   */
+  @Test
+  void aLakeWithoutCommittedRunsIsAnErrorNamingThePath() throws Exception {
+    java.nio.file.Path missing = tempDir.resolve("typo-lake");
+    java.nio.file.Path empty = java.nio.file.Files.createDirectories(tempDir.resolve("empty-lake"));
+    for (String job : List.of("order-params", "phases", "loss-separation", "clean")) {
+      assertThatThrownBy(() -> org.sgdlens.cli.CliAccess.run(job, "--lake", missing.toString()))
+          .as(job)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("The lake at " + missing + " has no committed run")
+          .hasMessageContaining("no such folder")
+          .hasMessageContaining("Check --lake");
+      assertThat(missing).as("%s creates nothing", job).doesNotExist();
+      assertThatThrownBy(() -> org.sgdlens.cli.CliAccess.run(job, "--lake", empty.toString()))
+          .as(job)
+          .hasMessageContaining("it has no runs table");
+      try (var files = java.nio.file.Files.list(empty)) {
+        assertThat(files).as("%s writes no table", job).isEmpty();
+      }
+    }
+  }
 }

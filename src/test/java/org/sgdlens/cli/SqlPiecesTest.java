@@ -62,8 +62,8 @@ class SqlPiecesTest {
   }
 
   @Test
-  void catalogSettingsGivenToSparkSubmitWinOverTheCodeDefaults() {
-    String lake = temp.resolve("lake").toString();
+  void catalogSettingsGivenToSparkSubmitWinOverTheCodeDefaults() throws Exception {
+    String lake = java.nio.file.Files.createDirectories(temp.resolve("lake")).toString();
     SparkConf submitted = new SparkConf(false).set(LakeCatalog.WAREHOUSE_DIR, "file:/elsewhere");
     assertThat(SqlJob.catalogDefaults(lake, submitted))
         .as("a --conf value is not overridden by the code default")
@@ -85,5 +85,15 @@ class SqlPiecesTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("hdfs://nn/lake")
         .hasMessageContaining(LakeCatalog.METASTORE_URIS);
+  }
+
+  @Test
+  void aLakeFolderThatDoesNotExistIsAnErrorAndIsNotCreated() {
+    java.nio.file.Path missing = temp.resolve("no-such-lake");
+    assertThatThrownBy(() -> SqlJob.catalogDefaults(missing.toString(), new SparkConf(false)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("no lake at " + missing)
+        .hasMessageContaining("check --lake");
+    assertThat(missing).doesNotExist();
   }
 }
