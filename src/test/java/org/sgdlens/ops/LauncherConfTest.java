@@ -64,6 +64,11 @@ class LauncherConfTest {
   }
 
   private static Launchers.Run set(Path lake, Map<String, String> env, String... sparkArgs) {
+    try {
+      java.nio.file.Files.createDirectories(lake); // jobs/sql refuses a lake folder that is missing
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
     String[] args = new String[sparkArgs.length + 5];
     System.arraycopy(sparkArgs, 0, args, 0, sparkArgs.length);
     int i = sparkArgs.length;
