@@ -67,37 +67,9 @@ public final class ForeignReaders {
     List<String> duck = new ArrayList<>(List.of("count(*)"));
     List<String> sparkExpr = new ArrayList<>(List.of("count(*)"));
     for (Column c : schema.columns()) {
-      String q = '"' + c.name() + '"';
-      String s = '`' + c.name() + '`';
-      duck.add("count(" + q + ")");
-      sparkExpr.add("count(" + s + ")");
-      switch (c.type()) {
-        case DOUBLE, FLOAT, INTEGER, LONG -> {
-          duck.add("sum(" + q + "::DOUBLE)");
-          sparkExpr.add("sum(cast(" + s + " as double))");
-        }
-        case BOOLEAN -> {
-          duck.add("count_if(" + q + ")::DOUBLE");
-          sparkExpr.add("cast(count_if(" + s + ") as double)");
-        }
-        case STRING -> {
-          duck.add("sum(length(" + q + "))::DOUBLE");
-          sparkExpr.add("cast(sum(length(" + s + ")) as double)");
-        }
-        case BINARY -> {
-          duck.add("sum(octet_length(" + q + "))::DOUBLE");
-          sparkExpr.add("cast(sum(length(" + s + ")) as double)");
-        }
-        case FLOAT_ARRAY -> {
-          duck.add("sum(len(" + q + "))::DOUBLE");
-          sparkExpr.add("cast(sum(size(" + s + ")) as double)");
-        }
-        case TIMESTAMP -> {
-          duck.add("min(epoch_us(" + q + "))::DOUBLE");
-          sparkExpr.add("cast(min(unix_micros(" + s + ")) as double)");
-          duck.add("max(epoch_us(" + q + "))::DOUBLE");
-          sparkExpr.add("cast(max(unix_micros(" + s + ")) as double)");
-        }
+      for (String[] both : aggregates(c.type())) {
+        duck.add(String.format(both[0], '"' + c.name() + '"'));
+        sparkExpr.add(String.format(both[1], '`' + c.name() + '`'));
       }
     }
     Row expected = LakeTables.readRaw(spark, lake.toUri().toString(), table)
@@ -120,6 +92,29 @@ public final class ForeignReaders {
       }
     }
     compareVectorBytes(spark, sql, lake, table, source, schema);
+  }
+
+  /** Per column type, the same aggregates in DuckDB's SQL and in Spark's; %s is the column. */
+  private static List<String[]> aggregates(ColumnType type) {
+    List<String[]> out = new ArrayList<>();
+    out.add(new String[] {"count(%s)", "count(%s)"});
+    out.addAll(switch (type) {
+      case DOUBLE, FLOAT, INTEGER, LONG ->
+          List.<String[]>of(new String[] {"sum(%s::DOUBLE)", "sum(cast(%s as double))"});
+      case BOOLEAN ->
+          List.<String[]>of(new String[] {"count_if(%s)::DOUBLE", "cast(count_if(%s) as double)"});
+      case STRING ->
+          List.<String[]>of(new String[] {"sum(length(%s))::DOUBLE", "cast(sum(length(%s)) as double)"});
+      case BINARY ->
+          List.<String[]>of(
+              new String[] {"sum(octet_length(%s))::DOUBLE", "cast(sum(length(%s)) as double)"});
+      case FLOAT_ARRAY ->
+          List.<String[]>of(new String[] {"sum(len(%s))::DOUBLE", "cast(sum(size(%s)) as double)"});
+      case TIMESTAMP -> List.of(
+          new String[] {"min(epoch_us(%s))::DOUBLE", "cast(min(unix_micros(%s)) as double)"},
+          new String[] {"max(epoch_us(%s))::DOUBLE", "cast(max(unix_micros(%s)) as double)"});
+    });
+    return out;
   }
 
   /** The first rows of a table with a binary column, in key order: the same bytes in both. */
