@@ -14,28 +14,57 @@ public final class JobMain {
     int run(String[] args) throws Exception;
   }
 
+  /** Exit code of a job stopped by Ctrl-C or a kill, as shells report SIGINT. */
+  static final int INTERRUPTED = 130;
+
+  /**
+   * Set when the JVM starts shutting down (Ctrl-C, kill). Spark and Hadoop close their sessions
+   * and file systems in their own shutdown hooks while the job's thread still runs, so whatever
+   * it fails with then (an empty table, a closed file system) says nothing about the input.
+   */
+  private static volatile boolean shuttingDown;
+
+  static {
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(() -> shuttingDown = true, "sgdlens-shutdown-flag"));
+  }
+
   private JobMain() {}
+
+  /** For tests: behave as during a shutdown. */
+  static void shuttingDown(boolean value) {
+    shuttingDown = value;
+  }
 
   public static int execute(String job, String[] args, Body body, PrintStream err) {
     boolean debug = Arrays.asList(args).contains("--debug");
     String[] rest = Arrays.stream(args).filter(a -> !a.equals("--debug")).toArray(String[]::new);
     try {
       return body.run(rest);
-    } catch (IllegalArgumentException | IllegalStateException e) {
-      err.println(job + ": " + e.getMessage());
-      if (debug) {
-        e.printStackTrace(err);
-      }
-      return 1;
     } catch (Exception e) {
-      err.println(job + " failed: " + e);
+      if (!shuttingDown) {
+        return report(job, e, debug, err);
+      }
+      err.println(job + ": interrupted (Ctrl-C or a kill) while running; run the same command"
+          + " again: committed runs are kept and reused, an unfinished run resumes from its last"
+          + " checkpoint");
       if (debug) {
         e.printStackTrace(err);
-      } else {
-        err.println("(run again with --debug for the stack trace)");
       }
-      return 2;
+      return INTERRUPTED;
     }
+  }
+
+  /** A bad input is one line naming the value and the fix (exit 1); anything else exits 2. */
+  private static int report(String job, Exception e, boolean debug, PrintStream err) {
+    boolean badInput = e instanceof IllegalArgumentException || e instanceof IllegalStateException;
+    err.println(badInput ? job + ": " + e.getMessage() : job + " failed: " + e);
+    if (debug) {
+      e.printStackTrace(err);
+    } else if (!badInput) {
+      err.println("(run again with --debug for the stack trace)");
+    }
+    return badInput ? 1 : 2;
   }
 
   /** Entry-point helper: {@code System.exit(JobMain.main("train", args, TrainJob::run))}. */
