@@ -188,7 +188,7 @@ public final class QuickstartJob {
     System.out.println("[quickstart] 1/9 training the noisy run (MLP 784-256-10, 20% label noise)");
     TrainRun.Outcome noisy = TrainRun.execute(lake, noisyConfig, false, progress(noisyConfig));
     String id = noisy.runId();
-    w.lap(trained(noisy));
+    trainingDone(w, noisy);
     List<String> runs = List.of(id);
 
     System.out.println("[quickstart] 2/9 order-params");
@@ -226,7 +226,7 @@ public final class QuickstartJob {
     System.out.println("[quickstart] 7/9 training the variance-flatness run (784-50-50-10, no biases, fc2.weight every step)");
     RunConfig flatConfig = flatnessConfig(dataDir, tiny);
     TrainRun.Outcome flat = TrainRun.execute(lake, flatConfig, false, progress(flatConfig));
-    w.lap(trained(flat));
+    trainingDone(w, flat);
     List<String> flatRuns = List.of(flat.runId());
     int components = tiny ? 12 : 40;
     System.out.println("[quickstart] 8/9 trajectory-pca and landscape (" + components + " directions)");
@@ -247,16 +247,17 @@ public final class QuickstartJob {
   }
 
   /**
-   * The stage name of a training run; a run already committed in the lake is reused (its id is
-   * its config's hash, so it is the same run), and the user is told how to train afresh.
+   * Ends a training stage. A run already committed in the lake was reused (its id is its config's
+   * hash, so it is the same run): the user is told so, and how to train afresh.
    */
-  private static String trained(TrainRun.Outcome run) {
+  private static void trainingDone(Stopwatch w, TrainRun.Outcome run) {
     if (run.skipped()) {
       System.out.println("[quickstart]     run " + run.runId() + " is already in the lake: reusing it"
           + " (a new --lake folder trains it afresh)");
-      return "train (reused)";
+      w.lap("train (reused)");
+    } else {
+      w.lap("train " + run.steps() + " steps");
     }
-    return "train " + run.steps() + " steps";
   }
 
   private static java.util.function.LongConsumer progress(RunConfig config) {

@@ -30,9 +30,10 @@ import org.apache.parquet.schema.PrimitiveType;
  * bytes four times (column buffer, page, column chunk, an 8 KiB channel shim) before they reach
  * the file; here a chunk is packed once from the float vector into a page and copied once into
  * the output buffer, and a vector that arrives packed (a gradient) is not copied into pages at
- * all: the pages refer to it until its row group is written. The file is the same Parquet: same schema, PLAIN encoding, data page v1,
- * min/max statistics on the key columns, none on {@code values} (as the record writer, which has
- * them disabled there). Rows are buffered into row groups of {@code rowGroupBytes}.
+ * all: the pages refer to it until its row group is written. The file is the same Parquet: same
+ * schema, PLAIN encoding, data page v1, min/max statistics on the key columns, none on {@code
+ * values} (as the record writer, which has them disabled there). Rows are buffered into row
+ * groups of {@code rowGroupBytes}.
  */
 final class VectorFileWriter implements TableFileWriter {
   /** Bytes per data page of the values column. */

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 import org.sgdlens.analysis.LakeTables;
@@ -16,6 +17,7 @@ import org.sgdlens.analysis.LossSeparation;
 import org.sgdlens.analysis.SparkTestBase;
 import org.sgdlens.lake.Tables;
 import org.sgdlens.ops.ForeignReaders;
+import org.sgdlens.record.TrainRun;
 
 /**
  * The README's main command on its tiny scale, twice on one lake: the second time the training
@@ -44,9 +46,13 @@ class QuickstartJobTest extends SparkTestBase {
     assertThat(second.trueClean().skipped()).isTrue();
     assertThat(second.flat().skipped()).isTrue();
     assertThat(text).contains("trained earlier (already in the lake)");
-    for (String kind : new String[] {"noisy", "trueClean", "flat"}) {
-      var a = outcome(first, kind);
-      var b = outcome(second, kind);
+    Map<String, Function<QuickstartJob.Summary, TrainRun.Outcome>> reused =
+        Map.of("noisy", QuickstartJob.Summary::noisy, "trueClean", QuickstartJob.Summary::trueClean,
+            "flat", QuickstartJob.Summary::flat);
+    for (var run : reused.entrySet()) {
+      String kind = run.getKey();
+      TrainRun.Outcome a = run.getValue().apply(first);
+      TrainRun.Outcome b = run.getValue().apply(second);
       assertThat(b.steps()).as(kind).isEqualTo(a.steps()).isPositive();
       assertThat(b.trainSize()).as(kind).isEqualTo(a.trainSize());
       assertThat(b.mislabeled()).as(kind).isEqualTo(a.mislabeled());
@@ -77,14 +83,6 @@ class QuickstartJobTest extends SparkTestBase {
         .contains(Tables.RUNS, Tables.WEIGHTS, Tables.GRADIENTS, Tables.SAMPLE_LOSSES, Tables.METRICS,
             Tables.ORDER_PARAMS, Tables.PHASES, Tables.LOSS_SEPARATION, Tables.CLEANING,
             Tables.VARIANCE_FLATNESS);
-  }
-
-  private static org.sgdlens.record.TrainRun.Outcome outcome(QuickstartJob.Summary s, String kind) {
-    return switch (kind) {
-      case "noisy" -> s.noisy();
-      case "trueClean" -> s.trueClean();
-      default -> s.flat();
-    };
   }
 
   private static Map<String, Long> rowCounts(String lake) {
