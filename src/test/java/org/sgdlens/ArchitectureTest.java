@@ -27,12 +27,24 @@ class ArchitectureTest {
 
   @Test
   void kernelIsPureJava() {
-    noClasses().that().resideInAPackage("org.sgdlens.kernel..")
-        .should().dependOnClassesThat()
-        .resideInAnyPackage("org.apache.spark..", "ai.djl..", "org.apache.hadoop..",
-            "org.apache.parquet..", "org.slf4j..", "org.apache.logging..", "java.nio.file..",
-            "java.net..", "org.sgdlens.lake..", "org.sgdlens.record..",
-            "org.sgdlens.analysis..", "org.sgdlens.cli..")
+    noClasses()
+        .that()
+        .resideInAPackage("org.sgdlens.kernel..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "org.apache.spark..",
+            "ai.djl..",
+            "org.apache.hadoop..",
+            "org.apache.parquet..",
+            "org.slf4j..",
+            "org.apache.logging..",
+            "java.nio.file..",
+            "java.net..",
+            "org.sgdlens.lake..",
+            "org.sgdlens.record..",
+            "org.sgdlens.analysis..",
+            "org.sgdlens.cli..")
         .check(classes);
   }
 
@@ -40,26 +52,41 @@ class ArchitectureTest {
   void kernelDoesNoIo() {
     // Serializable is a marker Spark needs to ship kernel values to tasks; everything else in
     // java.io (files, streams, printing) stays out of the kernel.
-    noClasses().that().resideInAPackage("org.sgdlens.kernel..")
-        .should().dependOnClassesThat(
+    noClasses()
+        .that()
+        .resideInAPackage("org.sgdlens.kernel..")
+        .should()
+        .dependOnClassesThat(
             JavaClass.Predicates.resideInAPackage("java.io")
-                .and(DescribedPredicate.not(JavaClass.Predicates.equivalentTo(java.io.Serializable.class))))
+                .and(
+                    DescribedPredicate.not(
+                        JavaClass.Predicates.equivalentTo(java.io.Serializable.class))))
         .check(classes);
   }
 
   @Test
   void lakeKnowsNeitherSparkNorDjl() {
-    noClasses().that().resideInAPackage("org.sgdlens.lake..")
-        .should().dependOnClassesThat()
-        .resideInAnyPackage("org.apache.spark..", "ai.djl..", "org.sgdlens.record..",
-            "org.sgdlens.analysis..", "org.sgdlens.cli..")
+    noClasses()
+        .that()
+        .resideInAPackage("org.sgdlens.lake..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "org.apache.spark..",
+            "ai.djl..",
+            "org.sgdlens.record..",
+            "org.sgdlens.analysis..",
+            "org.sgdlens.cli..")
         .check(classes);
   }
 
   @Test
   void recordHasNoSpark() {
-    noClasses().that().resideInAPackage("org.sgdlens.record..")
-        .should().dependOnClassesThat()
+    noClasses()
+        .that()
+        .resideInAPackage("org.sgdlens.record..")
+        .should()
+        .dependOnClassesThat()
         .resideInAnyPackage("org.apache.spark..", "org.sgdlens.analysis..", "org.sgdlens.cli..")
         .check(classes);
   }
@@ -67,31 +94,56 @@ class ArchitectureTest {
   @Test
   void onlyEntryPointsUseSweeps() {
     // sweep orchestrates record (training in Spark tasks) and analysis; only cli sits above it.
-    noClasses().that().resideInAnyPackage("org.sgdlens.kernel..", "org.sgdlens.lake..",
-            "org.sgdlens.record..", "org.sgdlens.analysis..")
-        .should().dependOnClassesThat().resideInAPackage("org.sgdlens.sweep..")
+    noClasses()
+        .that()
+        .resideInAnyPackage(
+            "org.sgdlens.kernel..",
+            "org.sgdlens.lake..",
+            "org.sgdlens.record..",
+            "org.sgdlens.analysis..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("org.sgdlens.sweep..")
         .check(classes);
-    noClasses().that().resideInAPackage("org.sgdlens.sweep..")
-        .should().dependOnClassesThat().resideInAPackage("org.sgdlens.cli..")
+    noClasses()
+        .that()
+        .resideInAPackage("org.sgdlens.sweep..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("org.sgdlens.cli..")
         .check(classes);
   }
 
   @Test
   void analysisDoesNotReachIntoEntryPoints() {
-    noClasses().that().resideInAPackage("org.sgdlens.analysis..")
-        .should().dependOnClassesThat().resideInAPackage("org.sgdlens.cli..")
+    noClasses()
+        .that()
+        .resideInAPackage("org.sgdlens.analysis..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("org.sgdlens.cli..")
         .check(classes);
   }
 
   @Test
   void reportSitsBetweenEntryPointsAndAnalysis() {
-    noClasses().that().resideInAPackage("org.sgdlens.report..")
-        .should().dependOnClassesThat()
+    noClasses()
+        .that()
+        .resideInAPackage("org.sgdlens.report..")
+        .should()
+        .dependOnClassesThat()
         .resideInAnyPackage("org.sgdlens.cli..", "org.sgdlens.record..", "ai.djl..")
         .check(classes);
-    noClasses().that().resideInAnyPackage("org.sgdlens.kernel..", "org.sgdlens.lake..",
-            "org.sgdlens.record..", "org.sgdlens.analysis..")
-        .should().dependOnClassesThat().resideInAPackage("org.sgdlens.report..")
+    noClasses()
+        .that()
+        .resideInAnyPackage(
+            "org.sgdlens.kernel..",
+            "org.sgdlens.lake..",
+            "org.sgdlens.record..",
+            "org.sgdlens.analysis..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("org.sgdlens.report..")
         .check(classes);
   }
 }

@@ -53,7 +53,9 @@ public final class LakeTables {
       return data.where(col("status").equalTo(COMMITTED));
     }
     Dataset<Row> committed =
-        readRaw(spark, lakeRoot, Tables.RUNS).where(col("status").equalTo(COMMITTED)).select("run_id");
+        readRaw(spark, lakeRoot, Tables.RUNS)
+            .where(col("status").equalTo(COMMITTED))
+            .select("run_id");
     if (isRecordTable(table)) {
       return data.join(committed, data.col("run_id").equalTo(committed.col("run_id")), "left_semi");
     }

@@ -75,8 +75,14 @@ public record RunInfo(
     } else {
       why = "none of its runs is committed (each failed or is still being written)";
     }
-    return "The lake at " + lake + " has no committed run to analyse: " + why + ". Check --lake,"
-        + " or record a run first (jobs/train --lake " + lake + ")";
+    return "The lake at "
+        + lake
+        + " has no committed run to analyse: "
+        + why
+        + ". Check --lake,"
+        + " or record a run first (jobs/train --lake "
+        + lake
+        + ")";
   }
 
   public static List<String> ids(List<RunInfo> runs) {

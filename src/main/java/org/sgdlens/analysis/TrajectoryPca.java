@@ -123,7 +123,8 @@ public final class TrajectoryPca {
     }
 
     public static Options defaults(String lake) {
-      return new Options(lake, List.of(), null, null, null, Method.AUTO, 5000, 200, 64L << 20, null);
+      return new Options(
+          lake, List.of(), null, null, null, Method.AUTO, 5000, 200, 64L << 20, null);
     }
 
     public Options withMethod(Method m) {
@@ -140,7 +141,16 @@ public final class TrajectoryPca {
 
     private Options copy(List<String> r, Method m, Double accuracy) {
       return new Options(
-          lake, r, fromStep, toStep, lastSteps, m, mllibMaxParams, directions, blockBytes, accuracy);
+          lake,
+          r,
+          fromStep,
+          toStep,
+          lastSteps,
+          m,
+          mllibMaxParams,
+          directions,
+          blockBytes,
+          accuracy);
     }
   }
 

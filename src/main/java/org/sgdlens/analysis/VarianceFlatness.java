@@ -214,9 +214,7 @@ public final class VarianceFlatness {
     // By default the fit ends at the last profiled component (the landscape usually covers only
     // the leading ones), so missing_excluded counts gaps, not the unprofiled tail.
     int to =
-        fitTo != 0
-            ? Math.min(fitTo, maxComponent)
-            : maxProfiled > 0 ? maxProfiled : maxComponent;
+        fitTo != 0 ? Math.min(fitTo, maxComponent) : maxProfiled > 0 ? maxProfiled : maxComponent;
     List<Double> f = new ArrayList<>();
     List<Double> v = new ArrayList<>();
     int censored = 0;

@@ -41,8 +41,17 @@ public final class CleanJob {
 
   static int run(String[] args) {
     JobArgs o =
-        JobArgs.analysis(args, USAGE, "at", "step", "score", "window", "fraction", "export",
-            "log-floor", "mixture-max-samples");
+        JobArgs.analysis(
+            args,
+            USAGE,
+            "at",
+            "step",
+            "score",
+            "window",
+            "fraction",
+            "export",
+            "log-floor",
+            "mixture-max-samples");
     if (o == null) {
       return 0;
     }

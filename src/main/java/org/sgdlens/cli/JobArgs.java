@@ -9,8 +9,8 @@ import java.util.Set;
 
 /**
  * Parses a job's own options ({@code --key value}, {@code --key=value}, {@code --flag}); Spark
- * options never reach a job (spark-submit or the launcher consumes them). Unknown options fail
- * with the list of known ones.
+ * options never reach a job (spark-submit or the launcher consumes them). Unknown options fail with
+ * the list of known ones.
  */
 public final class JobArgs {
   private final Map<String, List<String>> values = new LinkedHashMap<>();
@@ -19,9 +19,9 @@ public final class JobArgs {
   private JobArgs() {}
 
   /**
-   * The options of an analysis job: {@code --lake}, {@code --run} (repeatable) and {@code
-   * valued}, with {@code --help} the only flag. Returns null after printing {@code usage} when
-   * {@code --help} is given.
+   * The options of an analysis job: {@code --lake}, {@code --run} (repeatable) and {@code valued},
+   * with {@code --help} the only flag. Returns null after printing {@code usage} when {@code
+   * --help} is given.
    */
   public static JobArgs analysis(String[] args, String usage, String... valued) {
     Set<String> keys = new java.util.HashSet<>(List.of(valued));
@@ -70,7 +70,10 @@ public final class JobArgs {
         flags.forEach(k -> known.add("--" + k));
         known.sort(null);
         throw new IllegalArgumentException(
-            "Unknown option '" + arg + "'; known options: " + String.join(" ", known)
+            "Unknown option '"
+                + arg
+                + "'; known options: "
+                + String.join(" ", known)
                 + " (see --help)");
       }
     }
@@ -124,12 +127,19 @@ public final class JobArgs {
     return positional;
   }
 
-  private static <T> T parseNumber(String key, String value, java.util.function.Function<String, T> parser) {
+  private static <T> T parseNumber(
+      String key, String value, java.util.function.Function<String, T> parser) {
     try {
       return parser.apply(value.trim());
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(
-          "Option --" + key + " has '" + value + "', which is not a number; give e.g. --" + key + " 10");
+          "Option --"
+              + key
+              + " has '"
+              + value
+              + "', which is not a number; give e.g. --"
+              + key
+              + " 10");
     }
   }
 }

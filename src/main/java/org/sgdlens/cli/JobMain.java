@@ -4,8 +4,8 @@ import java.io.PrintStream;
 import java.util.Arrays;
 
 /**
- * Runs a job's {@code run(args)} the way parquet-cli does: a bad input becomes one line naming
- * the value and the fix with exit code 1; the full stack trace only with {@code --debug}.
+ * Runs a job's {@code run(args)} the way parquet-cli does: a bad input becomes one line naming the
+ * value and the fix with exit code 1; the full stack trace only with {@code --debug}.
  */
 public final class JobMain {
   /** A job body: returns the process exit code. */
@@ -18,9 +18,9 @@ public final class JobMain {
   static final int INTERRUPTED = 130;
 
   /**
-   * Set when the JVM starts shutting down (Ctrl-C, kill). Spark and Hadoop close their sessions
-   * and file systems in their own shutdown hooks while the job's thread still runs, so whatever
-   * it fails with then (an empty table, a closed file system) says nothing about the input.
+   * Set when the JVM starts shutting down (Ctrl-C, kill). Spark and Hadoop close their sessions and
+   * file systems in their own shutdown hooks while the job's thread still runs, so whatever it
+   * fails with then (an empty table, a closed file system) says nothing about the input.
    */
   private static volatile boolean shuttingDown;
 
@@ -45,9 +45,11 @@ public final class JobMain {
       if (!shuttingDown) {
         return report(job, e, debug, err);
       }
-      err.println(job + ": interrupted (Ctrl-C or a kill) while running; run the same command"
-          + " again: committed runs are kept and reused, an unfinished run resumes from its last"
-          + " checkpoint");
+      err.println(
+          job
+              + ": interrupted (Ctrl-C or a kill) while running; run the same command"
+              + " again: committed runs are kept and reused, an unfinished run resumes from its last"
+              + " checkpoint");
       if (debug) {
         e.printStackTrace(err);
       }

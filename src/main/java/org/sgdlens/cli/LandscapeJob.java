@@ -39,8 +39,18 @@ public final class LandscapeJob {
 
   static int run(String[] args) {
     JobArgs o =
-        JobArgs.analysis(args, USAGE, "components", "factor", "initial-step", "growth",
-            "search-range", "tolerance", "tasks", "max-samples", "seed");
+        JobArgs.analysis(
+            args,
+            USAGE,
+            "components",
+            "factor",
+            "initial-step",
+            "growth",
+            "search-range",
+            "tolerance",
+            "tasks",
+            "max-samples",
+            "seed");
     if (o == null) {
       return 0;
     }

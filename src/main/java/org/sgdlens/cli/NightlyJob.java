@@ -41,8 +41,11 @@ public final class NightlyJob {
   }
 
   static int run(String[] args) {
-    JobArgs a = JobArgs.parse(args, Set.of("lake", "sweep", "retries", "state-dir", "night"),
-        Set.of("help", "fresh", "no-analyses"));
+    JobArgs a =
+        JobArgs.parse(
+            args,
+            Set.of("lake", "sweep", "retries", "state-dir", "night"),
+            Set.of("help", "fresh", "no-analyses"));
     if (a.has("help")) {
       System.out.print(USAGE);
       return 0;
@@ -50,11 +53,17 @@ public final class NightlyJob {
     String lake = a.get("lake", "./lake");
     SweepSpec spec = SweepSpec.load(SweepJob.resolve(SweepJob.sweepArg(a)));
     Path state = a.get("state-dir").map(Path::of).orElseGet(() -> Nightly.defaultStateDir(lake));
-    Nightly.Options options = new Nightly.Options(lake, spec, state,
-        a.get("night").orElseGet(Nightly::today), a.getInt("retries", 1), a.has("fresh"),
-        !a.has("no-analyses"));
-    Nightly.Result r = Nightly.run(
-        () -> SparkSession.builder().appName("sgdlens-nightly").getOrCreate(), options);
+    Nightly.Options options =
+        new Nightly.Options(
+            lake,
+            spec,
+            state,
+            a.get("night").orElseGet(Nightly::today),
+            a.getInt("retries", 1),
+            a.has("fresh"),
+            !a.has("no-analyses"));
+    Nightly.Result r =
+        Nightly.run(() -> SparkSession.builder().appName("sgdlens-nightly").getOrCreate(), options);
     if (r.exitCode() == Nightly.LOCKED) {
       System.err.println(r.message());
     } else {

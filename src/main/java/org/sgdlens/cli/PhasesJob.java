@@ -44,8 +44,16 @@ public final class PhasesJob {
 
   static int run(String[] args) {
     JobArgs o =
-        JobArgs.analysis(args, USAGE, "test-drop", "memorize-start", "memorize-end",
-            "separation-fraction", "min-separation", "alignment-drop", "log-floor",
+        JobArgs.analysis(
+            args,
+            USAGE,
+            "test-drop",
+            "memorize-start",
+            "memorize-end",
+            "separation-fraction",
+            "min-separation",
+            "alignment-drop",
+            "log-floor",
             "mixture-max-samples");
     if (o == null) {
       return 0;

@@ -34,7 +34,8 @@ public final class Progress {
     double seconds = (now - start) / 1e9;
     double rate = done / Math.max(seconds, 1e-9);
     String of = total > 0 ? "/" + total : "";
-    String eta = total > 0 ? String.format(", ETA %.0f s", (total - done) / Math.max(rate, 1e-9)) : "";
+    String eta =
+        total > 0 ? String.format(", ETA %.0f s", (total - done) / Math.max(rate, 1e-9)) : "";
     System.out.printf("[%s] step %d%s, %.0f steps/s%s%n", label, done, of, rate, eta);
   }
 

@@ -23,11 +23,11 @@ import org.sgdlens.record.Schedule;
 import org.sgdlens.record.TrainRun;
 
 /**
- * {@code jobs/quickstart}: the whole pipeline on a small real run. Trains two networks on
- * seeded Fashion-MNIST subsets (a 784-256-10 MLP with 20% label noise for the gradient-ensemble,
- * phase, separation and cleaning analyses; the authors' 784-50-50-10 net without biases, one
- * layer recorded every step, for variance-flatness), retrains on the cleaned and on the
- * true-clean set, runs every analysis job, and prints the headline numbers.
+ * {@code jobs/quickstart}: the whole pipeline on a small real run. Trains two networks on seeded
+ * Fashion-MNIST subsets (a 784-256-10 MLP with 20% label noise for the gradient-ensemble, phase,
+ * separation and cleaning analyses; the authors' 784-50-50-10 net without biases, one layer
+ * recorded every step, for variance-flatness), retrains on the cleaned and on the true-clean set,
+ * runs every analysis job, and prints the headline numbers.
  */
 public final class QuickstartJob {
   static final String USAGE =
@@ -52,14 +52,20 @@ public final class QuickstartJob {
   }
 
   static int run(String[] args) {
-    JobArgs a = JobArgs.parse(args, Set.of("lake", "data-dir", "scale"), Set.of("help", "skip-retrain"));
+    JobArgs a =
+        JobArgs.parse(args, Set.of("lake", "data-dir", "scale"), Set.of("help", "skip-retrain"));
     if (a.has("help")) {
       System.out.print(USAGE);
       return 0;
     }
     SparkSession spark = SparkSession.builder().appName("sgdlens-quickstart").getOrCreate();
-    Summary s = run(spark, a.get("lake", "./lake"), a.get("data-dir", "/usr/share/datasets/fashion-mnist"),
-        a.get("scale", "small"), !a.has("skip-retrain"));
+    Summary s =
+        run(
+            spark,
+            a.get("lake", "./lake"),
+            a.get("data-dir", "/usr/share/datasets/fashion-mnist"),
+            a.get("scale", "small"),
+            !a.has("skip-retrain"));
     System.out.println();
     System.out.print(s.text());
     return 0;
@@ -82,73 +88,135 @@ public final class QuickstartJob {
     String text() {
       StringBuilder out = new StringBuilder("== sgdlens quickstart: headline numbers ==\n");
       String id = noisy.runId();
-      out.append(String.format(Locale.ROOT,
-          "Noisy run %s: %d samples, %d mislabeled (%.0f%%), %d steps, %s, final test accuracy %.4f%n",
-          id, noisy.trainSize(), noisy.mislabeled(), 100.0 * noisy.mislabeled() / noisy.trainSize(),
-          noisy.steps(), speed(noisy), noisy.finalTestAccuracy()));
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "Noisy run %s: %d samples, %d mislabeled (%.0f%%), %d steps, %s, final test accuracy %.4f%n",
+              id,
+              noisy.trainSize(),
+              noisy.mislabeled(),
+              100.0 * noisy.mislabeled() / noisy.trainSize(),
+              noisy.steps(),
+              speed(noisy),
+              noisy.finalTestAccuracy()));
       for (String method : List.of(Phases.GROUND_TRUTH, Phases.LABEL_FREE)) {
         out.append("  phases (").append(method).append("): ");
         for (Row r : phases.phases()) {
           if (r.getString(0).equals(id) && r.getString(1).equals(method)) {
-            out.append(r.getString(2)).append(" [").append(r.isNullAt(4) ? "?" : r.getLong(4))
-                .append(", ").append(r.isNullAt(5) ? "?" : r.getLong(5)).append("] ");
+            out.append(r.getString(2))
+                .append(" [")
+                .append(r.isNullAt(4) ? "?" : r.getLong(4))
+                .append(", ")
+                .append(r.isNullAt(5) ? "?" : r.getLong(5))
+                .append("] ");
           }
         }
         out.append('\n');
       }
       for (Row b : phases.boundaries()) {
         if (b.getString(0).equals(id)) {
-          out.append(String.format(Locale.ROOT, "  boundary %-8s ground truth %-6s label-free %-6s distance %s%n",
-              b.getString(1), b.isNullAt(2) ? "-" : b.getLong(2), b.isNullAt(3) ? "-" : b.getLong(3),
-              b.isNullAt(4) ? "-" : b.getLong(4)));
+          out.append(
+              String.format(
+                  Locale.ROOT,
+                  "  boundary %-8s ground truth %-6s label-free %-6s distance %s%n",
+                  b.getString(1),
+                  b.isNullAt(2) ? "-" : b.getLong(2),
+                  b.isNullAt(3) ? "-" : b.getLong(3),
+                  b.isNullAt(4) ? "-" : b.getLong(4)));
         }
       }
       for (String score : List.of(LossSeparation.LOSS, LossSeparation.HISTORY)) {
         Row r = separation.summary(id, score);
         if (r != null) {
-          out.append(String.format(Locale.ROOT,
-              "  separation (%s score): peak t_sep = %s, AUROC %.4f, d' %.3f, in phase II: %s%n",
-              score, get(r, "t_sep"), (Double) get(r, "max_auroc"), (Double) get(r, "d_prime_at_t_sep"),
-              get(r, "in_phase_ii")));
+          out.append(
+              String.format(
+                  Locale.ROOT,
+                  "  separation (%s score): peak t_sep = %s, AUROC %.4f, d' %.3f, in phase II: %s%n",
+                  score,
+                  get(r, "t_sep"),
+                  (Double) get(r, "max_auroc"),
+                  (Double) get(r, "d_prime_at_t_sep"),
+                  get(r, "in_phase_ii")));
         }
       }
       Row c = cleaning.summary(id);
       if (c != null) {
-        out.append(String.format(Locale.ROOT,
-            "  cleaning at step %s: flagged %s (estimated rho %.3f, true %.3f): precision %.3f, recall %.3f, F1 %.3f%n",
-            get(c, "step"), get(c, "num_flagged"), (Double) get(c, "estimated_rho"), (Double) get(c, "true_rho"),
-            (Double) get(c, "precision"), (Double) get(c, "recall"), (Double) get(c, "f1")));
+        out.append(
+            String.format(
+                Locale.ROOT,
+                "  cleaning at step %s: flagged %s (estimated rho %.3f, true %.3f): precision %.3f, recall %.3f, F1 %.3f%n",
+                get(c, "step"),
+                get(c, "num_flagged"),
+                (Double) get(c, "estimated_rho"),
+                (Double) get(c, "true_rho"),
+                (Double) get(c, "precision"),
+                (Double) get(c, "recall"),
+                (Double) get(c, "f1")));
       }
       if (cleaned != null && trueClean != null) {
-        out.append(String.format(Locale.ROOT,
-            "  retrained test accuracy: noisy %.4f, cleaned %.4f (%+.4f), true-clean %.4f (gap %.4f)%n",
-            noisy.finalTestAccuracy(), cleaned.finalTestAccuracy(),
-            cleaned.finalTestAccuracy() - noisy.finalTestAccuracy(), trueClean.finalTestAccuracy(),
-            trueClean.finalTestAccuracy() - cleaned.finalTestAccuracy()));
+        out.append(
+            String.format(
+                Locale.ROOT,
+                "  retrained test accuracy: noisy %.4f, cleaned %.4f (%+.4f), true-clean %.4f (gap %.4f)%n",
+                noisy.finalTestAccuracy(),
+                cleaned.finalTestAccuracy(),
+                cleaned.finalTestAccuracy() - noisy.finalTestAccuracy(),
+                trueClean.finalTestAccuracy(),
+                trueClean.finalTestAccuracy() - cleaned.finalTestAccuracy()));
       }
-      List<Row> op = orderParams.orderParams().stream().filter(r -> r.getString(0).equals(id)).toList();
+      List<Row> op =
+          orderParams.orderParams().stream().filter(r -> r.getString(0).equals(id)).toList();
       if (!op.isEmpty()) {
         Row first = op.get(0);
         Row last = op.get(op.size() - 1);
-        out.append(String.format(Locale.ROOT,
-            "  order parameters: alignment R %.3f -> %.3f, |mean grad| A %.4f -> %.4f, noise scale %.0f -> %.0f (steps %d -> %d)%n",
-            (Double) get(first, "alignment"), (Double) get(last, "alignment"), (Double) get(first, "mean_grad_norm"),
-            (Double) get(last, "mean_grad_norm"), (Double) get(first, "noise_scale"), (Double) get(last, "noise_scale"),
-            first.getLong(1), last.getLong(1)));
+        out.append(
+            String.format(
+                Locale.ROOT,
+                "  order parameters: alignment R %.3f -> %.3f, |mean grad| A %.4f -> %.4f, noise scale %.0f -> %.0f (steps %d -> %d)%n",
+                (Double) get(first, "alignment"),
+                (Double) get(last, "alignment"),
+                (Double) get(first, "mean_grad_norm"),
+                (Double) get(last, "mean_grad_norm"),
+                (Double) get(first, "noise_scale"),
+                (Double) get(last, "noise_scale"),
+                first.getLong(1),
+                last.getLong(1)));
       }
-      out.append(String.format(Locale.ROOT, "Variance-flatness run %s: %d steps, %s, final train loss %.4f%n",
-          flat.runId(), flat.steps(), speed(flat), flat.finalTrainLoss()));
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "Variance-flatness run %s: %d steps, %s, final train loss %.4f%n",
+              flat.runId(),
+              flat.steps(),
+              speed(flat),
+              flat.finalTrainLoss()));
       for (TrajectoryPca.RunResult r : pca.runs()) {
-        out.append(String.format(Locale.ROOT, "  trajectory PCA (%s method): %d snapshots x %d weights, window %s%n",
-            r.method(), r.snapshots(), r.params(), r.window()));
+        out.append(
+            String.format(
+                Locale.ROOT,
+                "  trajectory PCA (%s method): %d snapshots x %d weights, window %s%n",
+                r.method(),
+                r.snapshots(),
+                r.params(),
+                r.window()));
       }
       for (Row r : varianceFlatness.rows()) {
-        out.append(String.format(Locale.ROOT,
-            "  psi = %.3f, 95%% CI [%.3f, %.3f], R^2 %.3f over components %s-%s (%s censored); gamma = %s; %s components hold %.0f%% of the variance (excl. i=1)%n",
-            (Double) get(r, "psi"), (Double) get(r, "psi_ci_low"), (Double) get(r, "psi_ci_high"), (Double) get(r, "r2"),
-            get(r, "fit_from"), get(r, "fit_to"), get(r, "censored_excluded"),
-            get(r, "gamma") == null ? "n/a" : String.format(Locale.ROOT, "%.3f", (Double) get(r, "gamma")),
-            get(r, "components_holding"), 100 * (Double) get(r, "variance_fraction")));
+        out.append(
+            String.format(
+                Locale.ROOT,
+                "  psi = %.3f, 95%% CI [%.3f, %.3f], R^2 %.3f over components %s-%s (%s censored); gamma = %s; %s components hold %.0f%% of the variance (excl. i=1)%n",
+                (Double) get(r, "psi"),
+                (Double) get(r, "psi_ci_low"),
+                (Double) get(r, "psi_ci_high"),
+                (Double) get(r, "r2"),
+                get(r, "fit_from"),
+                get(r, "fit_to"),
+                get(r, "censored_excluded"),
+                get(r, "gamma") == null
+                    ? "n/a"
+                    : String.format(Locale.ROOT, "%.3f", (Double) get(r, "gamma")),
+                get(r, "components_holding"),
+                100 * (Double) get(r, "variance_fraction")));
       }
       out.append("Stage wall times: ").append(String.join(", ", timings)).append('\n');
       out.append("Query the results: jobs/sql -e 'SELECT * FROM separation_summary'\n");
@@ -169,14 +237,17 @@ public final class QuickstartJob {
   }
 
   /** Runs the pipeline; public so an end-to-end test can assert on the summary. */
-  public static Summary run(SparkSession spark, String lakeRoot, String dataDir, String scale, boolean retrain) {
+  public static Summary run(
+      SparkSession spark, String lakeRoot, String dataDir, String scale, boolean retrain) {
     boolean tiny = scale.equals("tiny");
     if (!tiny && !scale.equals("small")) {
       throw new IllegalArgumentException("--scale is '" + scale + "'; use small or tiny");
     }
     if (!Files.isDirectory(Path.of(dataDir))) {
       throw new IllegalArgumentException(
-          "Fashion-MNIST is not at " + dataDir + "; install it with 'sudo apt-get install -y"
+          "Fashion-MNIST is not at "
+              + dataDir
+              + "; install it with 'sudo apt-get install -y"
               + " dataset-fashion-mnist' or pass --data-dir");
     }
     Lake lake = Lake.open(lakeRoot);
@@ -198,7 +269,8 @@ public final class QuickstartJob {
     Phases.Result phases = Phases.run(spark, Phases.Options.defaults(root, runs));
     w.lap("phases");
     System.out.println("[quickstart] 4/9 loss-separation");
-    LossSeparation.Result separation = LossSeparation.run(spark, LossSeparation.Options.defaults(root, runs));
+    LossSeparation.Result separation =
+        LossSeparation.run(spark, LossSeparation.Options.defaults(root, runs));
     w.lap("loss-separation");
     System.out.println("[quickstart] 5/9 clean");
     Cleaning.Result cleaning = Cleaning.run(spark, Cleaning.Options.defaults(root, runs));
@@ -208,7 +280,8 @@ public final class QuickstartJob {
     TrainRun.Outcome trueClean = null;
     Row summary = cleaning.summary(id);
     if (retrain && summary != null && !summary.isNullAt(summary.fieldIndex("export_path"))) {
-      System.out.println("[quickstart] 6/9 retraining on the kept samples and on the true-clean set");
+      System.out.println(
+          "[quickstart] 6/9 retraining on the kept samples and on the true-clean set");
       String export = summary.getString(summary.fieldIndex("export_path"));
       RunConfig keep = noisyConfig(dataDir, tiny);
       keep.runId = id + "-cleaned";
@@ -223,27 +296,57 @@ public final class QuickstartJob {
       w.lap("retrain x2");
     }
 
-    System.out.println("[quickstart] 7/9 training the variance-flatness run (784-50-50-10, no biases, fc2.weight every step)");
+    System.out.println(
+        "[quickstart] 7/9 training the variance-flatness run (784-50-50-10, no biases, fc2.weight every step)");
     RunConfig flatConfig = flatnessConfig(dataDir, tiny);
     TrainRun.Outcome flat = TrainRun.execute(lake, flatConfig, false, progress(flatConfig));
     trainingDone(w, flat);
     List<String> flatRuns = List.of(flat.runId());
     int components = tiny ? 12 : 40;
-    System.out.println("[quickstart] 8/9 trajectory-pca and landscape (" + components + " directions)");
-    TrajectoryPca.Result pca = TrajectoryPca.run(spark,
-        new TrajectoryPca.Options(root, flatRuns, null, null, tiny ? 400L : 2000L,
-            TrajectoryPca.Method.AUTO, 5000, components, 64L << 20, null));
+    System.out.println(
+        "[quickstart] 8/9 trajectory-pca and landscape (" + components + " directions)");
+    TrajectoryPca.Result pca =
+        TrajectoryPca.run(
+            spark,
+            new TrajectoryPca.Options(
+                root,
+                flatRuns,
+                null,
+                null,
+                tiny ? 400L : 2000L,
+                TrajectoryPca.Method.AUTO,
+                5000,
+                components,
+                64L << 20,
+                null));
     w.lap("trajectory-pca");
-    Landscape.run(spark,
-        new Landscape.Options(root, flatRuns, Landscape.parseComponents("1-" + components),
-            new FlatnessSearch.Settings(Math.E, 0.01, 2, 100, 1e-4), 0),
+    Landscape.run(
+        spark,
+        new Landscape.Options(
+            root,
+            flatRuns,
+            Landscape.parseComponents("1-" + components),
+            new FlatnessSearch.Settings(Math.E, 0.01, 2, 100, 1e-4),
+            0),
         (lakePath, runId) -> new RunModelOracleFactory(lakePath, runId, 0, 0));
     w.lap("landscape");
     System.out.println("[quickstart] 9/9 variance-flatness");
-    VarianceFlatness.Result vf = VarianceFlatness.run(spark,
-        new VarianceFlatness.Options(root, flatRuns, 2, 0, tiny ? 5 : 20, 0, 0.95, 0.9));
+    VarianceFlatness.Result vf =
+        VarianceFlatness.run(
+            spark, new VarianceFlatness.Options(root, flatRuns, 2, 0, tiny ? 5 : 20, 0, 0.95, 0.9));
     w.lap("variance-flatness");
-    return new Summary(noisy, phases, separation, cleaning, cleaned, trueClean, orderParams, flat, pca, vf, timings);
+    return new Summary(
+        noisy,
+        phases,
+        separation,
+        cleaning,
+        cleaned,
+        trueClean,
+        orderParams,
+        flat,
+        pca,
+        vf,
+        timings);
   }
 
   /**
@@ -252,8 +355,11 @@ public final class QuickstartJob {
    */
   private static void trainingDone(Stopwatch w, TrainRun.Outcome run) {
     if (run.skipped()) {
-      System.out.println("[quickstart]     run " + run.runId() + " is already in the lake: reusing it"
-          + " (a new --lake folder trains it afresh)");
+      System.out.println(
+          "[quickstart]     run "
+              + run.runId()
+              + " is already in the lake: reusing it"
+              + " (a new --lake folder trains it afresh)");
       w.lap("train (reused)");
     } else {
       w.lap("train " + run.steps() + " steps");

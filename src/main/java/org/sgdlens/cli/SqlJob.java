@@ -155,8 +155,12 @@ public final class SqlJob {
       if (!Files.isDirectory(LakeCatalog.localPath(lake))) {
         // A mistyped --lake would otherwise get a fresh catalog folder and "table not found".
         throw new IllegalArgumentException(
-            "There is no lake at " + lake + " (no such folder); check --lake, or record a run"
-                + " first (jobs/train --lake " + lake + ")");
+            "There is no lake at "
+                + lake
+                + " (no such folder); check --lake, or record a run"
+                + " first (jobs/train --lake "
+                + lake
+                + ")");
       }
       Path catalog = LakeCatalog.localPath(lake).resolve(LakeCatalog.CATALOG_DIR);
       createFolder(catalog);

@@ -7,7 +7,9 @@ import org.apache.spark.sql.SparkSession;
 import org.sgdlens.sweep.SweepSpec;
 import org.sgdlens.sweep.Sweeps;
 
-/** {@code jobs/sweep}: expands a sweep file, trains its missing runs as Spark tasks, analyses them. */
+/**
+ * {@code jobs/sweep}: expands a sweep file, trains its missing runs as Spark tasks, analyses them.
+ */
 public final class SweepJob {
   static final String USAGE =
       """
@@ -34,15 +36,24 @@ public final class SweepJob {
   }
 
   static int run(String[] args) {
-    JobArgs a = JobArgs.parse(args, Set.of("lake", "sweep", "retries"), Set.of("help", "no-analyses"));
+    JobArgs a =
+        JobArgs.parse(args, Set.of("lake", "sweep", "retries"), Set.of("help", "no-analyses"));
     if (a.has("help")) {
       System.out.print(USAGE);
       return 0;
     }
     SweepSpec spec = SweepSpec.load(resolve(sweepArg(a)));
     SparkSession spark = SparkSession.builder().appName("sgdlens-sweep").getOrCreate();
-    Sweeps.Result r = Sweeps.run(spark, new Sweeps.Options(a.get("lake", "./lake"), spec, null,
-        a.getInt("retries", 1), !a.has("no-analyses"), System.out));
+    Sweeps.Result r =
+        Sweeps.run(
+            spark,
+            new Sweeps.Options(
+                a.get("lake", "./lake"),
+                spec,
+                null,
+                a.getInt("retries", 1),
+                !a.has("no-analyses"),
+                System.out));
     System.out.print(r.text());
     return r.ok() ? 0 : 4;
   }
@@ -66,8 +77,14 @@ public final class SweepJob {
       return file;
     }
     return ConfDir.file("sweeps/" + sweep + ".yaml")
-        .orElseThrow(() -> new IllegalArgumentException(
-            "Sweep '" + sweep + "' is neither a file nor conf/sweeps/" + sweep + ".yaml; give a"
-                + " path or a name from conf/sweeps/ (set SGDLENS_CONF_DIR for another conf/)"));
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "Sweep '"
+                        + sweep
+                        + "' is neither a file nor conf/sweeps/"
+                        + sweep
+                        + ".yaml; give a"
+                        + " path or a name from conf/sweeps/ (set SGDLENS_CONF_DIR for another conf/)"));
   }
 }

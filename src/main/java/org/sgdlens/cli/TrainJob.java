@@ -76,9 +76,16 @@ public final class TrainJob {
     valued.addAll(Set.of("lake", "config", "set"));
     JobArgs a =
         JobArgs.parse(
-            args, valued,
-            Set.of("help", "overwrite", "only-clean", "no-bias", "sequential-recording",
-                "print-config", "quiet"));
+            args,
+            valued,
+            Set.of(
+                "help",
+                "overwrite",
+                "only-clean",
+                "no-bias",
+                "sequential-recording",
+                "print-config",
+                "quiet"));
     if (a.has("help")) {
       System.out.print(USAGE);
       return 0;
@@ -91,20 +98,33 @@ public final class TrainJob {
     Lake lake = Lake.open(a.get("lake", "./lake"));
     boolean quiet = a.has("quiet");
     Progress progress = new Progress("train", quiet);
-    TrainRun.Outcome o = TrainRun.execute(lake, config, a.has("overwrite"), progress.forSteps(config));
+    TrainRun.Outcome o =
+        TrainRun.execute(lake, config, a.has("overwrite"), progress.forSteps(config));
     progress.done();
     if (o.skipped()) {
       System.out.println(
-          "Run " + o.runId() + " is already committed in " + lake + "; nothing to do (--overwrite"
+          "Run "
+              + o.runId()
+              + " is already committed in "
+              + lake
+              + "; nothing to do (--overwrite"
               + " retrains it).");
       return 0;
     }
     System.out.printf(
         "Run %s committed to %s: %d steps in %.1f s (%.0f steps/s)%s, %d params, %d samples"
             + " (%d mislabeled), final train loss %s, test accuracy %s%s%n",
-        o.runId(), lake, o.steps(), o.wallSeconds(), o.stepsPerSecond(),
-        o.resumed() ? ", resumed from a checkpoint" : "", o.numParams(), o.trainSize(),
-        o.mislabeled(), fmt(o.finalTrainLoss()), fmt(o.finalTestAccuracy()),
+        o.runId(),
+        lake,
+        o.steps(),
+        o.wallSeconds(),
+        o.stepsPerSecond(),
+        o.resumed() ? ", resumed from a checkpoint" : "",
+        o.numParams(),
+        o.trainSize(),
+        o.mislabeled(),
+        fmt(o.finalTrainLoss()),
+        fmt(o.finalTestAccuracy()),
         o.diverged() ? " — DIVERGED (non-finite loss or gradient)" : "");
     return 0;
   }
@@ -120,7 +140,10 @@ public final class TrainJob {
     a.get("config").map(Path::of).ifPresent(loader::file);
     loader.environment(env);
     for (Map.Entry<String, String> e : SHORTCUTS.entrySet()) {
-      for (String v : a.has(e.getKey()) ? java.util.List.of(a.get(e.getKey()).get()) : java.util.List.<String>of()) {
+      for (String v :
+          a.has(e.getKey())
+              ? java.util.List.of(a.get(e.getKey()).get())
+              : java.util.List.<String>of()) {
         String value = e.getKey().equals("hidden") ? "[" + v + "]" : v;
         loader.set(e.getValue(), value);
       }

@@ -39,8 +39,17 @@ public final class TrajectoryPcaJob {
 
   static int run(String[] args) {
     JobArgs o =
-        JobArgs.analysis(args, USAGE, "from-step", "to-step", "last", "method", "mllib-max-params",
-            "directions", "block-mb", "min-train-accuracy");
+        JobArgs.analysis(
+            args,
+            USAGE,
+            "from-step",
+            "to-step",
+            "last",
+            "method",
+            "mllib-max-params",
+            "directions",
+            "block-mb",
+            "min-train-accuracy");
     if (o == null) {
       return 0;
     }

@@ -33,7 +33,14 @@ public final class VarianceFlatnessJob {
 
   static int run(String[] args) {
     JobArgs o =
-        JobArgs.analysis(args, USAGE, "fit-from", "fit-to", "rank-from", "rank-to", "confidence",
+        JobArgs.analysis(
+            args,
+            USAGE,
+            "fit-from",
+            "fit-to",
+            "rank-from",
+            "rank-to",
+            "confidence",
             "variance-fraction");
     if (o == null) {
       return 0;

@@ -54,8 +54,13 @@ public final class LabelNoise {
     for (int c = 0; c < target.length; c++) {
       if (target[c] == c || target[c] < 0 || target[c] >= target.length) {
         throw new IllegalArgumentException(
-            "Class pair " + c + "->" + target[c] + " does not change the label or is out of range;"
-                + " every class must map to another class in 0.." + (target.length - 1));
+            "Class pair "
+                + c
+                + "->"
+                + target[c]
+                + " does not change the label or is out of range;"
+                + " every class must map to another class in 0.."
+                + (target.length - 1));
       }
     }
     int n = trueLabels.length;

@@ -67,7 +67,8 @@ final class DirectOutputFile implements OutputFile {
    * Where a lake file is written: local files with direct I/O unless {@value #DIRECT_IO} is false
    * (Hadoop configuration or Java system property), other file systems through Hadoop.
    */
-  static OutputFile forPath(org.apache.hadoop.fs.Path path, org.apache.hadoop.conf.Configuration conf)
+  static OutputFile forPath(
+      org.apache.hadoop.fs.Path path, org.apache.hadoop.conf.Configuration conf)
       throws IOException {
     boolean direct =
         conf.getBoolean(DIRECT_IO, Boolean.parseBoolean(System.getProperty(DIRECT_IO, "true")));
@@ -155,8 +156,8 @@ final class DirectOutputFile implements OutputFile {
   /**
    * Exactly {@link #BUFFER_BYTES} of {@code raw}, starting at an aligned address. {@code
    * alignedSlice} alone is not enough: when the allocation happens to start aligned, the slice
-   * keeps all {@code BUFFER_BYTES + ALIGNMENT} bytes, and a stream counting whole buffers as
-   * {@code BUFFER_BYTES} would lose track of its position (and overlap its writes).
+   * keeps all {@code BUFFER_BYTES + ALIGNMENT} bytes, and a stream counting whole buffers as {@code
+   * BUFFER_BYTES} would lose track of its position (and overlap its writes).
    */
   static ByteBuffer alignedBuffer(ByteBuffer raw) {
     return raw.alignedSlice(ALIGNMENT).slice(0, BUFFER_BYTES);
@@ -175,8 +176,10 @@ final class DirectOutputFile implements OutputFile {
     private volatile boolean direct;
     private FileChannel refused;
     private ByteBuffer buffer = borrow();
+
     /** Buffers being written, oldest first, each with its write. */
     private final java.util.ArrayDeque<ByteBuffer> writing = new java.util.ArrayDeque<>();
+
     private final java.util.ArrayDeque<Future<?>> pending = new java.util.ArrayDeque<>();
     private long flushed;
 
@@ -269,9 +272,9 @@ final class DirectOutputFile implements OutputFile {
     }
 
     /**
-     * A file system may accept O_DIRECT at open and refuse the write: every write from then on
-     * goes through one buffered channel. The direct one is closed with the stream, after the
-     * writes still using it.
+     * A file system may accept O_DIRECT at open and refuse the write: every write from then on goes
+     * through one buffered channel. The direct one is closed with the stream, after the writes
+     * still using it.
      */
     private synchronized FileChannel fallBackFrom(FileChannel failed, IOException cause)
         throws IOException {

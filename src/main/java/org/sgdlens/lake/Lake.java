@@ -37,7 +37,8 @@ public final class Lake {
 
   public static Lake open(String location, Configuration conf) {
     if (location == null || location.isBlank()) {
-      throw new IllegalArgumentException("--lake is empty; give a folder or a Hadoop URI such as ./lake");
+      throw new IllegalArgumentException(
+          "--lake is empty; give a folder or a Hadoop URI such as ./lake");
     }
     try {
       Path path = new Path(location);
@@ -50,7 +51,10 @@ public final class Lake {
       return new Lake(qualified, conf, fs);
     } catch (IOException e) {
       throw new UncheckedIOException(
-          "Cannot open the lake at '" + location + "': " + e.getMessage()
+          "Cannot open the lake at '"
+              + location
+              + "': "
+              + e.getMessage()
               + "; check the path exists and is writable",
           e);
     }
@@ -97,7 +101,9 @@ public final class Lake {
     return runField(runId, "status");
   }
 
-  /** A string column of the run's row in {@code runs}, if the run has a row and the value is set. */
+  /**
+   * A string column of the run's row in {@code runs}, if the run has a row and the value is set.
+   */
   public Optional<String> runField(String runId, String column) {
     return runRow(runId).map(row -> (String) row.get(column));
   }
@@ -135,15 +141,17 @@ public final class Lake {
         out.put(name, null);
         continue;
       }
-      out.put(name, switch (type.getType(i).asPrimitiveType().getPrimitiveTypeName()) {
-        case BINARY -> row.getString(i, 0);
-        case INT32 -> row.getInteger(i, 0);
-        case INT64 -> row.getLong(i, 0);
-        case DOUBLE -> row.getDouble(i, 0);
-        case FLOAT -> row.getFloat(i, 0);
-        case BOOLEAN -> row.getBoolean(i, 0);
-        default -> row.getValueToString(i, 0);
-      });
+      out.put(
+          name,
+          switch (type.getType(i).asPrimitiveType().getPrimitiveTypeName()) {
+            case BINARY -> row.getString(i, 0);
+            case INT32 -> row.getInteger(i, 0);
+            case INT64 -> row.getLong(i, 0);
+            case DOUBLE -> row.getDouble(i, 0);
+            case FLOAT -> row.getFloat(i, 0);
+            case BOOLEAN -> row.getBoolean(i, 0);
+            default -> row.getValueToString(i, 0);
+          });
     }
     return out;
   }

@@ -27,7 +27,10 @@ public final class ParquetRowWriter implements TableFileWriter {
 
   /** A writer whose page buffers come from {@code allocator} (see {@link PooledAllocator}). */
   ParquetRowWriter(
-      TableSchema schema, Path path, Configuration conf, CompressionCodecName codec,
+      TableSchema schema,
+      Path path,
+      Configuration conf,
+      CompressionCodecName codec,
       ByteBufferAllocator allocator) {
     this.path = path;
     try {
@@ -47,7 +50,9 @@ public final class ParquetRowWriter implements TableFileWriter {
       for (Column column : schema.fileColumns()) {
         if (column.type() == ColumnType.BINARY || column.type() == ColumnType.FLOAT_ARRAY) {
           String columnPath =
-              column.type() == ColumnType.FLOAT_ARRAY ? column.name() + ".list.element" : column.name();
+              column.type() == ColumnType.FLOAT_ARRAY
+                  ? column.name() + ".list.element"
+                  : column.name();
           builder.withDictionaryEncoding(columnPath, false);
           builder.withStatisticsEnabled(columnPath, false);
           builder.withSizeStatisticsEnabled(columnPath, false);
@@ -85,7 +90,8 @@ public final class ParquetRowWriter implements TableFileWriter {
         chunk,
         (key, from, length) -> {
           Object[] row = java.util.Arrays.copyOf(key, key.length + 1);
-          row[key.length] = java.nio.ByteBuffer.wrap(packed, from * Float.BYTES, length * Float.BYTES);
+          row[key.length] =
+              java.nio.ByteBuffer.wrap(packed, from * Float.BYTES, length * Float.BYTES);
           write(row);
         });
     release.run();

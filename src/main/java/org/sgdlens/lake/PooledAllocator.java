@@ -8,9 +8,9 @@ import org.apache.parquet.bytes.ByteBufferAllocator;
 
 /**
  * Heap buffers for Parquet's page and column-chunk buffers, reused by size instead of allocated
- * fresh for every page. A recorder writes gigabytes through the same few buffer sizes; fresh
- * arrays would be zeroed, then copied by the garbage collector while they wait in a row group.
- * At most {@code maxPooledBytes} are kept; released buffers beyond that are left to the collector.
+ * fresh for every page. A recorder writes gigabytes through the same few buffer sizes; fresh arrays
+ * would be zeroed, then copied by the garbage collector while they wait in a row group. At most
+ * {@code maxPooledBytes} are kept; released buffers beyond that are left to the collector.
  */
 final class PooledAllocator implements ByteBufferAllocator {
   private final long maxPooledBytes;

@@ -39,24 +39,30 @@ final class RowWriteSupport extends WriteSupport<Object[]> {
           column.nullable() ? Type.Repetition.OPTIONAL : Type.Repetition.REQUIRED;
       Type type =
           switch (column.type()) {
-            case STRING -> Types.primitive(PrimitiveTypeName.BINARY, repetition)
-                .as(LogicalTypeAnnotation.stringType())
-                .named(column.name());
-            case INTEGER -> Types.primitive(PrimitiveTypeName.INT32, repetition).named(column.name());
+            case STRING ->
+                Types.primitive(PrimitiveTypeName.BINARY, repetition)
+                    .as(LogicalTypeAnnotation.stringType())
+                    .named(column.name());
+            case INTEGER ->
+                Types.primitive(PrimitiveTypeName.INT32, repetition).named(column.name());
             case LONG -> Types.primitive(PrimitiveTypeName.INT64, repetition).named(column.name());
             case FLOAT -> Types.primitive(PrimitiveTypeName.FLOAT, repetition).named(column.name());
-            case DOUBLE -> Types.primitive(PrimitiveTypeName.DOUBLE, repetition).named(column.name());
-            case BOOLEAN -> Types.primitive(PrimitiveTypeName.BOOLEAN, repetition)
-                .named(column.name());
-            case BINARY -> Types.primitive(PrimitiveTypeName.BINARY, repetition).named(column.name());
-            case TIMESTAMP -> Types.primitive(PrimitiveTypeName.INT64, repetition)
-                .as(
-                    LogicalTypeAnnotation.timestampType(
-                        true, LogicalTypeAnnotation.TimeUnit.MICROS))
-                .named(column.name());
-            case FLOAT_ARRAY -> Types.list(repetition)
-                .requiredElement(PrimitiveTypeName.FLOAT)
-                .named(column.name());
+            case DOUBLE ->
+                Types.primitive(PrimitiveTypeName.DOUBLE, repetition).named(column.name());
+            case BOOLEAN ->
+                Types.primitive(PrimitiveTypeName.BOOLEAN, repetition).named(column.name());
+            case BINARY ->
+                Types.primitive(PrimitiveTypeName.BINARY, repetition).named(column.name());
+            case TIMESTAMP ->
+                Types.primitive(PrimitiveTypeName.INT64, repetition)
+                    .as(
+                        LogicalTypeAnnotation.timestampType(
+                            true, LogicalTypeAnnotation.TimeUnit.MICROS))
+                    .named(column.name());
+            case FLOAT_ARRAY ->
+                Types.list(repetition)
+                    .requiredElement(PrimitiveTypeName.FLOAT)
+                    .named(column.name());
           };
       builder.addField(type);
     }
@@ -80,8 +86,15 @@ final class RowWriteSupport extends WriteSupport<Object[]> {
   public void write(Object[] row) {
     if (row.length != columns.size()) {
       throw new IllegalArgumentException(
-          "Row for table '" + schema.table() + "' has " + row.length + " values, expected "
-              + columns.size() + " (" + columns.stream().map(Column::name).toList() + ")");
+          "Row for table '"
+              + schema.table()
+              + "' has "
+              + row.length
+              + " values, expected "
+              + columns.size()
+              + " ("
+              + columns.stream().map(Column::name).toList()
+              + ")");
     }
     consumer.startMessage();
     for (int i = 0; i < row.length; i++) {
@@ -109,10 +122,11 @@ final class RowWriteSupport extends WriteSupport<Object[]> {
       case FLOAT -> consumer.addFloat((Float) value);
       case DOUBLE -> consumer.addDouble((Double) value);
       case BOOLEAN -> consumer.addBoolean((Boolean) value);
-      case BINARY -> consumer.addBinary(
-          value instanceof ByteBuffer buffer
-              ? Binary.fromReusedByteBuffer(buffer)
-              : Binary.fromConstantByteArray((byte[]) value));
+      case BINARY ->
+          consumer.addBinary(
+              value instanceof ByteBuffer buffer
+                  ? Binary.fromReusedByteBuffer(buffer)
+                  : Binary.fromConstantByteArray((byte[]) value));
       case TIMESTAMP -> {
         Instant instant = (Instant) value;
         consumer.addLong(instant.getEpochSecond() * 1_000_000L + instant.getNano() / 1_000);

@@ -26,8 +26,8 @@ public final class RunStaging {
   private long bytesWritten;
 
   /**
-   * Row group size of vector tables: 16 MiB keeps a row group's pages queued for the device
-   * ({@link DirectOutputFile#IN_FLIGHT} buffers) while the writer buffers the next one.
+   * Row group size of vector tables: 16 MiB keeps a row group's pages queued for the device ({@link
+   * DirectOutputFile#IN_FLIGHT} buffers) while the writer buffers the next one.
    */
   static final long ROW_GROUP_BYTES = 16L << 20;
 
@@ -70,7 +70,8 @@ public final class RunStaging {
    * The same for a vector packed as little-endian float32 bytes, which the writer may hold until
    * its row group is written: {@code release} runs when {@code packed} may be reused.
    */
-  public void writeVector(String table, Object[] prefix, byte[] packed, int chunk, Runnable release) {
+  public void writeVector(
+      String table, Object[] prefix, byte[] packed, int chunk, Runnable release) {
     TableFileWriter writer = open.computeIfAbsent(table, this::newFile);
     writer.writeVector(prefix, packed, chunk, release);
     rollIfFull(table, writer);

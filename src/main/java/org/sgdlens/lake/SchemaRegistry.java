@@ -34,7 +34,12 @@ public final class SchemaRegistry {
     try (InputStream in = SchemaRegistry.class.getClassLoader().getResourceAsStream(resource)) {
       if (in == null) {
         throw new IllegalArgumentException(
-            "Unknown table '" + table + "': no " + resource + " on the classpath; tables are " + Tables.ALL);
+            "Unknown table '"
+                + table
+                + "': no "
+                + resource
+                + " on the classpath; tables are "
+                + Tables.ALL);
       }
       return parse(JSON.readTree(in));
     } catch (IOException e) {

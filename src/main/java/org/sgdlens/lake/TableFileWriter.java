@@ -15,9 +15,9 @@ interface TableFileWriter extends Closeable {
   void writeVector(Object[] prefix, float[] vector, int chunk);
 
   /**
-   * The same rows for a vector packed as little-endian float32 bytes. {@code release} runs once
-   * the writer no longer reads {@code packed}: at once for a writer that copies, after the row
-   * group is written for one that holds it by reference.
+   * The same rows for a vector packed as little-endian float32 bytes. {@code release} runs once the
+   * writer no longer reads {@code packed}: at once for a writer that copies, after the row group is
+   * written for one that holds it by reference.
    */
   void writeVector(Object[] prefix, byte[] packed, int chunk, Runnable release);
 
@@ -29,7 +29,9 @@ interface TableFileWriter extends Closeable {
     void chunk(Object[] key, int from, int length);
   }
 
-  /** Splits a vector of {@code size} floats into chunks, keyed {prefix..., chunk, offset, length}. */
+  /**
+   * Splits a vector of {@code size} floats into chunks, keyed {prefix..., chunk, offset, length}.
+   */
   static void chunks(Object[] prefix, int size, int chunk, ChunkSink sink) {
     int chunks = VectorChunks.chunkCount(size, chunk);
     for (int c = 0; c < chunks; c++) {
@@ -47,7 +49,9 @@ interface TableFileWriter extends Closeable {
   static int packedLength(byte[] packed) {
     if (packed.length % Float.BYTES != 0) {
       throw new IllegalArgumentException(
-          "A packed vector has " + packed.length + " bytes, not a whole number of float32 values;"
+          "A packed vector has "
+              + packed.length
+              + " bytes, not a whole number of float32 values;"
               + " pack 4 bytes per float");
     }
     return packed.length / Float.BYTES;

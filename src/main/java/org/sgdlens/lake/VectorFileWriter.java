@@ -27,13 +27,13 @@ import org.apache.parquet.schema.PrimitiveType;
  * values}) by handing Parquet-java's {@link ParquetFileWriter} whole PLAIN-encoded pages.
  *
  * <p>Why not the record API ({@link ParquetRowWriter})? For a 256 KiB binary value it copies the
- * bytes four times (column buffer, page, column chunk, an 8 KiB channel shim) before they reach
- * the file; here a chunk is packed once from the float vector into a page and copied once into
- * the output buffer, and a vector that arrives packed (a gradient) is not copied into pages at
- * all: the pages refer to it until its row group is written. The file is the same Parquet: same
- * schema, PLAIN encoding, data page v1, min/max statistics on the key columns, none on {@code
- * values} (as the record writer, which has them disabled there). Rows are buffered into row
- * groups of {@code rowGroupBytes}.
+ * bytes four times (column buffer, page, column chunk, an 8 KiB channel shim) before they reach the
+ * file; here a chunk is packed once from the float vector into a page and copied once into the
+ * output buffer, and a vector that arrives packed (a gradient) is not copied into pages at all: the
+ * pages refer to it until its row group is written. The file is the same Parquet: same schema,
+ * PLAIN encoding, data page v1, min/max statistics on the key columns, none on {@code values} (as
+ * the record writer, which has them disabled there). Rows are buffered into row groups of {@code
+ * rowGroupBytes}.
  */
 final class VectorFileWriter implements TableFileWriter {
   /** Bytes per data page of the values column. */
@@ -66,16 +66,22 @@ final class VectorFileWriter implements TableFileWriter {
     List<Column> columns = schema.fileColumns();
     int n = columns.size();
     if (n < 4
-        || !columns.get(n - 4).name().equals("chunk") || columns.get(n - 4).type() != ColumnType.INTEGER
-        || !columns.get(n - 3).name().equals("offset") || columns.get(n - 3).type() != ColumnType.LONG
-        || !columns.get(n - 2).name().equals("length") || columns.get(n - 2).type() != ColumnType.INTEGER
-        || !columns.get(n - 1).name().equals("values") || columns.get(n - 1).type() != ColumnType.BINARY) {
+        || !columns.get(n - 4).name().equals("chunk")
+        || columns.get(n - 4).type() != ColumnType.INTEGER
+        || !columns.get(n - 3).name().equals("offset")
+        || columns.get(n - 3).type() != ColumnType.LONG
+        || !columns.get(n - 2).name().equals("length")
+        || columns.get(n - 2).type() != ColumnType.INTEGER
+        || !columns.get(n - 1).name().equals("values")
+        || columns.get(n - 1).type() != ColumnType.BINARY) {
       return false;
     }
     for (Column c : columns) {
       boolean plain =
-          c.type() == ColumnType.INTEGER || c.type() == ColumnType.LONG
-              || c.type() == ColumnType.STRING || c.type() == ColumnType.BINARY;
+          c.type() == ColumnType.INTEGER
+              || c.type() == ColumnType.LONG
+              || c.type() == ColumnType.STRING
+              || c.type() == ColumnType.BINARY;
       if (c.nullable() || !plain) {
         return false;
       }
@@ -83,10 +89,15 @@ final class VectorFileWriter implements TableFileWriter {
     return true;
   }
 
-  VectorFileWriter(TableSchema schema, Path path, Configuration conf, long rowGroupBytes,
+  VectorFileWriter(
+      TableSchema schema,
+      Path path,
+      Configuration conf,
+      long rowGroupBytes,
       PooledAllocator pages) {
     if (!supports(schema)) {
-      throw new IllegalArgumentException("Table '" + schema.table() + "' is not a chunked-vector table");
+      throw new IllegalArgumentException(
+          "Table '" + schema.table() + "' is not a chunked-vector table");
     }
     this.schema = schema;
     this.path = path;
@@ -98,8 +109,14 @@ final class VectorFileWriter implements TableFileWriter {
     try {
       this.file =
           new ParquetFileWriter(
-              DirectOutputFile.forPath(path, conf), messageType, ParquetFileWriter.Mode.OVERWRITE,
-              rowGroupBytes, 0, 64, Integer.MAX_VALUE, false);
+              DirectOutputFile.forPath(path, conf),
+              messageType,
+              ParquetFileWriter.Mode.OVERWRITE,
+              rowGroupBytes,
+              0,
+              64,
+              Integer.MAX_VALUE,
+              false);
       file.start();
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot open Parquet file " + path + " for writing", e);
@@ -148,16 +165,22 @@ final class VectorFileWriter implements TableFileWriter {
   public void write(Object[] row) {
     if (row.length != keys.size() + 1) {
       throw new IllegalArgumentException(
-          "Row for table '" + schema.table() + "' has " + row.length + " values, expected "
+          "Row for table '"
+              + schema.table()
+              + "' has "
+              + row.length
+              + " values, expected "
               + (keys.size() + 1));
     }
     Object value = row[row.length - 1];
     if (value == null) {
-      throw new IllegalArgumentException("Column 'values' of table '" + schema.table() + "' is not nullable");
+      throw new IllegalArgumentException(
+          "Column 'values' of table '" + schema.table() + "' is not nullable");
     }
     Object[] key = java.util.Arrays.copyOf(row, row.length - 1);
     requireKeys(key);
-    ByteBuffer bytes = value instanceof ByteBuffer b ? b.duplicate() : ByteBuffer.wrap((byte[]) value);
+    ByteBuffer bytes =
+        value instanceof ByteBuffer b ? b.duplicate() : ByteBuffer.wrap((byte[]) value);
     int length = bytes.remaining();
     ByteBuffer out = copied(length);
     out.put(bytes);
@@ -204,7 +227,8 @@ final class VectorFileWriter implements TableFileWriter {
   /** Closes the pooled buffer's bytes since the last part as a part of {@code page}. */
   private void endPart(ValuesPage page) {
     if (buffer != null && buffer.position() > mark) {
-      page.parts.add(BytesInput.from(buffer.array(), buffer.arrayOffset() + mark, buffer.position() - mark));
+      page.parts.add(
+          BytesInput.from(buffer.array(), buffer.arrayOffset() + mark, buffer.position() - mark));
       mark = buffer.position();
     }
   }
@@ -225,12 +249,18 @@ final class VectorFileWriter implements TableFileWriter {
     page.parts.add(BytesInput.from(packed, offset, length));
   }
 
-  /** Fails on a null among the first {@code key.length} key columns, before anything is buffered. */
+  /**
+   * Fails on a null among the first {@code key.length} key columns, before anything is buffered.
+   */
   private void requireKeys(Object[] key) {
     for (int i = 0; i < key.length; i++) {
       if (key[i] == null) {
         throw new IllegalArgumentException(
-            "Column '" + keys.get(i).name() + "' of table '" + schema.table() + "' is not nullable");
+            "Column '"
+                + keys.get(i).name()
+                + "' of table '"
+                + schema.table()
+                + "' is not nullable");
       }
     }
   }
@@ -259,8 +289,15 @@ final class VectorFileWriter implements TableFileWriter {
         Statistics<?> stats = Statistics.createStats(type);
         byte[] plain = plainKeys(keys.get(k), k, stats);
         file.startColumn(d, count, CompressionCodecName.UNCOMPRESSED);
-        file.writeDataPage((int) count, plain.length, BytesInput.from(plain), stats, count,
-            Encoding.BIT_PACKED, Encoding.BIT_PACKED, Encoding.PLAIN);
+        file.writeDataPage(
+            (int) count,
+            plain.length,
+            BytesInput.from(plain),
+            stats,
+            count,
+            Encoding.BIT_PACKED,
+            Encoding.BIT_PACKED,
+            Encoding.PLAIN);
         file.endColumn();
         dataSize += plain.length;
       }
@@ -268,9 +305,15 @@ final class VectorFileWriter implements TableFileWriter {
       file.startColumn(values, count, CompressionCodecName.UNCOMPRESSED);
       endPart(valuePages.get(valuePages.size() - 1));
       for (ValuesPage page : valuePages) {
-        file.writeDataPage(page.count, page.size, BytesInput.concat(page.parts),
-            Statistics.createStats(values.getPrimitiveType()), page.count, Encoding.BIT_PACKED,
-            Encoding.BIT_PACKED, Encoding.PLAIN);
+        file.writeDataPage(
+            page.count,
+            page.size,
+            BytesInput.concat(page.parts),
+            Statistics.createStats(values.getPrimitiveType()),
+            page.count,
+            Encoding.BIT_PACKED,
+            Encoding.BIT_PACKED,
+            Encoding.PLAIN);
         dataSize += page.size;
       }
       // No min/max on values, as the record writer: nobody filters on chunk bytes, and the
@@ -326,7 +369,8 @@ final class VectorFileWriter implements TableFileWriter {
       List<byte[]> values = new ArrayList<>(keyRows.size());
       int size = 0;
       for (Object[] row : keyRows) {
-        byte[] b = row[k] instanceof String s ? s.getBytes(StandardCharsets.UTF_8) : (byte[]) row[k];
+        byte[] b =
+            row[k] instanceof String s ? s.getBytes(StandardCharsets.UTF_8) : (byte[]) row[k];
         values.add(b);
         size += Integer.BYTES + b.length;
       }

@@ -20,8 +20,8 @@ import java.util.Map;
 
 /**
  * Resolves a {@link RunConfig} from layers, later layers winning: code defaults, {@code
- * conf/train.yaml}, the user's {@code --config} file, environment variables, command-line
- * {@code --set key=value}. Keys are snake_case paths such as {@code sgd.learning_rate}.
+ * conf/train.yaml}, the user's {@code --config} file, environment variables, command-line {@code
+ * --set key=value}. Keys are snake_case paths such as {@code sgd.learning_rate}.
  */
 public final class ConfigLoader {
   /** Environment variables and the config path each one sets. */
@@ -59,7 +59,8 @@ public final class ConfigLoader {
         merge(tree, (ObjectNode) node, "");
       }
     } catch (IOException e) {
-      throw new IllegalArgumentException("Config file " + path + " is not valid YAML: " + e.getMessage());
+      throw new IllegalArgumentException(
+          "Config file " + path + " is not valid YAML: " + e.getMessage());
     }
     return this;
   }
@@ -92,7 +93,11 @@ public final class ConfigLoader {
     }
     try {
       JsonNode parsed = YAML.readTree(value.isEmpty() ? "''" : value);
-      node.set(leaf, parsed == null || parsed.isMissingNode() ? JSON.getNodeFactory().textNode(value) : parsed);
+      node.set(
+          leaf,
+          parsed == null || parsed.isMissingNode()
+              ? JSON.getNodeFactory().textNode(value)
+              : parsed);
     } catch (JsonProcessingException e) {
       node.put(leaf, value);
     }
@@ -114,7 +119,9 @@ public final class ConfigLoader {
       return YAML.treeToValue(tree, RunConfig.class);
     } catch (UnrecognizedPropertyException e) {
       throw new IllegalArgumentException(
-          "Unknown config key '" + e.getPropertyName() + "'; known keys at that level: "
+          "Unknown config key '"
+              + e.getPropertyName()
+              + "'; known keys at that level: "
               + e.getKnownPropertyIds());
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("Invalid config value: " + e.getOriginalMessage());
@@ -123,7 +130,9 @@ public final class ConfigLoader {
 
   private IllegalArgumentException unknownKey(String key) {
     return new IllegalArgumentException(
-        "Unknown config key '" + key + "'; see conf/train.yaml for every key (snake_case paths"
+        "Unknown config key '"
+            + key
+            + "'; see conf/train.yaml for every key (snake_case paths"
             + " such as sgd.learning_rate, record.gradients.every)");
   }
 
@@ -173,7 +182,8 @@ public final class ConfigLoader {
     try {
       return JSON.readValue(json, RunConfig.class);
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("Stored run config is not valid: " + e.getOriginalMessage());
+      throw new IllegalArgumentException(
+          "Stored run config is not valid: " + e.getOriginalMessage());
     }
   }
 }

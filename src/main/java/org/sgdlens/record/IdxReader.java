@@ -23,7 +23,9 @@ public final class IdxReader {
       int magic = in.readInt();
       if (magic != UBYTE_IMAGES) {
         throw new IOException(
-            file + " is not an IDX image file (magic 0x" + Integer.toHexString(magic)
+            file
+                + " is not an IDX image file (magic 0x"
+                + Integer.toHexString(magic)
                 + ", expected 0x803)");
       }
       int count = in.readInt();
@@ -44,7 +46,9 @@ public final class IdxReader {
       int magic = in.readInt();
       if (magic != UBYTE_LABELS) {
         throw new IOException(
-            file + " is not an IDX label file (magic 0x" + Integer.toHexString(magic)
+            file
+                + " is not an IDX label file (magic 0x"
+                + Integer.toHexString(magic)
                 + ", expected 0x801)");
       }
       int count = in.readInt();
@@ -75,7 +79,11 @@ public final class IdxReader {
       }
     }
     throw new IllegalArgumentException(
-        "No " + base + "[.gz] in " + dir + "; point dataset.path at a folder of MNIST-format IDX"
+        "No "
+            + base
+            + "[.gz] in "
+            + dir
+            + "; point dataset.path at a folder of MNIST-format IDX"
             + " files, or install Fashion-MNIST with: sudo apt-get install -y dataset-fashion-mnist");
   }
 }

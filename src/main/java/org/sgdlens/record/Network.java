@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
@@ -53,7 +52,8 @@ public final class Network implements AutoCloseable {
   private ByteBuffer labelBuffer;
 
   /** One parameter in the flattened vector. */
-  public record ParamInfo(int position, String name, long[] shape, long offset, long size, int fanIn) {}
+  public record ParamInfo(
+      int position, String name, long[] shape, long offset, long size, int fanIn) {}
 
   public Network(RunConfig.ModelConfig model, int[] inputShape, int classes, Device device) {
     this.manager = NDManager.newBaseManager(device);
@@ -106,8 +106,9 @@ public final class Network implements AutoCloseable {
           case "relu" -> Activation::relu;
           case "tanh" -> Activation::tanh;
           case "sigmoid" -> Activation::sigmoid;
-          default -> throw new IllegalArgumentException(
-              "Unknown model.activation '" + model.activation + "'; use relu, tanh or sigmoid");
+          default ->
+              throw new IllegalArgumentException(
+                  "Unknown model.activation '" + model.activation + "'; use relu, tanh or sigmoid");
         };
     SequentialBlock net = new SequentialBlock();
     int fc = 0;
@@ -117,7 +118,8 @@ public final class Network implements AutoCloseable {
         if (inputShape.length != 3) {
           throw new IllegalArgumentException(
               "model.kind cnn needs image input (channels x rows x cols); this dataset has "
-                  + inputShape.length + "-d samples, use model.kind mlp");
+                  + inputShape.length
+                  + "-d samples, use model.kind mlp");
         }
         int conv = 0;
         for (int channels : model.channels) {
@@ -134,8 +136,9 @@ public final class Network implements AutoCloseable {
         }
         net.add(Blocks.batchFlattenBlock());
       }
-      default -> throw new IllegalArgumentException(
-          "Unknown model.kind '" + model.kind + "'; use mlp or cnn");
+      default ->
+          throw new IllegalArgumentException(
+              "Unknown model.kind '" + model.kind + "'; use mlp or cnn");
     }
     for (int width : model.hidden) {
       if (width <= 0) {
@@ -215,7 +218,10 @@ public final class Network implements AutoCloseable {
     view.asFloatBuffer().get(out, offset, (int) array.size());
   }
 
-  /** Copies a float32 tensor into {@code out} as little-endian bytes from float index {@code offset}. */
+  /**
+   * Copies a float32 tensor into {@code out} as little-endian bytes from float index {@code
+   * offset}.
+   */
   static void copyOutPacked(NDArray array, byte[] out, int offset) {
     ByteBuffer view = array.toByteBuffer(true).order(ByteOrder.nativeOrder());
     int n = (int) array.size();
@@ -232,8 +238,8 @@ public final class Network implements AutoCloseable {
   /**
    * A batch of rows of a row-major feature matrix as an NDArray on this network's device. The
    * tensor is built over a direct buffer this network reuses (DJL's from_blob path, no copy and no
-   * allocation per step), so it must be closed before the next call: every caller builds batches
-   * in a sub-manager closed at the end of the step.
+   * allocation per step), so it must be closed before the next call: every caller builds batches in
+   * a sub-manager closed at the end of the step.
    */
   public NDArray batch(NDManager scope, float[] x, int features, int[] rows, int from, int count) {
     ByteBuffer bytes = inputBuffer(count * features);
@@ -249,7 +255,10 @@ public final class Network implements AutoCloseable {
     return scope.create(bytes, new Shape(dims), DataType.FLOAT32);
   }
 
-  /** The labels of a batch as an int64 column (count x 1), the index shape of {@link #perSampleLoss}. */
+  /**
+   * The labels of a batch as an int64 column (count x 1), the index shape of {@link
+   * #perSampleLoss}.
+   */
   public NDArray labels(NDManager scope, int[] labels, int[] rows, int from, int count) {
     if (labelBuffer == null || labelBuffer.capacity() < count * Long.BYTES) {
       labelBuffer = ByteBuffer.allocateDirect(count * Long.BYTES).order(ByteOrder.nativeOrder());
@@ -301,10 +310,16 @@ public final class Network implements AutoCloseable {
    * also turns infinite when finite entries reach ~1e33, a diverged run all the same).
    */
   public boolean gradient(
-      float[] x, int features, int[] labels, int[] rows, int from, int count, double scale,
+      float[] x,
+      int features,
+      int[] labels,
+      int[] rows,
+      int from,
+      int count,
+      double scale,
       float[] out) {
-    return gradient(x, features, labels, rows, from, count, scale,
-        (g, offset) -> copyOut(g, out, offset));
+    return gradient(
+        x, features, labels, rows, from, count, scale, (g, offset) -> copyOut(g, out, offset));
   }
 
   /**
@@ -313,9 +328,22 @@ public final class Network implements AutoCloseable {
    * lake, so the writer stores it without another copy.
    */
   public boolean gradient(
-      float[] x, int features, int[] labels, int[] rows, int from, int count, double scale,
+      float[] x,
+      int features,
+      int[] labels,
+      int[] rows,
+      int from,
+      int count,
+      double scale,
       byte[] out) {
-    return gradient(x, features, labels, rows, from, count, scale,
+    return gradient(
+        x,
+        features,
+        labels,
+        rows,
+        from,
+        count,
+        scale,
         (g, offset) -> copyOutPacked(g, out, offset));
   }
 
@@ -325,7 +353,13 @@ public final class Network implements AutoCloseable {
   }
 
   private boolean gradient(
-      float[] x, int features, int[] labels, int[] rows, int from, int count, double scale,
+      float[] x,
+      int features,
+      int[] labels,
+      int[] rows,
+      int from,
+      int count,
+      double scale,
       GradientSink sink) {
     if (count == 0) {
       return true;
@@ -351,8 +385,15 @@ public final class Network implements AutoCloseable {
    * {@code sum_i log p_i} is {@code -scale} (two engine ops fewer than negating and scaling the
    * loss, bit for bit the same gradient).
    */
-  private void backwardScaledLoss(NDManager scope, float[] x, int features, int[] labels,
-      int[] rows, int from, int count, float scale) {
+  private void backwardScaledLoss(
+      NDManager scope,
+      float[] x,
+      int features,
+      int[] labels,
+      int[] rows,
+      int from,
+      int count,
+      float scale) {
     NDArray input = batch(scope, x, features, rows, from, count);
     NDArray y = labels(scope, labels, rows, from, count);
     backward(logits(input, true).logSoftmax(1).gather(y, 1).sum(), -scale);
@@ -376,7 +417,8 @@ public final class Network implements AutoCloseable {
    * The forward and backward pass of {@link #gradient} without copying the gradient out: the
    * compute a gradient record cannot avoid (the benchmark's Tc).
    */
-  public void gradientPassOnly(float[] x, int features, int[] labels, int[] rows, int from, int count) {
+  public void gradientPassOnly(
+      float[] x, int features, int[] labels, int[] rows, int from, int count) {
     enableGrad();
     try (NDManager scope = manager.newSubManager()) {
       backwardScaledLoss(scope, x, features, labels, rows, from, count, 1f / count);
@@ -387,7 +429,8 @@ public final class Network implements AutoCloseable {
   }
 
   /** Per-sample losses and predictions of all rows of a dataset at the current weights. */
-  public void evaluate(float[] x, int features, int[] labels, double[] lossOut, int[] predictedOut) {
+  public void evaluate(
+      float[] x, int features, int[] labels, double[] lossOut, int[] predictedOut) {
     evaluate(x, features, labels, 0, labels.length, lossOut, predictedOut);
   }
 
@@ -396,7 +439,13 @@ public final class Network implements AutoCloseable {
    * passes of {@link #EVAL_BATCH} rows counted from {@code begin}: ranges that start at multiples
    * of EVAL_BATCH see exactly the batches of a whole-dataset pass, hence the same values.
    */
-  public void evaluate(float[] x, int features, int[] labels, int begin, int end, double[] lossOut,
+  public void evaluate(
+      float[] x,
+      int features,
+      int[] labels,
+      int begin,
+      int end,
+      double[] lossOut,
       int[] predictedOut) {
     int[] rows = new int[end - begin];
     for (int i = begin; i < end; i++) {
@@ -420,9 +469,9 @@ public final class Network implements AutoCloseable {
 
   /**
    * Enables autograd on the calling thread; call before a forward pass whose loss goes to {@link
-   * #backward}. DJL's GradientCollector does the same but allows only one collector per process
-   * (a static flag), which would serialise the training and probe threads; PyTorch's grad mode
-   * itself is thread-local, so each thread manages its own.
+   * #backward}. DJL's GradientCollector does the same but allows only one collector per process (a
+   * static flag), which would serialise the training and probe threads; PyTorch's grad mode itself
+   * is thread-local, so each thread manages its own.
    */
   static void enableGrad() {
     JniUtils.setGradMode(true);
@@ -434,8 +483,8 @@ public final class Network implements AutoCloseable {
   }
 
   /**
-   * Backpropagates {@code sign * loss} for a scalar loss: with sign -1 a mean log-likelihood
-   * trains as its negation without a negation op. The scalar seeds are cached per network.
+   * Backpropagates {@code sign * loss} for a scalar loss: with sign -1 a mean log-likelihood trains
+   * as its negation without a negation op. The scalar seeds are cached per network.
    */
   void backward(NDArray loss, float sign) {
     // sign may be any factor: the trainer seeds with -learning_rate so gradients arrive scaled.

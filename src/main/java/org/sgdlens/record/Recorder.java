@@ -18,10 +18,10 @@ import org.sgdlens.lake.Tables;
 import org.sgdlens.lake.VectorChunks;
 
 /**
- * Captures the learning dynamics of a run into its staging folder. The training thread only
- * hands over weight snapshots; probe lanes, each with its own copy of the network, compute the
- * gradient ensembles, per-sample losses and metrics from them (so recording never touches the
- * training trajectory), and a writer thread encodes and writes Parquet. Both queues are bounded.
+ * Captures the learning dynamics of a run into its staging folder. The training thread only hands
+ * over weight snapshots; probe lanes, each with its own copy of the network, compute the gradient
+ * ensembles, per-sample losses and metrics from them (so recording never touches the training
+ * trajectory), and a writer thread encodes and writes Parquet. Both queues are bounded.
  */
 final class Recorder implements AutoCloseable {
   /** What to record at a step. */
@@ -45,14 +45,18 @@ final class Recorder implements AutoCloseable {
   private final int[] lossSubset;
   private final SerialWorker probe;
   private final SerialWorker writer;
+
   /**
    * Network of each probe lane: lane 0 is the probe thread, lane l > 0 runs on helpers[l - 1].
    * Inline recording has one lane, the training network itself.
    */
   private final Network[] laneNetworks;
+
   private final List<SerialWorker> helpers = new ArrayList<>();
+
   /** Set when training has ended: from then on the helper lanes join in (see {@link #lanes()}). */
   private volatile boolean trainingEnded;
+
   private volatile Metrics lastMetrics;
   private volatile boolean nonFiniteGradient;
 
@@ -83,14 +87,17 @@ final class Recorder implements AutoCloseable {
     // The writer runs at the probe's nice value: nice 5, 10 and 15 for the writer gave the same
     // T1 within the benchmark's noise (three runs each, docs/benchmarks.md).
     this.writer =
-        new SerialWorker("sgdlens-writer", capacity * 4, () -> ThreadNice.set(nice), staging::closeOpenFiles);
+        new SerialWorker(
+            "sgdlens-writer", capacity * 4, () -> ThreadNice.set(nice), staging::closeOpenFiles);
     this.writerStaging = staging;
     if (config.parallelRecording) {
       this.laneNetworks = new Network[Math.max(1, config.record.probeThreads)];
-      this.probe = new SerialWorker("sgdlens-probe", probeCapacity, lane(0, nice, shadowFactory),
-          closeLane(0));
+      this.probe =
+          new SerialWorker(
+              "sgdlens-probe", probeCapacity, lane(0, nice, shadowFactory), closeLane(0));
       for (int l = 1; l < laneNetworks.length; l++) {
-        helpers.add(new SerialWorker("sgdlens-probe-" + l, 1, lane(l, nice, shadowFactory), closeLane(l)));
+        helpers.add(
+            new SerialWorker("sgdlens-probe-" + l, 1, lane(l, nice, shadowFactory), closeLane(l)));
       }
     } else {
       this.laneNetworks = new Network[] {trainNetwork};
@@ -134,17 +141,19 @@ final class Recorder implements AutoCloseable {
     AtomicReference<Throwable> failed = new AtomicReference<>();
     for (int l = 1; l < lanes; l++) {
       int lane = l;
-      helpers.get(l - 1).submit(
-          () -> {
-            try {
-              laneNetworks[lane].setWeights(snapshot);
-              work.accept(laneNetworks[lane]);
-            } catch (Throwable t) {
-              failed.compareAndSet(null, t);
-            } finally {
-              done.countDown();
-            }
-          });
+      helpers
+          .get(l - 1)
+          .submit(
+              () -> {
+                try {
+                  laneNetworks[lane].setWeights(snapshot);
+                  work.accept(laneNetworks[lane]);
+                } catch (Throwable t) {
+                  failed.compareAndSet(null, t);
+                } finally {
+                  done.countDown();
+                }
+              });
     }
     try {
       laneNetworks[0].setWeights(snapshot);
@@ -172,16 +181,15 @@ final class Recorder implements AutoCloseable {
 
   /**
    * Lanes a probe task uses. While training runs, one: the training thread holds a core and the
-   * probe the one it leaves, and two lanes taking turns on one core only evict each other's
-   * weights from the cache. Once training has ended, every lane, on the cores training freed.
+   * probe the one it leaves, and two lanes taking turns on one core only evict each other's weights
+   * from the cache. Once training has ended, every lane, on the cores training freed.
    */
   private int lanes() {
     return probe == null || !trainingEnded ? 1 : laneNetworks.length;
   }
 
   /** Gradient vectors the writer has finished with, for the probe to fill again. */
-  private final ConcurrentLinkedQueue<byte[]> freeGradients =
-      new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<byte[]> freeGradients = new ConcurrentLinkedQueue<>();
 
   int recordedLength() {
     return recordedLength;
@@ -201,8 +209,11 @@ final class Recorder implements AutoCloseable {
     for (String wanted : layers) {
       if (!names.contains(wanted)) {
         throw new IllegalArgumentException(
-            "record.layers names '" + wanted + "', which the model does not have; its parameters"
-                + " are " + names);
+            "record.layers names '"
+                + wanted
+                + "', which the model does not have; its parameters"
+                + " are "
+                + names);
       }
     }
     List<int[]> out = new ArrayList<>();
@@ -246,7 +257,11 @@ final class Recorder implements AutoCloseable {
             writerStaging.write(
                 Tables.PARAM_LAYOUT,
                 new Object[] {
-                  p.position(), p.name(), Arrays.toString(p.shape()), p.offset(), p.size(),
+                  p.position(),
+                  p.name(),
+                  Arrays.toString(p.shape()),
+                  p.offset(),
+                  p.size(),
                   weightsOffset
                 });
           }
@@ -254,8 +269,11 @@ final class Recorder implements AutoCloseable {
             writerStaging.write(
                 Tables.SAMPLES,
                 new Object[] {
-                  data.sampleIndex()[i], data.sourceIndex()[i], data.givenLabels()[i],
-                  data.trueLabels()[i], data.mislabeled(i)
+                  data.sampleIndex()[i],
+                  data.sourceIndex()[i],
+                  data.givenLabels()[i],
+                  data.trueLabels()[i],
+                  data.mislabeled(i)
                 });
           }
         });
@@ -265,7 +283,12 @@ final class Recorder implements AutoCloseable {
    * Records what {@code kinds} asks for at a step from a snapshot of all parameters. The snapshot
    * must not be modified afterwards.
    */
-  void record(long step, double epoch, float[] snapshot, Set<Kind> kinds, Double minibatchLoss,
+  void record(
+      long step,
+      double epoch,
+      float[] snapshot,
+      Set<Kind> kinds,
+      Double minibatchLoss,
       double wallSeconds) {
     if (kinds.isEmpty()) {
       return;
@@ -278,7 +301,8 @@ final class Recorder implements AutoCloseable {
             float[] recorded = recordedVector(snapshot);
             writer.submit(() -> writeVector(Tables.WEIGHTS, new Object[] {step}, recorded));
           }
-          if (kinds.contains(Kind.GRADIENTS) || kinds.contains(Kind.SAMPLE_LOSSES)
+          if (kinds.contains(Kind.GRADIENTS)
+              || kinds.contains(Kind.SAMPLE_LOSSES)
               || kinds.contains(Kind.METRICS)) {
             probe(step, epoch, snapshot, kinds, minibatchLoss, wallSeconds);
           }
@@ -298,9 +322,14 @@ final class Recorder implements AutoCloseable {
                 () -> {
                   writerStaging.closeOpenFiles();
                   new Checkpoint(
-                          partial.configHash(), partial.step(), partial.weights(),
-                          partial.velocity(), partial.lossSum(), partial.lossCount(),
-                          partial.wallSeconds(), writerStaging.stagedFiles())
+                          partial.configHash(),
+                          partial.step(),
+                          partial.weights(),
+                          partial.velocity(),
+                          partial.lossSum(),
+                          partial.lossCount(),
+                          partial.wallSeconds(),
+                          writerStaging.stagedFiles())
                       .write(lake, writerStaging.runId());
                 });
     if (probe != null) {
@@ -331,12 +360,18 @@ final class Recorder implements AutoCloseable {
     writerStaging.writeVector(table, prefix, vector, chunk);
   }
 
-  private void probe(long step, double epoch, float[] snapshot, Set<Kind> kinds,
-      Double minibatchLoss, double wallSeconds) {
+  private void probe(
+      long step,
+      double epoch,
+      float[] snapshot,
+      Set<Kind> kinds,
+      Double minibatchLoss,
+      double wallSeconds) {
     // Inline recording runs on the training network, which holds exactly these weights.
     if (kinds.contains(Kind.GRADIENTS)) {
       int[] perm =
-          Permutations.permutation(data.trainSize(), Permutations.mix(config.sgd.seed, 0xE45E), step);
+          Permutations.permutation(
+              data.trainSize(), Permutations.mix(config.sgd.seed, 0xE45E), step);
       Members members = new Members(config.record.ensembleSize, 2 * laneNetworks.length);
       onLanes(snapshot, net -> ensemble(net, step, perm, members));
     }
@@ -346,10 +381,10 @@ final class Recorder implements AutoCloseable {
   }
 
   /**
-   * The members of one gradient ensemble, shared by the lanes: each lane takes the next member
-   * when it is free, and the writer receives them in member order whichever lane computed them
-   * (so the files do not depend on the number of lanes). A lane may run ahead of the oldest
-   * member still computing by at most {@code window} members, which bounds the gradients held.
+   * The members of one gradient ensemble, shared by the lanes: each lane takes the next member when
+   * it is free, and the writer receives them in member order whichever lane computed them (so the
+   * files do not depend on the number of lanes). A lane may run ahead of the oldest member still
+   * computing by at most {@code window} members, which bounds the gradients held.
    */
   private static final class Members {
     private final int count;
@@ -428,8 +463,10 @@ final class Recorder implements AutoCloseable {
       byte[] gc = gradientBuffer(p, nc);
       byte[] gw = gradientBuffer(p, nw);
       boolean finite =
-          net.gradient(data.trainX(), data.features(), data.givenLabels(), clean, 0, nc, 1.0 / b, gc)
-              & net.gradient(data.trainX(), data.features(), data.givenLabels(), wrong, 0, nw, 1.0 / b, gw);
+          net.gradient(
+                  data.trainX(), data.features(), data.givenLabels(), clean, 0, nc, 1.0 / b, gc)
+              & net.gradient(
+                  data.trainX(), data.features(), data.givenLabels(), wrong, 0, nw, 1.0 / b, gw);
       noteFinite(finite);
       int cleanCount = nc;
       int wrongCount = nw;
@@ -441,7 +478,9 @@ final class Recorder implements AutoCloseable {
           });
     } else {
       byte[] g = gradientBuffer(p, b);
-      noteFinite(net.gradient(data.trainX(), data.features(), data.givenLabels(), perm, from, b, 1.0 / b, g));
+      noteFinite(
+          net.gradient(
+              data.trainX(), data.features(), data.givenLabels(), perm, from, b, 1.0 / b, g));
       members.complete(member, () -> submitGradient(step, member, "all", m, b, b, g));
     }
   }
@@ -474,10 +513,16 @@ final class Recorder implements AutoCloseable {
   }
 
   /** The writer holds {@code g} until its row group is written, then hands it back for reuse. */
-  private void submitGradient(long step, int member, String part, int m, int b, int count, byte[] g) {
+  private void submitGradient(
+      long step, int member, String part, int m, int b, int count, byte[] g) {
     writer.submit(
-        () -> writerStaging.writeVector(Tables.GRADIENTS, new Object[] {step, member, part, m, b, count},
-            g, chunk, () -> freeGradients.offer(g)));
+        () ->
+            writerStaging.writeVector(
+                Tables.GRADIENTS,
+                new Object[] {step, member, part, m, b, count},
+                g,
+                chunk,
+                () -> freeGradients.offer(g)));
   }
 
   /**
@@ -485,7 +530,8 @@ final class Recorder implements AutoCloseable {
    * rows, each lane taking the next pass when free (a lane sharing its core with the writer does
    * fewer); the passes are the same for any lane count, hence the values.
    */
-  private void evaluateOnLanes(float[] snapshot, float[] x, int[] labels, double[] loss, int[] predicted) {
+  private void evaluateOnLanes(
+      float[] snapshot, float[] x, int[] labels, double[] loss, int[] predicted) {
     int blocks = VectorChunks.chunkCount(labels.length, Network.EVAL_BATCH);
     AtomicInteger next = new AtomicInteger();
     onLanes(
@@ -499,8 +545,13 @@ final class Recorder implements AutoCloseable {
         });
   }
 
-  private void evaluate(float[] snapshot, long step, double epoch, Set<Kind> kinds,
-      Double minibatchLoss, double wallSeconds) {
+  private void evaluate(
+      float[] snapshot,
+      long step,
+      double epoch,
+      Set<Kind> kinds,
+      Double minibatchLoss,
+      double wallSeconds) {
     int n = data.trainSize();
     double[] loss = new double[n];
     int[] predicted = new int[n];
@@ -513,8 +564,14 @@ final class Recorder implements AutoCloseable {
               writerStaging.write(
                   Tables.SAMPLE_LOSSES,
                   new Object[] {
-                    step, data.sampleIndex()[i], data.givenLabels()[i], data.trueLabels()[i],
-                    data.mislabeled(i), loss[i], predicted[i], predicted[i] == data.givenLabels()[i]
+                    step,
+                    data.sampleIndex()[i],
+                    data.givenLabels()[i],
+                    data.trueLabels()[i],
+                    data.mislabeled(i),
+                    loss[i],
+                    predicted[i],
+                    predicted[i] == data.givenLabels()[i]
                   });
             }
           });
@@ -573,7 +630,9 @@ final class Recorder implements AutoCloseable {
         minibatchLoss,
         wallSeconds
       };
-      lastMetrics = new Metrics(step, lossSum / n, (double) correct / n, (double) testCorrect / Math.max(1, t));
+      lastMetrics =
+          new Metrics(
+              step, lossSum / n, (double) correct / n, (double) testCorrect / Math.max(1, t));
       writer.submit(() -> writerStaging.write(Tables.METRICS, row));
     }
   }

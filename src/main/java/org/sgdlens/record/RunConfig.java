@@ -149,8 +149,8 @@ public final class RunConfig {
 
     /**
      * Threads sharing each probe task (gradient ensemble members, evaluation batches), each with
-     * its own copy of the network. While training runs they share the core training leaves;
-     * at the end of training they finish the last records on every core.
+     * its own copy of the network. While training runs they share the core training leaves; at the
+     * end of training they finish the last records on every core.
      */
     public int probeThreads = 2;
   }

@@ -20,7 +20,8 @@ public final class RunModel implements AutoCloseable {
   private final int[] labels;
   private final int features;
 
-  private RunModel(Network network, float[] finalWeights, int[][] slices, TrainingData data, int[] rows) {
+  private RunModel(
+      Network network, float[] finalWeights, int[][] slices, TrainingData data, int[] rows) {
     this.network = network;
     this.finalWeights = finalWeights;
     this.slices = slices;
@@ -44,8 +45,16 @@ public final class RunModel implements AutoCloseable {
    */
   public static RunModel open(String lakeRoot, String runId, int maxSamples, long seed) {
     Lake lake = Lake.open(lakeRoot);
-    String status = lake.runStatus(runId).orElseThrow(() -> new IllegalArgumentException(
-        "Run " + runId + " is not in the lake " + lakeRoot + "; list runs with jobs/sql -e 'SELECT run_id FROM runs'"));
+    String status =
+        lake.runStatus(runId)
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "Run "
+                            + runId
+                            + " is not in the lake "
+                            + lakeRoot
+                            + "; list runs with jobs/sql -e 'SELECT run_id FROM runs'"));
     if (!status.equals("COMMITTED")) {
       throw new IllegalArgumentException(
           "Run " + runId + " is " + status + ", not COMMITTED; resume it with jobs/train first");
@@ -97,7 +106,11 @@ public final class RunModel implements AutoCloseable {
   public double loss(float[] recordedWeights) {
     if (recordedWeights.length != recordedLength) {
       throw new IllegalArgumentException(
-          "Vector of " + recordedWeights.length + " values for " + recordedLength + " recorded weights");
+          "Vector of "
+              + recordedWeights.length
+              + " values for "
+              + recordedLength
+              + " recorded weights");
     }
     float[] full = finalWeights.clone();
     for (int[] s : slices) {

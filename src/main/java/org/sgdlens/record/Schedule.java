@@ -6,10 +6,9 @@ import java.util.List;
 import java.util.TreeSet;
 
 /**
- * When a table is recorded. Exactly one form: {@code every: N} (steps 0, N, 2N, ...), {@code
- * steps: [..]}, {@code logspace: {from, to, count}} (log-spaced steps, deduplicated) or {@code
- * per_epoch: k} (every k epochs, at epoch boundaries). {@code final: true} also records the last
- * step.
+ * When a table is recorded. Exactly one form: {@code every: N} (steps 0, N, 2N, ...), {@code steps:
+ * [..]}, {@code logspace: {from, to, count}} (log-spaced steps, deduplicated) or {@code per_epoch:
+ * k} (every k epochs, at epoch boundaries). {@code final: true} also records the last step.
  */
 public final class Schedule {
   public long every = 0;
@@ -44,22 +43,40 @@ public final class Schedule {
 
   /** Validates the schedule, naming the table it belongs to in errors. */
   public void validate(String table) {
-    int forms = (every > 0 ? 1 : 0) + (steps.isEmpty() ? 0 : 1) + (logspace != null ? 1 : 0)
-        + (perEpoch > 0 ? 1 : 0);
+    int forms =
+        (every > 0 ? 1 : 0)
+            + (steps.isEmpty() ? 0 : 1)
+            + (logspace != null ? 1 : 0)
+            + (perEpoch > 0 ? 1 : 0);
     if (forms > 1) {
       throw new IllegalArgumentException(
-          "Schedule of " + table + " sets more than one of every, steps, logspace, per_epoch;"
+          "Schedule of "
+              + table
+              + " sets more than one of every, steps, logspace, per_epoch;"
               + " keep one");
     }
     if (every < 0 || perEpoch < 0) {
       throw new IllegalArgumentException(
-          "Schedule of " + table + " has a negative interval (every=" + every + ", per_epoch="
-              + perEpoch + "); use a positive number");
+          "Schedule of "
+              + table
+              + " has a negative interval (every="
+              + every
+              + ", per_epoch="
+              + perEpoch
+              + "); use a positive number");
     }
-    if (logspace != null && (logspace.from < 1 || logspace.to < logspace.from || logspace.count < 1)) {
+    if (logspace != null
+        && (logspace.from < 1 || logspace.to < logspace.from || logspace.count < 1)) {
       throw new IllegalArgumentException(
-          "Schedule of " + table + " has logspace from=" + logspace.from + " to=" + logspace.to
-              + " count=" + logspace.count + "; need 1 <= from <= to and count >= 1");
+          "Schedule of "
+              + table
+              + " has logspace from="
+              + logspace.from
+              + " to="
+              + logspace.to
+              + " count="
+              + logspace.count
+              + "; need 1 <= from <= to and count >= 1");
     }
     for (long s : steps) {
       if (s < 0) {

@@ -17,15 +17,19 @@ import java.util.function.LongConsumer;
 import org.sgdlens.kernel.Permutations;
 
 /**
- * Plain minibatch SGD on DJL's PyTorch engine, written against the engine directly (no DJL
- * Trainer) so that every step is forward, backward and one fused {@code sgdUpdate} per parameter.
- * Minibatches are a fresh permutation per epoch, seeded by (seed, epoch), dropping the last
- * partial batch; any step can therefore be replayed after a resume.
+ * Plain minibatch SGD on DJL's PyTorch engine, written against the engine directly (no DJL Trainer)
+ * so that every step is forward, backward and one fused {@code sgdUpdate} per parameter.
+ * Minibatches are a fresh permutation per epoch, seeded by (seed, epoch), dropping the last partial
+ * batch; any step can therefore be replayed after a resume.
  */
 public final class SgdTrainer {
   /** Outcome of a training loop. */
   public record Result(
-      long steps, float[] finalWeights, boolean diverged, double wallSeconds, double stepsPerSecond,
+      long steps,
+      float[] finalWeights,
+      boolean diverged,
+      double wallSeconds,
+      double stepsPerSecond,
       double trainingCpuSeconds) {}
 
   private final RunConfig config;
@@ -57,8 +61,14 @@ public final class SgdTrainer {
       }
       if (index < 0 || index >= gpus) {
         throw new IllegalArgumentException(
-            "device " + wanted + " was asked for but DJL sees " + gpus + " GPU(s); use a GPU index"
-                + " below " + gpus + ", or auto");
+            "device "
+                + wanted
+                + " was asked for but DJL sees "
+                + gpus
+                + " GPU(s); use a GPU index"
+                + " below "
+                + gpus
+                + ", or auto");
       }
       return Device.gpu(index);
     }
@@ -73,8 +83,9 @@ public final class SgdTrainer {
         yield Device.gpu();
       }
       case "auto" -> gpus > 0 ? Device.gpu() : Device.cpu();
-      default -> throw new IllegalArgumentException(
-          "Unknown device '" + wanted + "'; use auto, cpu or gpu");
+      default ->
+          throw new IllegalArgumentException(
+              "Unknown device '" + wanted + "'; use auto, cpu or gpu");
     };
   }
 
@@ -109,8 +120,14 @@ public final class SgdTrainer {
    * Trains from {@code startStep} (0, or a checkpoint's step) to the configured end, recording on
    * schedule. {@code recorder} may be null (plain training).
    */
-  Result train(Recorder recorder, long startStep, double lossSum0, long lossCount0, double wall0,
-      CheckpointSink checkpoints, LongConsumer progress) {
+  Result train(
+      Recorder recorder,
+      long startStep,
+      double lossSum0,
+      long lossCount0,
+      double wall0,
+      CheckpointSink checkpoints,
+      LongConsumer progress) {
     long total = totalSteps();
     long perEpoch = stepsPerEpoch();
     int b = config.sgd.batchSize;
@@ -118,10 +135,16 @@ public final class SgdTrainer {
     float wd = (float) config.sgd.weightDecay;
     float momentum = (float) config.sgd.momentum;
     RunConfig.RecordConfig rc = config.record;
-    Due schedule = new Due(rc.weights.resolve(total, perEpoch), rc.gradients.resolve(total, perEpoch),
-        rc.sampleLosses.resolve(total, perEpoch), rc.metrics.resolve(total, perEpoch), total);
+    Due schedule =
+        new Due(
+            rc.weights.resolve(total, perEpoch),
+            rc.gradients.resolve(total, perEpoch),
+            rc.sampleLosses.resolve(total, perEpoch),
+            rc.metrics.resolve(total, perEpoch),
+            total);
     long start = System.nanoTime();
-    java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    java.lang.management.ThreadMXBean threads =
+        java.lang.management.ManagementFactory.getThreadMXBean();
     long cpuStart = threads.getCurrentThreadCpuTime();
     double lossSum = lossSum0;
     long lossCount = lossCount0;
@@ -141,7 +164,12 @@ public final class SgdTrainer {
               lossSum = 0;
               lossCount = 0;
             }
-            recorder.record(step, (double) step / perEpoch, network.weights(), kinds, batchLoss,
+            recorder.record(
+                step,
+                (double) step / perEpoch,
+                network.weights(),
+                kinds,
+                batchLoss,
                 wall0 + (System.nanoTime() - start) / 1e9);
           }
           recorder.check();
@@ -149,9 +177,16 @@ public final class SgdTrainer {
         if (step >= total || diverged) {
           break;
         }
-        if (checkpoints != null && config.checkpointEvery > 0 && step > startStep
+        if (checkpoints != null
+            && config.checkpointEvery > 0
+            && step > startStep
             && step % config.checkpointEvery == 0) {
-          checkpoints.save(step, network.weights(), velocityVector(), lossSum, lossCount,
+          checkpoints.save(
+              step,
+              network.weights(),
+              velocityVector(),
+              lossSum,
+              lossCount,
               wall0 + (System.nanoTime() - start) / 1e9);
         }
         long epoch = step / perEpoch;
@@ -174,17 +209,17 @@ public final class SgdTrainer {
     double wall = (System.nanoTime() - start) / 1e9;
     long done = step - startStep;
     double cpu = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e9;
-    return new Result(step, network.weights(), diverged, wall0 + wall, done / Math.max(wall, 1e-9),
-        cpu);
+    return new Result(
+        step, network.weights(), diverged, wall0 + wall, done / Math.max(wall, 1e-9), cpu);
   }
 
   /**
    * One SGD step on the minibatch {@code order[from, from + b)}; returns its loss. The loop's body
-   * lives in its own small method so that the JIT compiles it from its call count within the
-   * first run, instead of waiting for an on-stack replacement of the whole loop.
+   * lives in its own small method so that the JIT compiles it from its call count within the first
+   * run, instead of waiting for an on-stack replacement of the whole loop.
    */
-  private float step(NDManager scope, int[] order, int from, int b, float lr, float wd,
-      float momentum) {
+  private float step(
+      NDManager scope, int[] order, int from, int b, float lr, float wd, float momentum) {
     try (NDManager batchScope = scope.newSubManager()) {
       NDArray x = network.batch(batchScope, data.trainX(), data.features(), order, from, b);
       NDArray y = network.labels(batchScope, data.givenLabels(), order, from, b);
@@ -215,11 +250,19 @@ public final class SgdTrainer {
   }
 
   /** The steps each record kind is due at. */
-  private record Due(TreeSet<Long> weights, TreeSet<Long> gradients, TreeSet<Long> sampleLosses,
-      TreeSet<Long> metrics, long total) {
+  private record Due(
+      TreeSet<Long> weights,
+      TreeSet<Long> gradients,
+      TreeSet<Long> sampleLosses,
+      TreeSet<Long> metrics,
+      long total) {
     boolean due(long step, boolean diverged) {
-      return weights.contains(step) || gradients.contains(step) || sampleLosses.contains(step)
-          || metrics.contains(step) || step == total || diverged;
+      return weights.contains(step)
+          || gradients.contains(step)
+          || sampleLosses.contains(step)
+          || metrics.contains(step)
+          || step == total
+          || diverged;
     }
 
     Set<Recorder.Kind> kinds(long step, boolean diverged) {
@@ -242,7 +285,12 @@ public final class SgdTrainer {
 
   /** Where the loop hands its resumable state. */
   interface CheckpointSink {
-    void save(long step, float[] weights, float[] velocity, double lossSum, long lossCount,
+    void save(
+        long step,
+        float[] weights,
+        float[] velocity,
+        double lossSum,
+        long lossCount,
         double wallSeconds);
   }
 }

@@ -56,7 +56,9 @@ public final class TrainRun {
     }
     if (!(c.sgd.learningRate > 0) || !Double.isFinite(c.sgd.learningRate)) {
       throw new IllegalArgumentException(
-          "sgd.learning_rate is " + c.sgd.learningRate + "; it must be a positive number such as 0.1");
+          "sgd.learning_rate is "
+              + c.sgd.learningRate
+              + "; it must be a positive number such as 0.1");
     }
     if (c.sgd.momentum < 0 || c.sgd.momentum >= 1) {
       throw new IllegalArgumentException(
@@ -72,7 +74,10 @@ public final class TrainRun {
     }
     if (c.sgd.steps < 0 || c.sgd.steps == 0 && !(c.sgd.epochs > 0)) {
       throw new IllegalArgumentException(
-          "sgd.steps is " + c.sgd.steps + " and sgd.epochs is " + c.sgd.epochs
+          "sgd.steps is "
+              + c.sgd.steps
+              + " and sgd.epochs is "
+              + c.sgd.epochs
               + "; give a positive number of steps or epochs");
     }
     if (c.record.ensembleSize < 1) {
@@ -84,7 +89,8 @@ public final class TrainRun {
     }
     if (c.record.threadNice < 0 || c.record.threadNice > 19) {
       throw new IllegalArgumentException(
-          "record.thread_nice is " + c.record.threadNice
+          "record.thread_nice is "
+              + c.record.threadNice
               + "; use 0 (same priority as training) to 19 (lowest), default 10");
     }
     if (c.record.probeThreads < 1 || c.record.probeThreads > 64) {
@@ -106,15 +112,25 @@ public final class TrainRun {
     int n = data.trainSize();
     if (c.sgd.batchSize > n) {
       throw new IllegalArgumentException(
-          "sgd.batch_size " + c.sgd.batchSize + " is larger than the " + n
-              + " training samples; use a batch size of at most " + n);
+          "sgd.batch_size "
+              + c.sgd.batchSize
+              + " is larger than the "
+              + n
+              + " training samples; use a batch size of at most "
+              + n);
     }
     if (!c.record.gradients.isNever()) {
       long need = (long) c.record.ensembleSize * Recorder.ensembleBatch(c);
       if (need > n) {
         throw new IllegalArgumentException(
-            "The gradient ensemble needs record.ensemble_size x batch = " + c.record.ensembleSize
-                + " x " + Recorder.ensembleBatch(c) + " = " + need + " samples, more than the " + n
+            "The gradient ensemble needs record.ensemble_size x batch = "
+                + c.record.ensembleSize
+                + " x "
+                + Recorder.ensembleBatch(c)
+                + " = "
+                + need
+                + " samples, more than the "
+                + n
                 + " training samples; lower record.ensemble_size or record.ensemble_batch");
       }
     }
@@ -126,8 +142,11 @@ public final class TrainRun {
       case "snappy" -> CompressionCodecName.SNAPPY;
       case "zstd" -> CompressionCodecName.ZSTD;
       case "gzip" -> CompressionCodecName.GZIP;
-      default -> throw new IllegalArgumentException(
-          "record.compression '" + name + "' is not known; use uncompressed, snappy, zstd or gzip");
+      default ->
+          throw new IllegalArgumentException(
+              "record.compression '"
+                  + name
+                  + "' is not known; use uncompressed, snappy, zstd or gzip");
     };
   }
 
@@ -135,7 +154,8 @@ public final class TrainRun {
    * Runs (or resumes, or skips) a run. A committed run with the same id is skipped unless {@code
    * overwrite}; then its partitions are replaced on commit, so rows are never duplicated.
    */
-  public static Outcome execute(Lake lake, RunConfig config, boolean overwrite, LongConsumer progress) {
+  public static Outcome execute(
+      Lake lake, RunConfig config, boolean overwrite, LongConsumer progress) {
     validate(config);
     String runId = runId(config);
     Optional<String> status = lake.runStatus(runId);
@@ -148,8 +168,7 @@ public final class TrainRun {
     validate(config, data);
     Device device = SgdTrainer.device(config.device);
     String hash = ConfigLoader.hash(config);
-    RunStaging staging =
-        new RunStaging(lake, runId, codec(config.record.compression), 128L << 20);
+    RunStaging staging = new RunStaging(lake, runId, codec(config.record.compression), 128L << 20);
     Instant started = Instant.now();
     Network network = newNetwork(config, data, device);
     try {
@@ -160,7 +179,8 @@ public final class TrainRun {
     }
     try (network) {
       SgdTrainer trainer = new SgdTrainer(config, data, network);
-      Optional<Checkpoint> checkpoint = Checkpoint.read(lake, runId).filter(c -> c.configHash().equals(hash));
+      Optional<Checkpoint> checkpoint =
+          Checkpoint.read(lake, runId).filter(c -> c.configHash().equals(hash));
       long startStep = 0;
       double lossSum = 0;
       long lossCount = 0;
@@ -188,9 +208,14 @@ public final class TrainRun {
         }
         result =
             trainer.train(
-                recorder, startStep, lossSum, lossCount, wall0,
+                recorder,
+                startStep,
+                lossSum,
+                lossCount,
+                wall0,
                 (step, w, v, ls, lc, wall) ->
-                    recorder.checkpoint(new Checkpoint(hash, step, w, v, ls, lc, wall, java.util.List.of()), lake),
+                    recorder.checkpoint(
+                        new Checkpoint(hash, step, w, v, ls, lc, wall, java.util.List.of()), lake),
                 progress);
         recorder.writeFinalParams(result.finalWeights());
       } catch (RuntimeException e) {
@@ -206,20 +231,57 @@ public final class TrainRun {
       Recorder.Metrics last = recorder.lastMetrics();
       boolean diverged = result.diverged() || recorder.sawNonFiniteGradient();
       Object[] row =
-          runsRow(config, runId, "COMMITTED", started, data, network.size(), recorder.recordedLength(),
-              result.steps(), (double) result.steps() / trainer.stepsPerEpoch(), device, last,
-              diverged, null);
+          runsRow(
+              config,
+              runId,
+              "COMMITTED",
+              started,
+              data,
+              network.size(),
+              recorder.recordedLength(),
+              result.steps(),
+              (double) result.steps() / trainer.stepsPerEpoch(),
+              device,
+              last,
+              diverged,
+              null);
       staging.commit(row);
-      return new Outcome(runId, "COMMITTED", false, startStep > 0, result.steps(),
-          result.stepsPerSecond(), result.wallSeconds(), diverged,
-          last == null ? null : last.trainLoss(), last == null ? null : last.testAccuracy(),
-          data.trainSize(), data.mislabeledCount(), network.size(), trainAndRecord,
-          recorder.probeBusySeconds(), recorder.writerBusySeconds(), result.trainingCpuSeconds(),
-          recorder.probeCpuSeconds(), recorder.writerCpuSeconds());
+      return new Outcome(
+          runId,
+          "COMMITTED",
+          false,
+          startStep > 0,
+          result.steps(),
+          result.stepsPerSecond(),
+          result.wallSeconds(),
+          diverged,
+          last == null ? null : last.trainLoss(),
+          last == null ? null : last.testAccuracy(),
+          data.trainSize(),
+          data.mislabeledCount(),
+          network.size(),
+          trainAndRecord,
+          recorder.probeBusySeconds(),
+          recorder.writerBusySeconds(),
+          result.trainingCpuSeconds(),
+          recorder.probeCpuSeconds(),
+          recorder.writerCpuSeconds());
     } catch (RuntimeException e) {
       try {
         staging.markFailed(
-            runsRow(config, runId, "FAILED", started, data, 0, 0, 0, 0, device, null, false,
+            runsRow(
+                config,
+                runId,
+                "FAILED",
+                started,
+                data,
+                0,
+                0,
+                0,
+                0,
+                device,
+                null,
+                false,
                 String.valueOf(e.getMessage())));
       } catch (RuntimeException suppressed) {
         e.addSuppressed(suppressed);
@@ -237,22 +299,68 @@ public final class TrainRun {
    * final metrics (a caller that skips training still reports them); times are not stored, so 0.
    */
   static Outcome committedOutcome(String runId, java.util.Map<String, Object> row) {
-    return new Outcome(runId, "COMMITTED", true, false, (Long) row.get("steps"), 0, 0,
-        (Boolean) row.get("diverged"), (Double) row.get("final_train_loss"),
-        (Double) row.get("final_test_accuracy"), (Integer) row.get("train_size"),
-        (Integer) row.get("num_mislabeled"), (Long) row.get("num_params"), 0, 0, 0, 0, 0, 0);
+    return new Outcome(
+        runId,
+        "COMMITTED",
+        true,
+        false,
+        (Long) row.get("steps"),
+        0,
+        0,
+        (Boolean) row.get("diverged"),
+        (Double) row.get("final_train_loss"),
+        (Double) row.get("final_test_accuracy"),
+        (Integer) row.get("train_size"),
+        (Integer) row.get("num_mislabeled"),
+        (Long) row.get("num_params"),
+        0,
+        0,
+        0,
+        0,
+        0,
+        0);
   }
 
-  private static Object[] runsRow(RunConfig c, String runId, String status, Instant started,
-      TrainingData data, long params, long recorded, long steps, double epochs, Device device,
-      Recorder.Metrics last, boolean diverged, String message) {
+  private static Object[] runsRow(
+      RunConfig c,
+      String runId,
+      String status,
+      Instant started,
+      TrainingData data,
+      long params,
+      long recorded,
+      long steps,
+      double epochs,
+      Device device,
+      Recorder.Metrics last,
+      boolean diverged,
+      String message) {
     return new Object[] {
-      status, started, Instant.now(), c.dataset.name, modelSpec(c, data), params, recorded,
-      data.trainSize(), data.testSize(), c.noise.fraction, c.noise.fraction > 0 ? c.noise.kind : "none",
-      data.mislabeledCount(), c.sgd.seed, c.sgd.learningRate, c.sgd.momentum, c.sgd.weightDecay,
-      c.sgd.batchSize, steps, epochs, device.toString(),
-      last == null ? null : last.trainLoss(), last == null ? null : last.testAccuracy(), diverged,
-      message, ConfigLoader.toJson(c)
+      status,
+      started,
+      Instant.now(),
+      c.dataset.name,
+      modelSpec(c, data),
+      params,
+      recorded,
+      data.trainSize(),
+      data.testSize(),
+      c.noise.fraction,
+      c.noise.fraction > 0 ? c.noise.kind : "none",
+      data.mislabeledCount(),
+      c.sgd.seed,
+      c.sgd.learningRate,
+      c.sgd.momentum,
+      c.sgd.weightDecay,
+      c.sgd.batchSize,
+      steps,
+      epochs,
+      device.toString(),
+      last == null ? null : last.trainLoss(),
+      last == null ? null : last.testAccuracy(),
+      diverged,
+      message,
+      ConfigLoader.toJson(c)
     };
   }
 

@@ -13,8 +13,8 @@ import org.sgdlens.kernel.LabelNoise;
 import org.sgdlens.kernel.Permutations;
 
 /**
- * The data of one run after subset selection and label noise: training features with given and
- * true labels (ground truth kept per sample), and the test set.
+ * The data of one run after subset selection and label noise: training features with given and true
+ * labels (ground truth kept per sample), and the test set.
  *
  * @param sampleIndex stable index of each kept training sample in the run's (pre-exclusion) set
  * @param sourceIndex index of each kept training sample in the source file
@@ -60,13 +60,18 @@ public record TrainingData(
         switch (d.name) {
           case "fashion-mnist", "mnist", "idx" -> readIdx(Path.of(d.path));
           case "synthetic" -> synthetic(d, config.sgd.seed);
-          default -> throw new IllegalArgumentException(
-              "Unknown dataset '" + d.name + "'; use fashion-mnist, idx (with dataset.path) or"
-                  + " synthetic");
+          default ->
+              throw new IllegalArgumentException(
+                  "Unknown dataset '"
+                      + d.name
+                      + "'; use fashion-mnist, idx (with dataset.path) or"
+                      + " synthetic");
         };
     long seed = config.sgd.seed;
-    int[] keep = d.perClass > 0 ? perClassSubset(raw.trainLabels, raw.classes, d.perClass, seed)
-        : identity(raw.trainLabels.length);
+    int[] keep =
+        d.perClass > 0
+            ? perClassSubset(raw.trainLabels, raw.classes, d.perClass, seed)
+            : identity(raw.trainLabels.length);
     int n = keep.length;
     float[] x = new float[n * raw.features];
     int[] trueLabels = new int[n];
@@ -77,12 +82,17 @@ public record TrainingData(
     long noiseSeed = Permutations.mix(config.noise.seed >= 0 ? config.noise.seed : seed, 0x4E01);
     int[] given =
         switch (config.noise.kind) {
-          case "symmetric", "none" -> LabelNoise.symmetric(
-              trueLabels, raw.classes, config.noise.fraction, noiseSeed);
-          case "asymmetric" -> LabelNoise.asymmetric(
-              trueLabels, pairs(config.noise.pairs, raw.classes), config.noise.fraction, noiseSeed);
-          default -> throw new IllegalArgumentException(
-              "Unknown noise.kind '" + config.noise.kind + "'; use symmetric or asymmetric");
+          case "symmetric", "none" ->
+              LabelNoise.symmetric(trueLabels, raw.classes, config.noise.fraction, noiseSeed);
+          case "asymmetric" ->
+              LabelNoise.asymmetric(
+                  trueLabels,
+                  pairs(config.noise.pairs, raw.classes),
+                  config.noise.fraction,
+                  noiseSeed);
+          default ->
+              throw new IllegalArgumentException(
+                  "Unknown noise.kind '" + config.noise.kind + "'; use symmetric or asymmetric");
         };
 
     Set<Integer> excluded = excluded(d.excludeSamples);
@@ -125,13 +135,20 @@ public record TrainingData(
   }
 
   private record Raw(
-      int features, int[] inputShape, int classes, float[] trainX, int[] trainLabels,
-      float[] testX, int[] testLabels) {}
+      int features,
+      int[] inputShape,
+      int classes,
+      float[] trainX,
+      int[] trainLabels,
+      float[] testX,
+      int[] testLabels) {}
 
   private static Raw readIdx(Path dir) {
     if (!Files.isDirectory(dir)) {
       throw new IllegalArgumentException(
-          "Dataset folder " + dir + " does not exist; install Fashion-MNIST with"
+          "Dataset folder "
+              + dir
+              + " does not exist; install Fashion-MNIST with"
               + " 'sudo apt-get install -y dataset-fashion-mnist' or set dataset.path (--data-dir)"
               + " to a folder of MNIST-format IDX files");
     }
@@ -145,8 +162,13 @@ public record TrainingData(
         classes = Math.max(classes, y + 1);
       }
       return new Raw(
-          train.rows() * train.cols(), new int[] {1, train.rows(), train.cols()}, classes,
-          train.pixels(), trainLabels, test.pixels(), testLabels);
+          train.rows() * train.cols(),
+          new int[] {1, train.rows(), train.cols()},
+          classes,
+          train.pixels(),
+          trainLabels,
+          test.pixels(),
+          testLabels);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read IDX files in " + dir + ": " + e.getMessage(), e);
     }
@@ -209,8 +231,14 @@ public record TrainingData(
     for (int c = 0; c < classes; c++) {
       if (taken[c] < perClass) {
         throw new IllegalArgumentException(
-            "dataset.per_class " + perClass + " exceeds the " + taken[c] + " samples of class " + c
-                + "; use at most " + taken[c]);
+            "dataset.per_class "
+                + perClass
+                + " exceeds the "
+                + taken[c]
+                + " samples of class "
+                + c
+                + "; use at most "
+                + taken[c]);
       }
     }
     keep.sort(null);
@@ -248,7 +276,9 @@ public record TrainingData(
     Path path = Path.of(file);
     if (!Files.isRegularFile(path)) {
       throw new IllegalArgumentException(
-          "dataset.exclude_samples file " + file + " does not exist; give the file the clean job"
+          "dataset.exclude_samples file "
+              + file
+              + " does not exist; give the file the clean job"
               + " exported (one sample_index per line)");
     }
     try {

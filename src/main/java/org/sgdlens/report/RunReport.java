@@ -161,8 +161,14 @@ final class RunReport {
           "separation-summary",
           separation,
           List.of(
-              "score", "window", "t_sep", "max_auroc", "d_prime_at_t_sep", "phase_ground_truth",
-              "phase_label_free", "in_phase_ii"),
+              "score",
+              "window",
+              "t_sep",
+              "max_auroc",
+              "d_prime_at_t_sep",
+              "phase_ground_truth",
+              "phase_label_free",
+              "in_phase_ii"),
           List.of(
               "score",
               "window",
@@ -184,8 +190,14 @@ final class RunReport {
           "cleaning",
           cleaning,
           List.of(
-              "step", "step_rule", "num_flagged", "estimated_rho", "true_rho", "precision",
-              "recall", "f1"),
+              "step",
+              "step_rule",
+              "num_flagged",
+              "estimated_rho",
+              "true_rho",
+              "precision",
+              "recall",
+              "f1"),
           List.of(
               "step",
               "step rule",
@@ -303,10 +315,14 @@ final class RunReport {
   private void orderParams(Page page) {
     String title = "Order parameters of the gradient ensemble";
     List<Row> op =
-        section(page, ORDER_PARAMS, title,
+        section(
+            page,
+            ORDER_PARAMS,
+            title,
             "table order_params has no rows for this run (record gradient ensembles and run"
                 + " jobs/order-params).",
-            Tables.ORDER_PARAMS, "step");
+            Tables.ORDER_PARAMS,
+            "step");
     if (op.isEmpty()) {
       return;
     }
@@ -348,7 +364,12 @@ final class RunReport {
   private void metrics(Page page) {
     String title = "Test error, train loss, f_C and f_W";
     List<Row> m =
-        section(page, METRICS, title, "table metrics has no rows for this run.", Tables.METRICS,
+        section(
+            page,
+            METRICS,
+            title,
+            "table metrics has no rows for this run.",
+            Tables.METRICS,
             "step");
     if (m.isEmpty()) {
       return;
@@ -440,10 +461,14 @@ final class RunReport {
   private void separation(Page page) {
     String title = "AUROC and d' over time";
     List<Row> sep =
-        section(page, SEPARATION, title,
+        section(
+            page,
+            SEPARATION,
+            title,
             "table loss_separation has no rows for this run (jobs/loss-separation on a run with"
                 + " label noise and per-sample losses).",
-            Tables.LOSS_SEPARATION, "step");
+            Tables.LOSS_SEPARATION,
+            "step");
     if (sep.isEmpty()) {
       return;
     }
@@ -580,9 +605,14 @@ final class RunReport {
   private void pca(Page page) {
     String title = "Trajectory PCA: explained variance";
     List<Row> variances =
-        section(page, PCA, title,
+        section(
+            page,
+            PCA,
+            title,
             "table pca_variances has no rows for this run (jobs/trajectory-pca).",
-            Tables.PCA_VARIANCES, "window", "component");
+            Tables.PCA_VARIANCES,
+            "window",
+            "component");
     if (variances.isEmpty()) {
       return;
     }

@@ -53,7 +53,9 @@ public enum Analysis {
         .orElseThrow(
             () ->
                 new IllegalArgumentException(
-                    "Unknown analysis '" + name + "' in the sweep file; use any of "
+                    "Unknown analysis '"
+                        + name
+                        + "' in the sweep file; use any of "
                         + Arrays.stream(values()).map(Analysis::id).toList()));
   }
 }

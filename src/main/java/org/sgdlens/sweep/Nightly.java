@@ -71,7 +71,8 @@ public final class Nightly {
       try {
         LocalDate.parse(night);
       } catch (DateTimeParseException e) {
-        throw new IllegalArgumentException("--night is '" + night + "'; give a date such as 2026-11-27");
+        throw new IllegalArgumentException(
+            "--night is '" + night + "'; give a date such as 2026-11-27");
       }
     }
   }
@@ -103,7 +104,9 @@ public final class Nightly {
     Lake l = Lake.open(lake);
     if (!"file".equals(l.uri().getScheme())) {
       throw new IllegalArgumentException(
-          "The lake " + lake + " is not a local folder; give --state-dir DIR, a local folder for"
+          "The lake "
+              + lake
+              + " is not a local folder; give --state-dir DIR, a local folder for"
               + " the nightly lock, logs and summaries");
     }
     return Path.of(l.uri()).resolve("_nightly");
@@ -120,27 +123,33 @@ public final class Nightly {
       if (lock == null) {
         String holder = NightLock.holder(lockFile);
         String message =
-            "nightly " + name + ": another night is still running: " + lockFile + " is locked"
+            "nightly "
+                + name
+                + ": another night is still running: "
+                + lockFile
+                + " is locked"
                 + (holder.isBlank() ? "" : " by " + holder)
                 + "; wait for it to finish (the lock is released when its process exits)";
-        return new Result(LOCKED, message, null, null, List.of(), List.of(), List.of(), null, null,
-            null);
+        return new Result(
+            LOCKED, message, null, null, List.of(), List.of(), List.of(), null, null, null);
       }
       Files.createDirectories(dir);
       PrintStream stdout = System.out;
       PrintStream stderr = System.err;
-      try (OutputStream file = Files.newOutputStream(log, StandardOpenOption.CREATE,
-              StandardOpenOption.APPEND);
+      try (OutputStream file =
+              Files.newOutputStream(log, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
           PrintStream out = new PrintStream(new Tee(stdout, file), true, StandardCharsets.UTF_8);
           PrintStream err = new PrintStream(new Tee(stderr, file), true, StandardCharsets.UTF_8)) {
         System.setOut(out);
         System.setErr(err);
         try {
-          out.printf("nightly %s: night %s started %s, pid %d, lake %s%n", name, o.night(),
-              Instant.now(), ProcessHandle.current().pid(), o.lake());
+          out.printf(
+              "nightly %s: night %s started %s, pid %d, lake %s%n",
+              name, o.night(), Instant.now(), ProcessHandle.current().pid(), o.lake());
           Result r = night(session.get(), o, out, log, summaryFile);
-          out.printf("nightly %s: night %s finished %s, exit code %d%n", name, o.night(),
-              Instant.now(), r.exitCode());
+          out.printf(
+              "nightly %s: night %s finished %s, exit code %d%n",
+              name, o.night(), Instant.now(), r.exitCode());
           return r;
         } finally {
           System.setOut(stdout);
@@ -152,16 +161,18 @@ public final class Nightly {
     }
   }
 
-  private static Result night(SparkSession spark, Options o, PrintStream out, Path log,
-      Path summaryFile) throws IOException {
+  private static Result night(
+      SparkSession spark, Options o, PrintStream out, Path log, Path summaryFile)
+      throws IOException {
     SweepSpec spec = o.spec();
     String root = Lake.open(o.lake()).root().toString();
     String prefix = o.fresh() ? spec.name() + "-n" + o.night().replace("-", "") : null;
     Sweeps.Result sweep = null;
     String error = null;
     try {
-      sweep = Sweeps.run(spark, new Sweeps.Options(o.lake(), spec, prefix, o.retries(),
-          o.analyse(), out));
+      sweep =
+          Sweeps.run(
+              spark, new Sweeps.Options(o.lake(), spec, prefix, o.retries(), o.analyse(), out));
       out.print(sweep.text());
     } catch (RuntimeException e) {
       error = e.toString();
@@ -169,11 +180,12 @@ public final class Nightly {
     }
 
     // Earlier nights of this sweep.
-    List<Row> history = LakeTables.readRaw(spark, root, Tables.NIGHTLY_SUMMARY)
-        .where(col("sweep").equalTo(spec.name()).and(col("night").lt(o.night())))
-        .collectAsList();
-    String previousNight = history.stream().map(r -> r.<String>getAs("night"))
-        .max(String::compareTo).orElse(null);
+    List<Row> history =
+        LakeTables.readRaw(spark, root, Tables.NIGHTLY_SUMMARY)
+            .where(col("sweep").equalTo(spec.name()).and(col("night").lt(o.night())))
+            .collectAsList();
+    String previousNight =
+        history.stream().map(r -> r.<String>getAs("night")).max(String::compareTo).orElse(null);
     Map<String, String> lastStatus = new HashMap<>();
     TreeSet<String> seenRuns = new TreeSet<>();
     Map<String, Map<String, List<Double>>> byKey = new HashMap<>();
@@ -185,8 +197,10 @@ public final class Nightly {
       for (String m : BANDED) {
         Object v = h.getAs(m);
         if (v != null) {
-          byKey.computeIfAbsent(h.getAs("config_key"), k -> new HashMap<>())
-              .computeIfAbsent(m, k -> new ArrayList<>()).add((Double) v);
+          byKey
+              .computeIfAbsent(h.getAs("config_key"), k -> new HashMap<>())
+              .computeIfAbsent(m, k -> new ArrayList<>())
+              .add((Double) v);
         }
       }
     }
@@ -202,8 +216,8 @@ public final class Nightly {
       for (Sweeps.RunState s : sweep.runs()) {
         Row sr = summary.get(s.runId());
         boolean isNew = !seenRuns.contains(s.runId());
-        boolean newFailure = s.status().equals(Sweeps.FAILED)
-            && !Sweeps.FAILED.equals(lastStatus.get(s.runId()));
+        boolean newFailure =
+            s.status().equals(Sweeps.FAILED) && !Sweeps.FAILED.equals(lastStatus.get(s.runId()));
         if (isNew) {
           newRuns.add(s.runId() + " " + s.variedJson());
         }
@@ -219,28 +233,56 @@ public final class Nightly {
               byKey.getOrDefault(s.configKey(), Map.of()).getOrDefault(m, List.of());
           Bands.Band band = Bands.of(earlier.stream().mapToDouble(Double::doubleValue).toArray());
           if (v != null && band != null && band.excludes((Double) v)) {
-            flags.add(String.format(Locale.ROOT, "%s %.6g outside [%.6g, %.6g] (%s of %d earlier"
-                    + " night(s))", m, (Double) v, band.low(), band.high(), band.rule(),
-                band.count()));
+            flags.add(
+                String.format(
+                    Locale.ROOT,
+                    "%s %.6g outside [%.6g, %.6g] (%s of %d earlier" + " night(s))",
+                    m,
+                    (Double) v,
+                    band.low(),
+                    band.high(),
+                    band.rule(),
+                    band.count()));
           }
         }
         if (!flags.isEmpty()) {
           outOfBand.add(s.runId() + ": " + String.join("; ", flags));
         }
-        rows.add(RowFactory.create(s.runId(), spec.name(), o.night(), s.configKey(), s.status(),
-            isNew, newFailure, values.get("final_test_accuracy"), values.get("psi"),
-            values.get("max_auroc"), flags.isEmpty() ? null : String.join("; ", flags), now));
+        rows.add(
+            RowFactory.create(
+                s.runId(),
+                spec.name(),
+                o.night(),
+                s.configKey(),
+                s.status(),
+                isNew,
+                newFailure,
+                values.get("final_test_accuracy"),
+                values.get("psi"),
+                values.get("max_auroc"),
+                flags.isEmpty() ? null : String.join("; ", flags),
+                now));
       }
       writeNight(spark, root, o.night(), rows);
     }
 
     int exit = error != null ? ERROR : sweep.ok() ? OK : FAILURES;
-    String text = summaryText(spec.name(), o.night(), previousNight, sweep, error, newRuns,
-        newFailures, outOfBand, exit, log);
+    String text =
+        summaryText(
+            spec.name(),
+            o.night(),
+            previousNight,
+            sweep,
+            error,
+            newRuns,
+            newFailures,
+            outOfBand,
+            exit,
+            log);
     Files.writeString(summaryFile, text, StandardCharsets.UTF_8);
     out.print(text);
-    return new Result(exit, error, sweep, previousNight, newRuns, newFailures, outOfBand, log,
-        summaryFile, text);
+    return new Result(
+        exit, error, sweep, previousNight, newRuns, newFailures, outOfBand, log, summaryFile, text);
   }
 
   /** Replaces this night's rows of the runs, keeping their rows of every other night. */
@@ -249,31 +291,52 @@ public final class Nightly {
       return;
     }
     Object[] ids = rows.stream().map(r -> r.getString(0)).toArray();
-    List<Row> all = new ArrayList<>(LakeTables.readRaw(spark, root, Tables.NIGHTLY_SUMMARY)
-        .where(col("run_id").isin(ids).and(col("night").notEqual(night)))
-        .selectExpr(LakeTables.columns(Tables.NIGHTLY_SUMMARY))
-        .collectAsList());
+    List<Row> all =
+        new ArrayList<>(
+            LakeTables.readRaw(spark, root, Tables.NIGHTLY_SUMMARY)
+                .where(col("run_id").isin(ids).and(col("night").notEqual(night)))
+                .selectExpr(LakeTables.columns(Tables.NIGHTLY_SUMMARY))
+                .collectAsList());
     all.addAll(rows);
-    LakeTables.write(spark.createDataFrame(all, LakeTables.sparkSchema(Tables.NIGHTLY_SUMMARY)),
-        root, Tables.NIGHTLY_SUMMARY);
+    LakeTables.write(
+        spark.createDataFrame(all, LakeTables.sparkSchema(Tables.NIGHTLY_SUMMARY)),
+        root,
+        Tables.NIGHTLY_SUMMARY);
   }
 
-  static String summaryText(String sweep, String night, String previousNight, Sweeps.Result r,
-      String error, List<String> newRuns, List<String> newFailures, List<String> outOfBand,
-      int exit, Path log) {
+  static String summaryText(
+      String sweep,
+      String night,
+      String previousNight,
+      Sweeps.Result r,
+      String error,
+      List<String> newRuns,
+      List<String> newFailures,
+      List<String> outOfBand,
+      int exit,
+      Path log) {
     StringBuilder s = new StringBuilder();
     s.append("# Nightly sweep ").append(sweep).append(", night ").append(night).append("\n\n");
     s.append("Compared with: ")
         .append(previousNight == null ? "no earlier night (first night)" : "night " + previousNight)
-        .append("  \nLog: ").append(log).append("  \nExit code: ").append(exit).append("\n\n");
+        .append("  \nLog: ")
+        .append(log)
+        .append("  \nExit code: ")
+        .append(exit)
+        .append("\n\n");
     if (error != null) {
       s.append("**The sweep stopped with an error:** ").append(error).append("\n\n");
     }
     if (r != null) {
-      s.append(String.format(Locale.ROOT,
-          "Runs: %d (%d trained tonight, %d already committed, %d failed); analyses tonight: %s%n%n",
-          r.total(), r.trained() - r.failed(), r.skipped(), r.failed(),
-          r.analysed().isEmpty() ? "none" : r.analysed()));
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "Runs: %d (%d trained tonight, %d already committed, %d failed); analyses tonight: %s%n%n",
+              r.total(),
+              r.trained() - r.failed(),
+              r.skipped(),
+              r.failed(),
+              r.analysed().isEmpty() ? "none" : r.analysed()));
     }
     section(s, "New runs", newRuns);
     section(s, "New failures", newFailures);
@@ -283,7 +346,10 @@ public final class Nightly {
   }
 
   private static void section(StringBuilder s, String title, List<String> items) {
-    s.append("## ").append(title).append(": ").append(items.isEmpty() ? "none" : items.size())
+    s.append("## ")
+        .append(title)
+        .append(": ")
+        .append(items.isEmpty() ? "none" : items.size())
         .append('\n');
     items.forEach(i -> s.append("- ").append(i).append('\n'));
     s.append('\n');
@@ -325,8 +391,8 @@ public final class Nightly {
   }
 
   /**
-   * An exclusive lock on a local file (java.nio FileLock: released by the OS when the process
-   * dies, so a crashed night never blocks the next). The holder writes its PID into the file.
+   * An exclusive lock on a local file (java.nio FileLock: released by the OS when the process dies,
+   * so a crashed night never blocks the next). The holder writes its PID into the file.
    */
   public static final class NightLock implements AutoCloseable {
     private final FileChannel channel;
@@ -340,8 +406,9 @@ public final class Nightly {
     /** The lock, or null when another process (or this one) holds it. */
     public static NightLock tryAcquire(Path file) throws IOException {
       Files.createDirectories(file.toAbsolutePath().getParent());
-      FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE,
-          StandardOpenOption.READ, StandardOpenOption.WRITE);
+      FileChannel channel =
+          FileChannel.open(
+              file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
       FileLock lock;
       try {
         lock = channel.tryLock();
@@ -353,8 +420,11 @@ public final class Nightly {
         return null;
       }
       channel.truncate(0);
-      channel.write(ByteBuffer.wrap(("pid " + ProcessHandle.current().pid() + " since "
-          + Instant.now() + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+      channel.write(
+          ByteBuffer.wrap(
+              ("pid " + ProcessHandle.current().pid() + " since " + Instant.now() + "\n")
+                  .getBytes(StandardCharsets.UTF_8)),
+          0);
       channel.force(true);
       return new NightLock(channel, lock);
     }

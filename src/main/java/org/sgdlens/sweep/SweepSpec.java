@@ -22,9 +22,9 @@ import org.sgdlens.record.TrainRun;
 
 /**
  * A sweep file: a base run config plus a grid (cartesian product) and/or a list of explicit
- * variations over any config key (snake_case dotted keys such as {@code sgd.learning_rate}).
- * Each expanded run is resolved through {@link ConfigLoader}, so an unknown key fails with the
- * loader's message; its id is {@code <sweep name>-<hash of the resolved config>}.
+ * variations over any config key (snake_case dotted keys such as {@code sgd.learning_rate}). Each
+ * expanded run is resolved through {@link ConfigLoader}, so an unknown key fails with the loader's
+ * message; its id is {@code <sweep name>-<hash of the resolved config>}.
  *
  * <p>Expansion: runs = variations × grid points (an absent list counts as one empty entry); a run's
  * config is the code defaults, then {@code base}, then its grid point, then its variation.
@@ -87,7 +87,9 @@ public final class SweepSpec {
   public static SweepSpec load(Path file) {
     if (!Files.isRegularFile(file)) {
       throw new IllegalArgumentException(
-          "Sweep file " + file + " does not exist; give a YAML file such as conf/sweeps/example.yaml");
+          "Sweep file "
+              + file
+              + " does not exist; give a YAML file such as conf/sweeps/example.yaml");
     }
     try {
       return parse(Files.readString(file), file.toString());
@@ -113,15 +115,24 @@ public final class SweepSpec {
       String key = it.next();
       if (!TOP_KEYS.contains(key)) {
         throw new IllegalArgumentException(
-            "Sweep file " + source + " has unknown top-level key '" + key + "'; known keys: "
-                + new java.util.TreeSet<>(TOP_KEYS) + " (run config keys go under base:, grid: or"
+            "Sweep file "
+                + source
+                + " has unknown top-level key '"
+                + key
+                + "'; known keys: "
+                + new java.util.TreeSet<>(TOP_KEYS)
+                + " (run config keys go under base:, grid: or"
                 + " variations:)");
       }
     }
     String name = root.path("name").asText("");
     if (!name.matches("[A-Za-z][A-Za-z0-9._-]*")) {
       throw new IllegalArgumentException(
-          "Sweep file " + source + " has name '" + name + "'; give a name of letters, digits, . _ -"
+          "Sweep file "
+              + source
+              + " has name '"
+              + name
+              + "'; give a name of letters, digits, . _ -"
               + " starting with a letter (it prefixes every run id), e.g. name: lr-grid");
     }
     Map<String, JsonNode> base = new LinkedHashMap<>();
@@ -138,15 +149,24 @@ public final class SweepSpec {
     if (!gridNode.isMissingNode() && !gridNode.isNull()) {
       if (!gridNode.isObject()) {
         throw new IllegalArgumentException(
-            "Sweep file " + source + ": grid must map config keys to lists, e.g."
+            "Sweep file "
+                + source
+                + ": grid must map config keys to lists, e.g."
                 + " sgd.learning_rate: [0.05, 0.1]");
       }
       for (Iterator<Map.Entry<String, JsonNode>> it = gridNode.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
         if (!e.getValue().isArray() || e.getValue().isEmpty()) {
           throw new IllegalArgumentException(
-              "Sweep file " + source + ": grid key " + e.getKey() + " has " + e.getValue()
-                  + "; give a non-empty list of values, e.g. " + e.getKey() + ": [1, 2, 3]");
+              "Sweep file "
+                  + source
+                  + ": grid key "
+                  + e.getKey()
+                  + " has "
+                  + e.getValue()
+                  + "; give a non-empty list of values, e.g. "
+                  + e.getKey()
+                  + ": [1, 2, 3]");
         }
         List<JsonNode> values = new ArrayList<>();
         e.getValue().forEach(values::add);
@@ -158,7 +178,9 @@ public final class SweepSpec {
     if (!varNode.isMissingNode() && !varNode.isNull()) {
       if (!varNode.isArray()) {
         throw new IllegalArgumentException(
-            "Sweep file " + source + ": variations must be a list of mappings, e.g."
+            "Sweep file "
+                + source
+                + ": variations must be a list of mappings, e.g."
                 + " [{sgd.learning_rate: 0.05}, {noise.fraction: 0.4}]");
       }
       for (JsonNode v : varNode) {
@@ -189,7 +211,11 @@ public final class SweepSpec {
       for (String key : m.keySet()) {
         if (key.equals("run_id") || key.equals("name")) {
           throw new IllegalArgumentException(
-              "Sweep file " + source + " sets " + key + "; a sweep names its runs itself"
+              "Sweep file "
+                  + source
+                  + " sets "
+                  + key
+                  + "; a sweep names its runs itself"
                   + " (<sweep name>-<config hash>), remove it");
         }
       }
@@ -213,12 +239,17 @@ public final class SweepSpec {
     if (node.isMissingNode() || node.isNull()) {
       return d;
     }
-    Set<String> known = Set.of("pca_last_steps", "pca_directions", "landscape_components", "rank_from");
+    Set<String> known =
+        Set.of("pca_last_steps", "pca_directions", "landscape_components", "rank_from");
     for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
       String k = it.next();
       if (!known.contains(k)) {
         throw new IllegalArgumentException(
-            "Sweep file " + source + ": analysis." + k + " is not known; known keys: "
+            "Sweep file "
+                + source
+                + ": analysis."
+                + k
+                + " is not known; known keys: "
                 + new java.util.TreeSet<>(known));
       }
     }
@@ -276,7 +307,12 @@ public final class SweepSpec {
     for (int v = 0; v < vars.size(); v++) {
       for (Map<String, JsonNode> point : points) {
         String where =
-            "Sweep '" + name + "' (" + source + "), run " + position
+            "Sweep '"
+                + name
+                + "' ("
+                + source
+                + "), run "
+                + position
                 + (variations.isEmpty() ? "" : " (variation " + v + ")");
         position++;
         ConfigLoader loader = new ConfigLoader();

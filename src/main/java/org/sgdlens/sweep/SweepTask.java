@@ -64,8 +64,16 @@ final class SweepTask {
       try {
         TrainRun.Outcome o = TrainRun.execute(lake, config, false, null);
         outcome =
-            new Outcome(in.index(), in.runId(), "COMMITTED", !o.skipped(), o.resumed() || attempts > 1,
-                attempts, null, config.device, (System.nanoTime() - start) / 1e9);
+            new Outcome(
+                in.index(),
+                in.runId(),
+                "COMMITTED",
+                !o.skipped(),
+                o.resumed() || attempts > 1,
+                attempts,
+                null,
+                config.device,
+                (System.nanoTime() - start) / 1e9);
         break;
       } catch (RuntimeException e) {
         message = e.getClass().getSimpleName() + ": " + e.getMessage();
@@ -73,8 +81,16 @@ final class SweepTask {
     }
     if (outcome == null) {
       outcome =
-          new Outcome(in.index(), in.runId(), "FAILED", true, false, attempts, message,
-              config.device, (System.nanoTime() - start) / 1e9);
+          new Outcome(
+              in.index(),
+              in.runId(),
+              "FAILED",
+              true,
+              false,
+              attempts,
+              message,
+              config.device,
+              (System.nanoTime() - start) / 1e9);
     }
     if (progress != null) {
       progress.add(in.index() + "\t" + outcome.status() + "\t" + in.runId());

@@ -112,13 +112,19 @@ public final class Sweeps {
 
     public String text() {
       StringBuilder s = new StringBuilder();
-      s.append(String.format(
-          "sweep %s: %d runs, %d trained now, %d already committed, %d failed%n",
-          sweep, total(), trained - failed, skipped, failed));
+      s.append(
+          String.format(
+              "sweep %s: %d runs, %d trained now, %d already committed, %d failed%n",
+              sweep, total(), trained - failed, skipped, failed));
       for (RunState r : runs) {
         if (r.status().equals(FAILED)) {
-          s.append("  FAILED ").append(r.runId()).append(" after ").append(r.attempts())
-              .append(" attempt(s): ").append(r.message()).append('\n');
+          s.append("  FAILED ")
+              .append(r.runId())
+              .append(" after ")
+              .append(r.attempts())
+              .append(" attempt(s): ")
+              .append(r.message())
+              .append('\n');
         }
       }
       s.append("  analyses run now: ").append(analysed.isEmpty() ? "none" : analysed).append('\n');
@@ -127,7 +133,8 @@ public final class Sweeps {
       if (warnings.size() > 20) {
         s.append("  ... ").append(warnings.size() - 20).append(" more warnings\n");
       }
-      s.append("  tables written: ").append(tablesWritten.isEmpty() ? "none" : tablesWritten)
+      s.append("  tables written: ")
+          .append(tablesWritten.isEmpty() ? "none" : tablesWritten)
           .append('\n');
       return s.toString();
     }
@@ -151,18 +158,21 @@ public final class Sweeps {
     for (SweepSpec.Planned p : planned) {
       if (lake.runStatus(p.runId()).filter(COMMITTED::equals).isPresent()) {
         skipped++;
-        out.printf("sweep %s: run %d/%d done (skipped) %s%n", spec.name(), done.incrementAndGet(),
-            n, p.runId());
+        out.printf(
+            "sweep %s: run %d/%d done (skipped) %s%n",
+            spec.name(), done.incrementAndGet(), n, p.runId());
       } else {
-        todo.add(new SweepTask.Input(p.index(), p.runId(), root,
-            ConfigLoader.toJson(p.config()), o.retries()));
+        todo.add(
+            new SweepTask.Input(
+                p.index(), p.runId(), root, ConfigLoader.toJson(p.config()), o.retries()));
       }
     }
     if (!todo.isEmpty()) {
       long t0 = System.nanoTime();
       train(spark, spec.name(), todo, n, done, out).forEach(t -> outcomes.put(t.runId(), t));
-      out.printf("sweep %s: trained %d run(s) in %.1f s%n", spec.name(), todo.size(),
-          (System.nanoTime() - t0) / 1e9);
+      out.printf(
+          "sweep %s: trained %d run(s) in %.1f s%n",
+          spec.name(), todo.size(), (System.nanoTime() - t0) / 1e9);
     }
 
     // 2. Membership and statuses.
@@ -182,8 +192,16 @@ public final class Sweeps {
       if (status.equals(FAILED)) {
         failed++;
       }
-      states.add(new RunState(p.index(), p.runId(), p.configKey(), p.variedJson(), status,
-          t != null, t == null ? 0 : t.attempts(), message));
+      states.add(
+          new RunState(
+              p.index(),
+              p.runId(),
+              p.configKey(),
+              p.variedJson(),
+              status,
+              t != null,
+              t == null ? 0 : t.attempts(),
+              message));
     }
 
     // 3. Analyses on the committed runs that have not had them.
@@ -212,7 +230,8 @@ public final class Sweeps {
         List<String> pending = new ArrayList<>();
         for (int i = 0; i < n; i++) {
           SweepSpec.Planned p = planned.get(i);
-          if (states.get(i).status().equals(COMMITTED) && a.appliesTo(p.config())
+          if (states.get(i).status().equals(COMMITTED)
+              && a.appliesTo(p.config())
               && !analysesDone.get(p.runId()).contains(a.id())) {
             pending.add(p.runId());
           }
@@ -223,8 +242,9 @@ public final class Sweeps {
         long t0 = System.nanoTime();
         try {
           warnings.addAll(analyse(spark, root, a, pending, spec.settings()));
-          out.printf("sweep %s: %s on %d run(s) in %.1f s%n", spec.name(), a.id(), pending.size(),
-              (System.nanoTime() - t0) / 1e9);
+          out.printf(
+              "sweep %s: %s on %d run(s) in %.1f s%n",
+              spec.name(), a.id(), pending.size(), (System.nanoTime() - t0) / 1e9);
           pending.forEach(id -> analysesDone.get(id).add(a.id()));
           analysed.put(a.id(), pending.size());
         } catch (RuntimeException e) {
@@ -238,15 +258,27 @@ public final class Sweeps {
     Timestamp now = new Timestamp(System.currentTimeMillis());
     List<Row> runRows = new ArrayList<>();
     for (RunState s : states) {
-      runRows.add(RowFactory.create(s.runId(), spec.name(), s.index(), s.variedJson(),
-          s.configKey(), s.status(), s.message(), String.join(",", analysesDone.get(s.runId())),
-          now));
+      runRows.add(
+          RowFactory.create(
+              s.runId(),
+              spec.name(),
+              s.index(),
+              s.variedJson(),
+              s.configKey(),
+              s.status(),
+              s.message(),
+              String.join(",", analysesDone.get(s.runId())),
+              now));
     }
     if (writeChanged(spark, root, Tables.SWEEP_RUNS, runRows, previous)) {
       written.add(Tables.SWEEP_RUNS);
     }
     List<Row> summary = summaryRows(spark, root, spec.name(), states, now);
-    if (writeChanged(spark, root, Tables.SWEEP_SUMMARY, summary,
+    if (writeChanged(
+        spark,
+        root,
+        Tables.SWEEP_SUMMARY,
+        summary,
         existing(spark, root, Tables.SWEEP_SUMMARY, planned))) {
       written.add(Tables.SWEEP_SUMMARY);
     }
@@ -254,13 +286,27 @@ public final class Sweeps {
       written.add(Analysis.byName(a).doneTable());
     }
     int trained = (int) states.stream().filter(RunState::trained).count();
-    return new Result(spec.name(), states, trained, skipped, failed, analysed, analysisFailures,
-        written, summary, warnings);
+    return new Result(
+        spec.name(),
+        states,
+        trained,
+        skipped,
+        failed,
+        analysed,
+        analysisFailures,
+        written,
+        summary,
+        warnings);
   }
 
   /** One Spark task per run; progress lines are printed as tasks finish. */
-  private static List<SweepTask.Outcome> train(SparkSession spark, String sweep,
-      List<SweepTask.Input> todo, int total, AtomicInteger done, PrintStream out) {
+  private static List<SweepTask.Outcome> train(
+      SparkSession spark,
+      String sweep,
+      List<SweepTask.Input> todo,
+      int total,
+      AtomicInteger done,
+      PrintStream out) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     CollectionAccumulator<String> progress =
         spark.sparkContext().collectionAccumulator("sgdlens-sweep-progress-" + sweep);
@@ -272,9 +318,11 @@ public final class Sweeps {
           public void onTaskEnd(SparkListenerTaskEnd end) {
             for (AccumulableInfo info :
                 scala.jdk.javaapi.CollectionConverters.asJava(end.taskInfo().accumulables())) {
-              if (info.id() == accId && info.update().isDefined()
+              if (info.id() == accId
+                  && info.update().isDefined()
                   && info.update().get() instanceof List<?> items) {
-                items.forEach(item -> report(sweep, String.valueOf(item), total, done, printed, out));
+                items.forEach(
+                    item -> report(sweep, String.valueOf(item), total, done, printed, out));
               }
             }
           }
@@ -282,15 +330,26 @@ public final class Sweeps {
     spark.sparkContext().addSparkListener(listener);
     List<SweepTask.Outcome> outcomes = new ArrayList<>();
     try {
-      spark.sparkContext().setJobDescription("sweep " + sweep + ": train " + todo.size() + " run(s)");
+      spark
+          .sparkContext()
+          .setJobDescription("sweep " + sweep + ": train " + todo.size() + " run(s)");
       JavaRDD<SweepTask.Input> rdd = jsc.parallelize(todo, todo.size());
       outcomes.addAll(rdd.map(in -> SweepTask.train(in, progress)).collect());
     } catch (Exception e) {
       // A lost executor or a crashed JVM (Spark throws its checked SparkException undeclared):
       // what did not come back counts as failed.
       for (SweepTask.Input in : todo) {
-        outcomes.add(new SweepTask.Outcome(in.index(), in.runId(), FAILED, true, false, 1,
-            "Spark task failed: " + e.getMessage(), "?", 0));
+        outcomes.add(
+            new SweepTask.Outcome(
+                in.index(),
+                in.runId(),
+                FAILED,
+                true,
+                false,
+                1,
+                "Spark task failed: " + e.getMessage(),
+                "?",
+                0));
       }
     } finally {
       spark.sparkContext().setJobDescription(null);
@@ -303,17 +362,31 @@ public final class Sweeps {
     return outcomes;
   }
 
-  private static synchronized void report(String sweep, String item, int total, AtomicInteger done,
-      Set<Integer> printed, PrintStream out) {
+  private static synchronized void report(
+      String sweep,
+      String item,
+      int total,
+      AtomicInteger done,
+      Set<Integer> printed,
+      PrintStream out) {
     String[] parts = item.split("\t");
     if (printed.add(Integer.parseInt(parts[0]))) {
-      out.printf("sweep %s: run %d/%d done (%s) %s%n", sweep, done.incrementAndGet(), total,
-          parts[1].equals(COMMITTED) ? "ok" : "failed", parts[2]);
+      out.printf(
+          "sweep %s: run %d/%d done (%s) %s%n",
+          sweep,
+          done.incrementAndGet(),
+          total,
+          parts[1].equals(COMMITTED) ? "ok" : "failed",
+          parts[2]);
     }
   }
 
-  private static List<String> analyse(SparkSession spark, String root, Analysis a,
-      List<String> runs, SweepSpec.AnalysisSettings s) {
+  private static List<String> analyse(
+      SparkSession spark,
+      String root,
+      Analysis a,
+      List<String> runs,
+      SweepSpec.AnalysisSettings s) {
     return switch (a) {
       case ORDER_PARAMS -> OrderParams.run(spark, new OrderParams.Options(root, runs)).warnings();
       case PHASES -> Phases.run(spark, Phases.Options.defaults(root, runs)).warnings();
@@ -321,41 +394,62 @@ public final class Sweeps {
           LossSeparation.run(spark, LossSeparation.Options.defaults(root, runs)).warnings();
       case CLEANING -> Cleaning.run(spark, Cleaning.Options.defaults(root, runs)).warnings();
       case TRAJECTORY_PCA ->
-          TrajectoryPca.run(spark, new TrajectoryPca.Options(root, runs, null, null,
-              s.pcaLastSteps() > 0 ? s.pcaLastSteps() : null, TrajectoryPca.Method.AUTO, 5000,
-              s.pcaDirections(), 64L << 20, null)).warnings();
+          TrajectoryPca.run(
+                  spark,
+                  new TrajectoryPca.Options(
+                      root,
+                      runs,
+                      null,
+                      null,
+                      s.pcaLastSteps() > 0 ? s.pcaLastSteps() : null,
+                      TrajectoryPca.Method.AUTO,
+                      5000,
+                      s.pcaDirections(),
+                      64L << 20,
+                      null))
+              .warnings();
       case LANDSCAPE ->
-          Landscape.run(spark,
-              new Landscape.Options(root, runs, Landscape.parseComponents(s.landscapeComponents()),
-                  new FlatnessSearch.Settings(Math.E, 0.01, 2, 100, 1e-4), 0),
-              (lakePath, runId) -> new RunModelOracleFactory(lakePath, runId, 0, 0)).warnings();
+          Landscape.run(
+                  spark,
+                  new Landscape.Options(
+                      root,
+                      runs,
+                      Landscape.parseComponents(s.landscapeComponents()),
+                      new FlatnessSearch.Settings(Math.E, 0.01, 2, 100, 1e-4),
+                      0),
+                  (lakePath, runId) -> new RunModelOracleFactory(lakePath, runId, 0, 0))
+              .warnings();
       case VARIANCE_FLATNESS ->
-          VarianceFlatness.run(spark,
-              new VarianceFlatness.Options(root, runs, 2, 0, s.rankFrom(), 0, 0.95, 0.9))
+          VarianceFlatness.run(
+                  spark, new VarianceFlatness.Options(root, runs, 2, 0, s.rankFrom(), 0, 0.95, 0.9))
               .warnings();
     };
   }
 
   /** The stored rows of a table for the sweep's runs, by run id. */
-  static Map<String, Row> existing(SparkSession spark, String root, String table,
-      List<SweepSpec.Planned> planned) {
+  static Map<String, Row> existing(
+      SparkSession spark, String root, String table, List<SweepSpec.Planned> planned) {
     Object[] ids = planned.stream().map(SweepSpec.Planned::runId).toArray();
     Map<String, Row> out = new HashMap<>();
-    for (Row r : LakeTables.readRaw(spark, root, table).where(col("run_id").isin(ids))
-        .select(Arrays.stream(LakeTables.columns(table)).map(org.apache.spark.sql.functions::col)
-            .toArray(org.apache.spark.sql.Column[]::new))
-        .collectAsList()) {
+    for (Row r :
+        LakeTables.readRaw(spark, root, table)
+            .where(col("run_id").isin(ids))
+            .select(
+                Arrays.stream(LakeTables.columns(table))
+                    .map(org.apache.spark.sql.functions::col)
+                    .toArray(org.apache.spark.sql.Column[]::new))
+            .collectAsList()) {
       out.put(r.getString(0), r);
     }
     return out;
   }
 
   /**
-   * Writes the rows that differ from the stored ones in anything but the last column (a
-   * timestamp); returns whether anything was written.
+   * Writes the rows that differ from the stored ones in anything but the last column (a timestamp);
+   * returns whether anything was written.
    */
-  static boolean writeChanged(SparkSession spark, String root, String table, List<Row> rows,
-      Map<String, Row> stored) {
+  static boolean writeChanged(
+      SparkSession spark, String root, String table, List<Row> rows, Map<String, Row> stored) {
     List<Row> changed = new ArrayList<>();
     for (Row r : rows) {
       Row old = stored.get(r.getString(0));
@@ -383,24 +477,39 @@ public final class Sweeps {
   }
 
   /** One sweep_summary row per run: its parameters and the headline result of each analysis. */
-  static List<Row> summaryRows(SparkSession spark, String root, String sweep,
-      List<RunState> states, Timestamp now) {
+  static List<Row> summaryRows(
+      SparkSession spark, String root, String sweep, List<RunState> states, Timestamp now) {
     Object[] ids = states.stream().map(RunState::runId).toArray();
-    Map<String, Row> runs = byRun(LakeTables.readRaw(spark, root, Tables.RUNS)
-        .where(col("run_id").isin(ids)));
-    Map<String, Row> sep = byRun(LakeTables.read(spark, root, Tables.SEPARATION_SUMMARY)
-        .where(col("run_id").isin(ids).and(col("score").equalTo(LossSeparation.LOSS)))
-        .orderBy("run_id", "window"));
-    Map<String, Row> phaseGt = byRun(LakeTables.read(spark, root, Tables.PHASES)
-        .where(col("run_id").isin(ids).and(col("phase").equalTo("II"))
-            .and(col("method").equalTo(Phases.GROUND_TRUTH))));
-    Map<String, Row> phaseLf = byRun(LakeTables.read(spark, root, Tables.PHASES)
-        .where(col("run_id").isin(ids).and(col("phase").equalTo("II"))
-            .and(col("method").equalTo(Phases.LABEL_FREE))));
-    Map<String, Row> clean = byRun(LakeTables.read(spark, root, Tables.CLEANING)
-        .where(col("run_id").isin(ids)));
-    Map<String, Row> vf = byRun(LakeTables.read(spark, root, Tables.VARIANCE_FLATNESS)
-        .where(col("run_id").isin(ids)).orderBy("run_id", "window", "method"));
+    Map<String, Row> runs =
+        byRun(LakeTables.readRaw(spark, root, Tables.RUNS).where(col("run_id").isin(ids)));
+    Map<String, Row> sep =
+        byRun(
+            LakeTables.read(spark, root, Tables.SEPARATION_SUMMARY)
+                .where(col("run_id").isin(ids).and(col("score").equalTo(LossSeparation.LOSS)))
+                .orderBy("run_id", "window"));
+    Map<String, Row> phaseGt =
+        byRun(
+            LakeTables.read(spark, root, Tables.PHASES)
+                .where(
+                    col("run_id")
+                        .isin(ids)
+                        .and(col("phase").equalTo("II"))
+                        .and(col("method").equalTo(Phases.GROUND_TRUTH))));
+    Map<String, Row> phaseLf =
+        byRun(
+            LakeTables.read(spark, root, Tables.PHASES)
+                .where(
+                    col("run_id")
+                        .isin(ids)
+                        .and(col("phase").equalTo("II"))
+                        .and(col("method").equalTo(Phases.LABEL_FREE))));
+    Map<String, Row> clean =
+        byRun(LakeTables.read(spark, root, Tables.CLEANING).where(col("run_id").isin(ids)));
+    Map<String, Row> vf =
+        byRun(
+            LakeTables.read(spark, root, Tables.VARIANCE_FLATNESS)
+                .where(col("run_id").isin(ids))
+                .orderBy("run_id", "window", "method"));
     List<Row> out = new ArrayList<>();
     org.apache.spark.sql.types.StructType schema = LakeTables.sparkSchema(Tables.SWEEP_SUMMARY);
     for (RunState s : states) {
@@ -408,30 +517,49 @@ public final class Sweeps {
       boolean committed = r != null && COMMITTED.equals(r.getAs("status"));
       Row sp = sep.get(s.runId());
       Row v = vf.get(s.runId());
-      out.add(new GenericRowWithSchema(new Object[] {
-          s.runId(), sweep, s.variedJson(), s.status(),
-          get(r, "dataset"), get(r, "model"), get(r, "noise_fraction"), get(r, "learning_rate"),
-          get(r, "batch_size"), get(r, "momentum"), get(r, "weight_decay"), get(r, "seed"),
-          committed ? get(r, "steps") : null,
-          committed ? get(r, "final_train_loss") : null,
-          committed ? get(r, "final_test_accuracy") : null,
-          committed ? get(r, "diverged") : null,
-          get(sp, "t_sep"), get(sp, "max_auroc"),
-          span(phaseGt.get(s.runId())), span(phaseLf.get(s.runId())),
-          get(clean.get(s.runId()), "f1"),
-          get(v, "psi"), get(v, "psi_ci_low"), get(v, "psi_ci_high"),
-          now}, schema));
+      out.add(
+          new GenericRowWithSchema(
+              new Object[] {
+                s.runId(),
+                sweep,
+                s.variedJson(),
+                s.status(),
+                get(r, "dataset"),
+                get(r, "model"),
+                get(r, "noise_fraction"),
+                get(r, "learning_rate"),
+                get(r, "batch_size"),
+                get(r, "momentum"),
+                get(r, "weight_decay"),
+                get(r, "seed"),
+                committed ? get(r, "steps") : null,
+                committed ? get(r, "final_train_loss") : null,
+                committed ? get(r, "final_test_accuracy") : null,
+                committed ? get(r, "diverged") : null,
+                get(sp, "t_sep"),
+                get(sp, "max_auroc"),
+                span(phaseGt.get(s.runId())),
+                span(phaseLf.get(s.runId())),
+                get(clean.get(s.runId()), "f1"),
+                get(v, "psi"),
+                get(v, "psi_ci_low"),
+                get(v, "psi_ci_high"),
+                now
+              },
+              schema));
     }
     return out;
   }
 
   private static Long span(Row phase) {
-    if (phase == null || phase.isNullAt(phase.fieldIndex("start_step"))
+    if (phase == null
+        || phase.isNullAt(phase.fieldIndex("start_step"))
         || phase.isNullAt(phase.fieldIndex("end_step"))) {
       return null;
     }
     return phase.getLong(phase.fieldIndex("end_step"))
-        - phase.getLong(phase.fieldIndex("start_step")) + 1;
+        - phase.getLong(phase.fieldIndex("start_step"))
+        + 1;
   }
 
   private static Object get(Row r, String field) {

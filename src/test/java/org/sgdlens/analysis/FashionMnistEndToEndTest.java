@@ -21,7 +21,6 @@ import org.sgdlens.record.TrainRun;
  * label noise that an MLP 784-256-10 memorises, then order-params, phases, loss-separation and
  * clean, then a retrain without the flagged samples. About 2 minutes on 2 cores.
  */
-
 class FashionMnistEndToEndTest extends SparkTestBase {
   private static final Path DATA = Path.of("/usr/share/datasets/fashion-mnist");
 

@@ -41,30 +41,47 @@ class LakeRoundTripTest extends SparkTestBase {
       for (int c = 0; c < VectorChunks.chunkCount(v.length, 300); c++) {
         int from = c * 300;
         int len = Math.min(300, v.length - from);
-        staging.write(Tables.WEIGHTS, new Object[] {(long) step, c, (long) from, len, VectorChunks.pack(v, from, len)});
+        staging.write(
+            Tables.WEIGHTS,
+            new Object[] {(long) step, c, (long) from, len, VectorChunks.pack(v, from, len)});
       }
-      staging.write(Tables.METRICS, new Object[] {
-        (long) step, step / 10.0, Math.PI * step, 0.5, step == 0 ? null : 0.25, null, null,
-        Double.MIN_VALUE, 1.0, step == 0 ? null : 1e-300, 12.5});
+      staging.write(
+          Tables.METRICS,
+          new Object[] {
+            (long) step,
+            step / 10.0,
+            Math.PI * step,
+            0.5,
+            step == 0 ? null : 0.25,
+            null,
+            null,
+            Double.MIN_VALUE,
+            1.0,
+            step == 0 ? null : 1e-300,
+            12.5
+          });
     }
     Instant started = Instant.parse("2026-11-27T10:15:30.123456Z");
     Object[] runs = new Object[SchemaRegistry.schema(Tables.RUNS).fileColumns().size()];
     TableSchema runsSchema = SchemaRegistry.schema(Tables.RUNS);
     for (int i = 0; i < runs.length; i++) {
-      runs[i] = switch (runsSchema.fileColumns().get(i).type()) {
-        case STRING -> "s" + i;
-        case LONG -> (long) i * 1_000_000_007L;
-        case INTEGER -> i;
-        case DOUBLE -> i + 0.125;
-        case BOOLEAN -> i % 2 == 0;
-        case TIMESTAMP -> started;
-        default -> null;
-      };
+      runs[i] =
+          switch (runsSchema.fileColumns().get(i).type()) {
+            case STRING -> "s" + i;
+            case LONG -> (long) i * 1_000_000_007L;
+            case INTEGER -> i;
+            case DOUBLE -> i + 0.125;
+            case BOOLEAN -> i % 2 == 0;
+            case TIMESTAMP -> started;
+            default -> null;
+          };
     }
-    runs[runsSchema.fileColumns().stream().map(c -> c.name()).toList().indexOf("status")] = "COMMITTED";
+    runs[runsSchema.fileColumns().stream().map(c -> c.name()).toList().indexOf("status")] =
+        "COMMITTED";
     staging.commit(runs);
 
-    Dataset<Row> weights = LakeTables.read(spark, lake.root().toString(), Tables.WEIGHTS).orderBy("step", "chunk");
+    Dataset<Row> weights =
+        LakeTables.read(spark, lake.root().toString(), Tables.WEIGHTS).orderBy("step", "chunk");
     for (int step = 0; step < 5; step++) {
       List<Row> rows = weights.where(col("step").equalTo(step)).collectAsList();
       float[] back = new float[vectors[step].length];
@@ -76,7 +93,10 @@ class LakeRoundTripTest extends SparkTestBase {
       }
       assertThat(back).as("weights at step %s bit-exact", step).isEqualTo(vectors[step]);
     }
-    List<Row> metrics = LakeTables.read(spark, lake.root().toString(), Tables.METRICS).orderBy("step").collectAsList();
+    List<Row> metrics =
+        LakeTables.read(spark, lake.root().toString(), Tables.METRICS)
+            .orderBy("step")
+            .collectAsList();
     assertThat(metrics).hasSize(5);
     Row m0 = metrics.get(0);
     assertThat(m0.isNullAt(m0.fieldIndex("clean_accuracy"))).isTrue();
@@ -95,7 +115,8 @@ class LakeRoundTripTest extends SparkTestBase {
     TrainRun.execute(Lake.open(root), config, false, null);
     TrainingData data = TrainingData.load(config);
 
-    List<Row> samples = LakeTables.read(spark, root, Tables.SAMPLES).orderBy("sample_index").collectAsList();
+    List<Row> samples =
+        LakeTables.read(spark, root, Tables.SAMPLES).orderBy("sample_index").collectAsList();
     assertThat(samples).hasSize(data.trainSize());
     for (int i = 0; i < samples.size(); i++) {
       Row r = samples.get(i);
@@ -103,7 +124,8 @@ class LakeRoundTripTest extends SparkTestBase {
       assertThat(r.getInt(r.fieldIndex("true_label"))).isEqualTo(data.trueLabels()[i]);
       assertThat(r.getBoolean(r.fieldIndex("mislabeled"))).isEqualTo(data.mislabeled(i));
     }
-    long mislabeled = samples.stream().filter(r -> r.getBoolean(r.fieldIndex("mislabeled"))).count();
+    long mislabeled =
+        samples.stream().filter(r -> r.getBoolean(r.fieldIndex("mislabeled"))).count();
     assertThat(mislabeled).isEqualTo(Math.round(0.25 * data.trainSize()));
 
     Row run = LakeTables.read(spark, root, Tables.RUNS).first();
@@ -113,16 +135,20 @@ class LakeRoundTripTest extends SparkTestBase {
     assertThat(run.getString(run.fieldIndex("config_json"))).contains("\"learning_rate\":0.2");
 
     // One run and one step range are cheap: partition pruning plus Parquet statistics.
-    Dataset<Row> slice = LakeTables.read(spark, root, Tables.WEIGHTS)
-        .where(col("run_id").equalTo("spark").and(col("step").between(10, 19)));
+    Dataset<Row> slice =
+        LakeTables.read(spark, root, Tables.WEIGHTS)
+            .where(col("run_id").equalTo("spark").and(col("step").between(10, 19)));
     assertThat(slice.select("step").distinct().count()).isEqualTo(10);
     String plan = slice.queryExecution().executedPlan().toString();
-    assertThat(plan).contains("PartitionFilters: [isnotnull(run_id").contains("PushedFilters: [IsNotNull(step), GreaterThanOrEqual(step,10)");
+    assertThat(plan)
+        .contains("PartitionFilters: [isnotnull(run_id")
+        .contains("PushedFilters: [IsNotNull(step), GreaterThanOrEqual(step,10)");
 
     long gradientRows = LakeTables.read(spark, root, Tables.GRADIENTS).count();
     // 4 recorded steps x 4 members x 2 parts x ceil(83 / 17) chunks
     assertThat(gradientRows).isEqualTo(4L * 4 * 2 * 5);
-    assertThat(Arrays.asList(LakeTables.columns(Tables.GRADIENTS))).startsWith("run_id", "step", "member", "part");
+    assertThat(Arrays.asList(LakeTables.columns(Tables.GRADIENTS)))
+        .startsWith("run_id", "step", "member", "part");
   }
 
   @Test
@@ -130,7 +156,8 @@ class LakeRoundTripTest extends SparkTestBase {
     String root = lakePath("uncommitted");
     Lake lake = Lake.open(root);
     RunStaging staging = new RunStaging(lake, "half", CompressionCodecName.UNCOMPRESSED, 1 << 20);
-    staging.write(Tables.METRICS, new Object[] {0L, 0.0, 1.0, 0.5, null, null, null, 1.0, 0.5, null, 0.0});
+    staging.write(
+        Tables.METRICS, new Object[] {0L, 0.0, 1.0, 0.5, null, null, null, 1.0, 0.5, null, 0.0});
     staging.closeOpenFiles();
     assertThat(LakeTables.read(spark, root, Tables.METRICS).count()).isZero();
     assertThat(LakeTables.read(spark, root, Tables.RUNS).count()).isZero();

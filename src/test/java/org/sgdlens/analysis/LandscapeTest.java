@@ -38,7 +38,16 @@ class LandscapeTest extends SparkTestBase {
     TrajectoryPca.run(
         spark,
         new TrajectoryPca.Options(
-            lake, List.of(), null, null, null, TrajectoryPca.Method.GRAM, 5000, K, 64L << 20, null));
+            lake,
+            List.of(),
+            null,
+            null,
+            null,
+            TrajectoryPca.Method.GRAM,
+            5000,
+            K,
+            64L << 20,
+            null));
     origin = snapshots[t - 1];
     curvature = new double[P];
     for (int a = 0; a < P; a++) {

@@ -7,8 +7,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * One local Spark session per test class: local[2], UI off, driver on loopback, stopped and
- * cleared afterwards so a failed class never leaks its config into the next one.
+ * One local Spark session per test class: local[2], UI off, driver on loopback, stopped and cleared
+ * afterwards so a failed class never leaks its config into the next one.
  */
 public abstract class SparkTestBase {
   protected static SparkSession spark;

@@ -14,7 +14,9 @@ import org.sgdlens.lake.Tables;
 
 class VarianceFlatnessTest extends SparkTestBase {
 
-  /** Writes the given pca_variances and flatness rows to the lake and runs the job with defaults. */
+  /**
+   * Writes the given pca_variances and flatness rows to the lake and runs the job with defaults.
+   */
   private VarianceFlatness.Result runOn(String lake, List<Row> variances, List<Row> flatness) {
     LakeTables.write(
         spark.createDataFrame(variances, LakeTables.sparkSchema(Tables.PCA_VARIANCES)),

@@ -116,7 +116,16 @@ public final class PcaScaleBench {
         TrajectoryPca.run(
             spark,
             new TrajectoryPca.Options(
-                lake, List.of("scale"), null, null, null, method, 5000, directions, 64L << 20, null));
+                lake,
+                List.of("scale"),
+                null,
+                null,
+                null,
+                method,
+                5000,
+                directions,
+                64L << 20,
+                null));
     double seconds = (System.nanoTime() - start) / 1e9;
     TrajectoryPca.RunResult r = result.runs().get(0);
     System.out.printf(

@@ -16,16 +16,17 @@ import org.sgdlens.record.TrainingData;
 
 /**
  * Issue 2's recording benchmark on the 784-256-10 MLP, Fashion-MNIST, batch 64. Prints T0 (plain
- * training: the loop, without the final evaluation every sgdlens run makes), T1 (training with a 64-minibatch gradient ensemble every 100 steps, weights every 10
- * steps and per-sample losses every epoch), Tc (that schedule's extra forward/backward passes
- * alone, on one thread, without copying or writing) and the two target ratios. Run through
- * bench/recording-overhead.
+ * training: the loop, without the final evaluation every sgdlens run makes), T1 (training with a
+ * 64-minibatch gradient ensemble every 100 steps, weights every 10 steps and per-sample losses
+ * every epoch), Tc (that schedule's extra forward/backward passes alone, on one thread, without
+ * copying or writing) and the two target ratios. Run through bench/recording-overhead.
  */
 public final class RecordingOverheadBench {
   public static void main(String[] args) throws Exception {
     long steps = args.length > 0 ? Long.parseLong(args[0]) : 1874;
     int repeats = args.length > 1 ? Integer.parseInt(args[1]) : 2;
-    String dataDir = System.getenv().getOrDefault("SGDLENS_DATA_DIR", "/usr/share/datasets/fashion-mnist");
+    String dataDir =
+        System.getenv().getOrDefault("SGDLENS_DATA_DIR", "/usr/share/datasets/fashion-mnist");
     Path root = Files.createTempDirectory("sgdlens-bench");
     System.setProperty("ai.djl.pytorch.num_threads", "1");
     Lake lake = Lake.open(root.toString());
@@ -73,7 +74,11 @@ public final class RecordingOverheadBench {
       lastProcessCpu = (processCpuNanos() - cpu0) / 1e9;
       if (System.getenv("SGDLENS_BENCH_THREADS") != null) {
         java.util.Map<String, Long> after = threadTicks();
-        after.forEach((k, v) -> { long d = v - before.getOrDefault(k, 0L); if (d > 0) System.out.println("    thread " + k + " " + d * 10 + " ms"); });
+        after.forEach(
+            (k, v) -> {
+              long d = v - before.getOrDefault(k, 0L);
+              if (d > 0) System.out.println("    thread " + k + " " + d * 10 + " ms");
+            });
         var mx = java.lang.management.ManagementFactory.getThreadMXBean();
         long io = 0;
         for (Thread t : Thread.getAllStackTraces().keySet()) {
@@ -84,7 +89,9 @@ public final class RecordingOverheadBench {
         System.out.printf("    direct-io threads CPU (cumulative) %.2f s%n", io / 1e9);
       }
       t1 = Math.min(t1, last.trainAndRecordSeconds());
-      t1Sequential = Math.min(t1Sequential, TrainRun.execute(lake, sequential, true, null).trainAndRecordSeconds());
+      t1Sequential =
+          Math.min(
+              t1Sequential, TrainRun.execute(lake, sequential, true, null).trainAndRecordSeconds());
     }
     double tc = Double.MAX_VALUE;
     for (int r = 0; r < repeats; r++) {
@@ -96,26 +103,56 @@ public final class RecordingOverheadBench {
     }
 
     System.out.println();
-    System.out.println("Recording overhead, MLP 784-256-10, Fashion-MNIST, batch 64, " + steps + " steps, best of " + repeats);
+    System.out.println(
+        "Recording overhead, MLP 784-256-10, Fashion-MNIST, batch 64, "
+            + steps
+            + " steps, best of "
+            + repeats);
     System.out.printf("  DJL training speed (T0 run)         %8.0f steps/s%n", steps / t0);
     System.out.printf("  T0  plain training (the loop)       %8.2f s%n", t0);
-    System.out.printf("      plain run with its final metrics %7.2f s (not T0: evaluating is not training)%n", t0Run);
+    System.out.printf(
+        "      plain run with its final metrics %7.2f s (not T0: evaluating is not training)%n",
+        t0Run);
     System.out.printf("  T1  training + recording (parallel) %8.2f s%n", t1);
     System.out.printf("  T1s training + recording (inline)   %8.2f s%n", t1Sequential);
     System.out.printf("  Tc  extra passes alone              %8.2f s%n", tc);
-    System.out.printf("  recorded data of one T1 run         %8.1f MB (%.0f MB/s of T1)%n", bytes / 1e6, bytes / 1e6 / t1);
-    System.out.printf("  last T1 run: training thread CPU %.2f s; probe thread busy %.2f s, all lanes CPU %.2f s;"
-        + " writer thread busy %.2f s, CPU %.2f s%n", last.trainingCpuSeconds(),
-        last.probeBusySeconds(), last.probeCpuSeconds(), last.writerBusySeconds(), last.writerCpuSeconds());
-    System.out.printf("  last T1 run: process CPU %.2f s (all threads: training, probe, writer, GC, JIT);"
-        + " training loop %.2f s of %.2f s%n", lastProcessCpu, last.wallSeconds(), last.trainAndRecordSeconds());
+    System.out.printf(
+        "  recorded data of one T1 run         %8.1f MB (%.0f MB/s of T1)%n",
+        bytes / 1e6, bytes / 1e6 / t1);
+    System.out.printf(
+        "  last T1 run: training thread CPU %.2f s; probe thread busy %.2f s, all lanes CPU %.2f s;"
+            + " writer thread busy %.2f s, CPU %.2f s%n",
+        last.trainingCpuSeconds(),
+        last.probeBusySeconds(),
+        last.probeCpuSeconds(),
+        last.writerBusySeconds(),
+        last.writerCpuSeconds());
+    System.out.printf(
+        "  last T1 run: process CPU %.2f s (all threads: training, probe, writer, GC, JIT);"
+            + " training loop %.2f s of %.2f s%n",
+        lastProcessCpu, last.wallSeconds(), last.trainAndRecordSeconds());
     double overheadRatio = (t1 - t0) / tc;
-    System.out.printf("  (T1 - T0) / Tc = %.2f   target <= 1.10  %s%n", overheadRatio, overheadRatio <= 1.10 ? "MET" : "NOT MET");
-    System.out.printf("  T1 / T0        = %.2f   target <= 1.30  %s%n", t1 / t0, t1 / t0 <= 1.30 ? "MET" : "NOT MET");
-    System.out.printf("  (inline: (T1s - T0) / Tc = %.2f, T1s / T0 = %.2f)%n", (t1Sequential - t0) / tc, t1Sequential / t0);
+    System.out.printf(
+        "  (T1 - T0) / Tc = %.2f   target <= 1.10  %s%n",
+        overheadRatio, overheadRatio <= 1.10 ? "MET" : "NOT MET");
+    System.out.printf(
+        "  T1 / T0        = %.2f   target <= 1.30  %s%n",
+        t1 / t0, t1 / t0 <= 1.30 ? "MET" : "NOT MET");
+    System.out.printf(
+        "  (inline: (T1s - T0) / Tc = %.2f, T1s / T0 = %.2f)%n",
+        (t1Sequential - t0) / tc, t1Sequential / t0);
     deleteTree(root);
-    System.out.println("RESULT djl_steps_per_s=" + Math.round(steps / t0) + " t0=" + fmt(t0) + " t1=" + fmt(t1)
-        + " tc=" + fmt(tc) + " t1_inline=" + fmt(t1Sequential));
+    System.out.println(
+        "RESULT djl_steps_per_s="
+            + Math.round(steps / t0)
+            + " t0="
+            + fmt(t0)
+            + " t1="
+            + fmt(t1)
+            + " tc="
+            + fmt(tc)
+            + " t1_inline="
+            + fmt(t1Sequential));
   }
 
   private static String fmt(double v) {
@@ -179,8 +216,13 @@ public final class RecordingOverheadBench {
       for (long step : gradientSteps) {
         int[] perm = Permutations.permutation(data.trainSize(), 7, step);
         for (int m = 0; m < c.record.ensembleSize; m++) {
-          net.gradientPassOnly(data.trainX(), data.features(), data.givenLabels(), perm,
-              m * c.record.ensembleBatch, c.record.ensembleBatch);
+          net.gradientPassOnly(
+              data.trainX(),
+              data.features(),
+              data.givenLabels(),
+              perm,
+              m * c.record.ensembleBatch,
+              c.record.ensembleBatch);
         }
       }
       for (long ignored : lossSteps) {

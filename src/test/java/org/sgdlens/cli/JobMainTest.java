@@ -29,46 +29,71 @@ class JobMainTest {
 
   @Test
   void aBadInputIsOneLineWithExitCodeOneAndAnythingElseExitsTwoWithTheDebugHint() {
-    assertThat(run(a -> {
-      throw new IllegalArgumentException("--lake is empty; give a folder");
-    })).isEqualTo(1);
+    assertThat(
+            run(
+                a -> {
+                  throw new IllegalArgumentException("--lake is empty; give a folder");
+                }))
+        .isEqualTo(1);
     assertThat(printed()).isEqualTo("job: --lake is empty; give a folder" + System.lineSeparator());
     err.reset();
-    assertThat(run(a -> {
-      throw new java.io.IOException("disk full");
-    })).isEqualTo(2);
-    assertThat(printed()).contains("job failed: java.io.IOException: disk full")
-        .contains("--debug").doesNotContain("\tat ");
+    assertThat(
+            run(
+                a -> {
+                  throw new java.io.IOException("disk full");
+                }))
+        .isEqualTo(2);
+    assertThat(printed())
+        .contains("job failed: java.io.IOException: disk full")
+        .contains("--debug")
+        .doesNotContain("\tat ");
     err.reset();
-    assertThat(run(a -> {
-      throw new java.io.IOException("disk full");
-    }, "--debug")).isEqualTo(2);
+    assertThat(
+            run(
+                a -> {
+                  throw new java.io.IOException("disk full");
+                },
+                "--debug"))
+        .isEqualTo(2);
     assertThat(printed()).as("--debug prints the stack trace").contains("\tat ");
   }
 
   /**
-   * During a shutdown the job's error is an effect of Spark and Hadoop closing under it (an
-   * empty table, a closed file system): the user is told the job was interrupted instead.
+   * During a shutdown the job's error is an effect of Spark and Hadoop closing under it (an empty
+   * table, a closed file system): the user is told the job was interrupted instead.
    */
   @Test
   void anErrorWhileShuttingDownIsReportedAsAnInterruption() {
     JobMain.shuttingDown(true);
-    assertThat(run(a -> {
-      throw new IllegalArgumentException("The lake at x has no committed run to analyse");
-    })).isEqualTo(JobMain.INTERRUPTED);
-    assertThat(printed()).startsWith("job: interrupted (Ctrl-C or a kill)")
-        .contains("run the same command again").doesNotContain("no committed run");
+    assertThat(
+            run(
+                a -> {
+                  throw new IllegalArgumentException(
+                      "The lake at x has no committed run to analyse");
+                }))
+        .isEqualTo(JobMain.INTERRUPTED);
+    assertThat(printed())
+        .startsWith("job: interrupted (Ctrl-C or a kill)")
+        .contains("run the same command again")
+        .doesNotContain("no committed run");
   }
 
   /** The same with a real SIGINT: a process that interrupts itself, then fails. */
   @Test
   void aRealCtrlCIsReportedAsAnInterruption() throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        SelfInterrupting.class.getName()).redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(
+                java,
+                "-cp",
+                System.getProperty("java.class.path"),
+                SelfInterrupting.class.getName())
+            .redirectErrorStream(true)
+            .start();
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(out).contains("selftest: interrupted (Ctrl-C or a kill)")
+    assertThat(out)
+        .contains("selftest: interrupted (Ctrl-C or a kill)")
         .doesNotContain("no runs table");
     assertThat(p.exitValue()).as(out).isEqualTo(JobMain.INTERRUPTED);
   }
@@ -80,19 +105,25 @@ class JobMainTest {
    */
   static final class SelfInterrupting {
     public static void main(String[] args) {
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        try {
-          Thread.sleep(3000);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }));
-      JobMain.main("selftest", args, a -> {
-        long pid = ProcessHandle.current().pid();
-        new ProcessBuilder("kill", "-INT", Long.toString(pid)).inheritIO().start().waitFor();
-        Thread.sleep(1000);
-        throw new IllegalArgumentException("The lake has no runs table");
-      });
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    try {
+                      Thread.sleep(3000);
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    }
+                  }));
+      JobMain.main(
+          "selftest",
+          args,
+          a -> {
+            long pid = ProcessHandle.current().pid();
+            new ProcessBuilder("kill", "-INT", Long.toString(pid)).inheritIO().start().waitFor();
+            Thread.sleep(1000);
+            throw new IllegalArgumentException("The lake has no runs table");
+          });
     }
   }
 }

@@ -20,10 +20,10 @@ import org.sgdlens.ops.ForeignReaders;
 import org.sgdlens.record.TrainRun;
 
 /**
- * The README's main command on its tiny scale, twice on one lake: the second time the training
- * runs are already committed and are reused (not retrained, not duplicated), the analyses run
- * again over the same data, and the summary reports the same headline numbers. DuckDB then reads
- * every table of the lake as Spark does.
+ * The README's main command on its tiny scale, twice on one lake: the second time the training runs
+ * are already committed and are reused (not retrained, not duplicated), the analyses run again over
+ * the same data, and the summary reports the same headline numbers. DuckDB then reads every table
+ * of the lake as Spark does.
  */
 class QuickstartJobTest extends SparkTestBase {
   private static final Path DATA = Path.of("/usr/share/datasets/fashion-mnist");
@@ -47,8 +47,13 @@ class QuickstartJobTest extends SparkTestBase {
     assertThat(second.flat().skipped()).isTrue();
     assertThat(text).contains("trained earlier (already in the lake)");
     Map<String, Function<QuickstartJob.Summary, TrainRun.Outcome>> reused =
-        Map.of("noisy", QuickstartJob.Summary::noisy, "trueClean", QuickstartJob.Summary::trueClean,
-            "flat", QuickstartJob.Summary::flat);
+        Map.of(
+            "noisy",
+            QuickstartJob.Summary::noisy,
+            "trueClean",
+            QuickstartJob.Summary::trueClean,
+            "flat",
+            QuickstartJob.Summary::flat);
     for (var run : reused.entrySet()) {
       String kind = run.getKey();
       TrainRun.Outcome a = run.getValue().apply(first);
@@ -70,7 +75,9 @@ class QuickstartJobTest extends SparkTestBase {
     for (int i = 0; i < was.size(); i++) {
       // Spark adds partial results in the order tasks finish: doubles may differ in the last bits.
       if (was.get(i) instanceof Double d) {
-        assertThat(now.getDouble(i)).as(was.schema().fields()[i].name()).isCloseTo(d, within(1e-12));
+        assertThat(now.getDouble(i))
+            .as(was.schema().fields()[i].name())
+            .isCloseTo(d, within(1e-12));
       } else {
         assertThat(now.get(i)).as(was.schema().fields()[i].name()).isEqualTo(was.get(i));
       }
@@ -80,18 +87,34 @@ class QuickstartJobTest extends SparkTestBase {
     List<String> checked = ForeignReaders.assertDuckDbReadsLikeSpark(spark, Path.of(lake));
     System.out.println("DuckDB read every table as Spark does: " + checked);
     assertThat(checked)
-        .contains(Tables.RUNS, Tables.WEIGHTS, Tables.GRADIENTS, Tables.SAMPLE_LOSSES, Tables.METRICS,
-            Tables.ORDER_PARAMS, Tables.PHASES, Tables.LOSS_SEPARATION, Tables.CLEANING,
+        .contains(
+            Tables.RUNS,
+            Tables.WEIGHTS,
+            Tables.GRADIENTS,
+            Tables.SAMPLE_LOSSES,
+            Tables.METRICS,
+            Tables.ORDER_PARAMS,
+            Tables.PHASES,
+            Tables.LOSS_SEPARATION,
+            Tables.CLEANING,
             Tables.VARIANCE_FLATNESS);
   }
 
   private static Map<String, Long> rowCounts(String lake) {
     Map<String, Long> counts = new LinkedHashMap<>();
-    for (String table : new String[] {
-      Tables.RUNS, Tables.METRICS, Tables.SAMPLE_LOSSES, Tables.GRADIENTS, Tables.WEIGHTS,
-      Tables.ORDER_PARAMS, Tables.PHASES, Tables.LOSS_SEPARATION, Tables.CLEANING,
-      Tables.VARIANCE_FLATNESS
-    }) {
+    for (String table :
+        new String[] {
+          Tables.RUNS,
+          Tables.METRICS,
+          Tables.SAMPLE_LOSSES,
+          Tables.GRADIENTS,
+          Tables.WEIGHTS,
+          Tables.ORDER_PARAMS,
+          Tables.PHASES,
+          Tables.LOSS_SEPARATION,
+          Tables.CLEANING,
+          Tables.VARIANCE_FLATNESS
+        }) {
       counts.put(table, LakeTables.read(spark, Path.of(lake).toUri().toString(), table).count());
     }
     return counts;

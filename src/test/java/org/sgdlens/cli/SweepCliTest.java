@@ -29,8 +29,11 @@ class SweepCliTest {
     } finally {
       System.setOut(stdout);
     }
-    assertThat(buf.toString(StandardCharsets.UTF_8)).contains("Usage: jobs/sweep")
-        .contains("Usage: jobs/nightly").contains("--retries").contains("--state-dir");
+    assertThat(buf.toString(StandardCharsets.UTF_8))
+        .contains("Usage: jobs/sweep")
+        .contains("Usage: jobs/nightly")
+        .contains("--retries")
+        .contains("--state-dir");
   }
 
   @Test
@@ -49,12 +52,16 @@ class SweepCliTest {
     Files.createDirectories(lock.getParent());
     PrintStream stderr = System.err;
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    try (FileChannel ch =
+            FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock held = ch.lock()) {
       Files.writeString(lock, "pid 777 since 2026-11-27T02:00:00Z\n");
       System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int code = NightlyJob.run(new String[] {"--sweep", sweep.toString(), "--lake", lake.toString(),
-          "--night", "2026-11-27"});
+      int code =
+          NightlyJob.run(
+              new String[] {
+                "--sweep", sweep.toString(), "--lake", lake.toString(), "--night", "2026-11-27"
+              });
       assertThat(code).isEqualTo(3);
     } finally {
       System.setErr(stderr);

@@ -32,7 +32,9 @@ class LabelNoiseTest {
           wrong++;
         }
       }
-      assertThat(wrong).as("corrupted count for rho=%s n=%s", rho, n).isEqualTo(Math.round(rho * n));
+      assertThat(wrong)
+          .as("corrupted count for rho=%s n=%s", rho, n)
+          .isEqualTo(Math.round(rho * n));
     }
   }
 
@@ -55,8 +57,10 @@ class LabelNoiseTest {
   @Test
   void sameSeedSameLabelsOtherSeedOtherChoice() {
     int[] truth = randomLabels(500, 10, 1);
-    assertThat(LabelNoise.symmetric(truth, 10, 0.2, 7)).isEqualTo(LabelNoise.symmetric(truth, 10, 0.2, 7));
-    assertThat(LabelNoise.symmetric(truth, 10, 0.2, 8)).isNotEqualTo(LabelNoise.symmetric(truth, 10, 0.2, 7));
+    assertThat(LabelNoise.symmetric(truth, 10, 0.2, 7))
+        .isEqualTo(LabelNoise.symmetric(truth, 10, 0.2, 7));
+    assertThat(LabelNoise.symmetric(truth, 10, 0.2, 8))
+        .isNotEqualTo(LabelNoise.symmetric(truth, 10, 0.2, 7));
   }
 
   @Test

@@ -13,7 +13,6 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -28,9 +27,9 @@ class DirectOutputFileTest {
   @TempDir Path dir;
 
   /**
-   * A buffer is exactly BUFFER_BYTES even when its allocation starts aligned, the case where
-   * {@code alignedSlice} keeps ALIGNMENT bytes more (it made the stream's position drift by 4 KiB
-   * per buffer and broke Parquet footers now and then, when malloc happened to return an aligned
+   * A buffer is exactly BUFFER_BYTES even when its allocation starts aligned, the case where {@code
+   * alignedSlice} keeps ALIGNMENT bytes more (it made the stream's position drift by 4 KiB per
+   * buffer and broke Parquet footers now and then, when malloc happened to return an aligned
    * block).
    */
   @Test
@@ -44,20 +43,25 @@ class DirectOutputFileTest {
     assertThat(alignedStart.alignedSlice(DirectOutputFile.ALIGNMENT).capacity())
         .as("the trap: alignedSlice of an aligned allocation keeps everything")
         .isEqualTo(size);
-    for (java.nio.ByteBuffer raw : new java.nio.ByteBuffer[] {alignedStart, java.nio.ByteBuffer.allocateDirect(size)}) {
+    for (java.nio.ByteBuffer raw :
+        new java.nio.ByteBuffer[] {alignedStart, java.nio.ByteBuffer.allocateDirect(size)}) {
       java.nio.ByteBuffer b = DirectOutputFile.alignedBuffer(raw);
       assertThat(b.capacity()).isEqualTo(DirectOutputFile.BUFFER_BYTES);
       assertThat(b.alignmentOffset(0, DirectOutputFile.ALIGNMENT)).isZero();
     }
   }
 
-  /** Lengths around the alignment and the buffer size, written in uneven pieces and single bytes. */
+  /**
+   * Lengths around the alignment and the buffer size, written in uneven pieces and single bytes.
+   */
   @ParameterizedTest
   @ValueSource(booleans = {true, false})
   void writesExactlyTheBytesGivenWhateverTheLengthAndAlignment(boolean direct) throws Exception {
     int buffer = DirectOutputFile.BUFFER_BYTES;
     int align = DirectOutputFile.ALIGNMENT;
-    int[] lengths = {0, 1, align - 1, align, align + 1, buffer - 1, buffer, buffer + 1, 2 * buffer + 3 * align + 5};
+    int[] lengths = {
+      0, 1, align - 1, align, align + 1, buffer - 1, buffer, buffer + 1, 2 * buffer + 3 * align + 5
+    };
     SplittableRandom random = new SplittableRandom(7);
     for (int length : lengths) {
       byte[] expected = new byte[length];
@@ -76,7 +80,9 @@ class DirectOutputFileTest {
           assertThat(out.getPos()).isEqualTo(at);
         }
       }
-      assertThat(Files.readAllBytes(file)).as("%d bytes, direct=%s", length, direct).isEqualTo(expected);
+      assertThat(Files.readAllBytes(file))
+          .as("%d bytes, direct=%s", length, direct)
+          .isEqualTo(expected);
     }
   }
 
@@ -87,7 +93,8 @@ class DirectOutputFileTest {
   @Test
   void writesTheSameBytesOnTmpfs() throws Exception {
     Path shm = Path.of("/dev/shm");
-    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(shm) && Files.isWritable(shm), "no /dev/shm");
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        Files.isDirectory(shm) && Files.isWritable(shm), "no /dev/shm");
     Path file = Files.createTempFile(shm, "sgdlens-direct", ".bin");
     try {
       byte[] expected = new byte[DirectOutputFile.BUFFER_BYTES * 3 + 17];
@@ -115,17 +122,19 @@ class DirectOutputFileTest {
   }
 
   /**
-   * A file system that accepts O_DIRECT at open and refuses the writes (after {@code accepted}
-   * of them, some perhaps still in flight): the rest of the file goes through one buffered
-   * channel, opened once, and the file holds exactly the bytes given. Lengths reach past
-   * IN_FLIGHT buffers, so refusals meet writes queued on several I/O threads.
+   * A file system that accepts O_DIRECT at open and refuses the writes (after {@code accepted} of
+   * them, some perhaps still in flight): the rest of the file goes through one buffered channel,
+   * opened once, and the file holds exactly the bytes given. Lengths reach past IN_FLIGHT buffers,
+   * so refusals meet writes queued on several I/O threads.
    */
   @ParameterizedTest
   @ValueSource(ints = {0, 1, 3, 9})
   void aDeviceThatRefusesDirectWritesGetsTheSameBytesBuffered(int accepted) throws Exception {
     int buffer = DirectOutputFile.BUFFER_BYTES;
     int[] lengths = {
-      DirectOutputFile.ALIGNMENT + 5, 3 * buffer + 17, (DirectOutputFile.IN_FLIGHT + 3) * buffer + 4099
+      DirectOutputFile.ALIGNMENT + 5,
+      3 * buffer + 17,
+      (DirectOutputFile.IN_FLIGHT + 3) * buffer + 4099
     };
     SplittableRandom random = new SplittableRandom(accepted);
     for (int length : lengths) {
@@ -160,8 +169,8 @@ class DirectOutputFileTest {
   }
 
   /**
-   * When the buffered writes fail as well (a full disk, a lost mount), the writer hears of it:
-   * the stream's close throws the device's error instead of leaving a short file behind quietly.
+   * When the buffered writes fail as well (a full disk, a lost mount), the writer hears of it: the
+   * stream's close throws the device's error instead of leaving a short file behind quietly.
    */
   @ParameterizedTest
   @ValueSource(booleans = {true, false})
@@ -255,12 +264,14 @@ class DirectOutputFileTest {
     }
 
     @Override
-    public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
+    public long transferTo(long position, long count, WritableByteChannel target)
+        throws IOException {
       return real.transferTo(position, count, target);
     }
 
     @Override
-    public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
+    public long transferFrom(ReadableByteChannel src, long position, long count)
+        throws IOException {
       return real.transferFrom(src, position, count);
     }
 

@@ -34,7 +34,9 @@ public final class LakeReader {
           continue;
         }
         try (ParquetReader<Group> reader =
-            ParquetReader.builder(new GroupReadSupport(), file.getPath()).withConf(lake.conf()).build()) {
+            ParquetReader.builder(new GroupReadSupport(), file.getPath())
+                .withConf(lake.conf())
+                .build()) {
           for (Group g = reader.read(); g != null; g = reader.read()) {
             out.add(toMap(g));
           }
@@ -66,10 +68,13 @@ public final class LakeReader {
             case DOUBLE -> g.getDouble(name, 0);
             case FLOAT -> g.getFloat(name, 0);
             case BOOLEAN -> g.getBoolean(name, 0);
-            case BINARY -> field.getLogicalTypeAnnotation() != null
-                ? g.getString(name, 0)
-                : g.getBinary(name, 0).getBytes();
-            default -> g.getValueToString(field.getName().hashCode() == 0 ? 0 : g.getType().getFieldIndex(name), 0);
+            case BINARY ->
+                field.getLogicalTypeAnnotation() != null
+                    ? g.getString(name, 0)
+                    : g.getBinary(name, 0).getBytes();
+            default ->
+                g.getValueToString(
+                    field.getName().hashCode() == 0 ? 0 : g.getType().getFieldIndex(name), 0);
           };
       row.put(name, v);
     }
@@ -84,7 +89,8 @@ public final class LakeReader {
       for (String key : keys) {
         k.append(r.get(key)).append('|');
       }
-      parts.computeIfAbsent(k.toString(), x -> new TreeMap<>())
+      parts
+          .computeIfAbsent(k.toString(), x -> new TreeMap<>())
           .put((Long) r.get("offset"), VectorChunks.unpack((byte[]) r.get("values")));
     }
     Map<String, float[]> out = new TreeMap<>();

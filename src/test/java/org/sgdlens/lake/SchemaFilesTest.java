@@ -17,8 +17,11 @@ class SchemaFilesTest {
   @Test
   void everySchemaFileIsATableAndEveryTableHasAFile() throws IOException {
     try (Stream<Path> files = Files.list(schemasDir())) {
-      assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".json"))
-              .map(n -> n.substring(0, n.length() - 5)))
+      assertThat(
+              files
+                  .map(p -> p.getFileName().toString())
+                  .filter(n -> n.endsWith(".json"))
+                  .map(n -> n.substring(0, n.length() - 5)))
           .containsExactlyInAnyOrderElementsOf(Tables.ALL);
     }
   }
@@ -27,8 +30,13 @@ class SchemaFilesTest {
   void everySchemaNamesItsFileIsVersionedAndPartitionedByRun() {
     for (TableSchema schema : SchemaRegistry.all()) {
       assertThat(schema.version()).as("%s version", schema.table()).isPositive();
-      assertThat(schema.partitionBy()).as("%s partitioning", schema.table()).containsExactly("run_id");
-      assertThat(schema.names()).as("%s columns", schema.table()).contains("run_id").doesNotHaveDuplicates();
+      assertThat(schema.partitionBy())
+          .as("%s partitioning", schema.table())
+          .containsExactly("run_id");
+      assertThat(schema.names())
+          .as("%s columns", schema.table())
+          .contains("run_id")
+          .doesNotHaveDuplicates();
       assertThat(schema.description()).isNotBlank();
     }
   }
@@ -40,10 +48,15 @@ class SchemaFilesTest {
       assertThat(message.getFieldCount()).isEqualTo(schema.fileColumns().size());
       for (Column c : schema.fileColumns()) {
         assertThat(message.containsField(c.name())).as("%s.%s", schema.table(), c.name()).isTrue();
-        assertThat(message.getType(c.name()).isRepetition(
-                c.nullable() ? org.apache.parquet.schema.Type.Repetition.OPTIONAL
-                    : org.apache.parquet.schema.Type.Repetition.REQUIRED))
-            .as("%s.%s nullability", schema.table(), c.name()).isTrue();
+        assertThat(
+                message
+                    .getType(c.name())
+                    .isRepetition(
+                        c.nullable()
+                            ? org.apache.parquet.schema.Type.Repetition.OPTIONAL
+                            : org.apache.parquet.schema.Type.Repetition.REQUIRED))
+            .as("%s.%s nullability", schema.table(), c.name())
+            .isTrue();
       }
     }
   }

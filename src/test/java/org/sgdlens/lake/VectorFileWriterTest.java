@@ -24,7 +24,8 @@ class VectorFileWriterTest {
 
   private static List<String> read(org.apache.hadoop.fs.Path file) throws IOException {
     List<String> rows = new ArrayList<>();
-    try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(), file).build()) {
+    try (ParquetReader<Group> reader =
+        ParquetReader.builder(new GroupReadSupport(), file).build()) {
       for (Group g = reader.read(); g != null; g = reader.read()) {
         rows.add(g.toString());
       }
@@ -37,13 +38,16 @@ class VectorFileWriterTest {
     TableSchema schema = SchemaRegistry.schema(Tables.GRADIENTS);
     assertThat(VectorFileWriter.supports(schema)).isTrue();
     Configuration conf = new Configuration();
-    org.apache.hadoop.fs.Path ours = new org.apache.hadoop.fs.Path(dir.resolve("ours.parquet").toUri());
-    org.apache.hadoop.fs.Path theirs = new org.apache.hadoop.fs.Path(dir.resolve("theirs.parquet").toUri());
+    org.apache.hadoop.fs.Path ours =
+        new org.apache.hadoop.fs.Path(dir.resolve("ours.parquet").toUri());
+    org.apache.hadoop.fs.Path theirs =
+        new org.apache.hadoop.fs.Path(dir.resolve("theirs.parquet").toUri());
     SplittableRandom random = new SplittableRandom(3);
     PooledAllocator pool = new PooledAllocator(1 << 24);
     // Row groups of ~8 KiB: vectors straddle them; chunk 100 floats, one short chunk per vector.
     try (VectorFileWriter a = new VectorFileWriter(schema, ours, conf, 8 << 10, pool);
-        ParquetRowWriter b = new ParquetRowWriter(schema, theirs, conf, CompressionCodecName.UNCOMPRESSED)) {
+        ParquetRowWriter b =
+            new ParquetRowWriter(schema, theirs, conf, CompressionCodecName.UNCOMPRESSED)) {
       for (int v = 0; v < 40; v++) {
         float[] vector = new float[1 + random.nextInt(450)];
         for (int i = 0; i < vector.length; i++) {
@@ -55,7 +59,9 @@ class VectorFileWriterTest {
         b.writeVector(prefix, vector, 100);
       }
       // Rows given with packed bytes take the same path.
-      Object[] row = {999L, 0, "all", 4, 64, 64, 0, 0L, 3, VectorChunks.pack(new float[] {1, 2, 3}, 0, 3)};
+      Object[] row = {
+        999L, 0, "all", 4, 64, 64, 0, 0L, 3, VectorChunks.pack(new float[] {1, 2, 3}, 0, 3)
+      };
       a.write(row);
       b.write(row);
       assertThat(a.rows()).isEqualTo(b.rows());
@@ -76,10 +82,10 @@ class VectorFileWriterTest {
   }
 
   /**
-   * Packed vectors go into the pages by reference: the file must be byte for byte the one the
-   * float path writes, and a vector must not be read after its release (each is scrambled as
-   * soon as it is released). Small row groups make vectors straddle them; large ones, with
-   * vectors over the page size, make pages hold parts of several vectors.
+   * Packed vectors go into the pages by reference: the file must be byte for byte the one the float
+   * path writes, and a vector must not be read after its release (each is scrambled as soon as it
+   * is released). Small row groups make vectors straddle them; large ones, with vectors over the
+   * page size, make pages hold parts of several vectors.
    */
   @Test
   void packedVectorsWriteTheSameFileAndAreNotReadAfterTheirRelease() throws IOException {
@@ -87,15 +93,23 @@ class VectorFileWriterTest {
     Configuration conf = new Configuration();
     for (int[] shape : new int[][] {{8 << 10, 450, 100}, {3 << 20, 400_000, 65_536}}) {
       long rowGroupBytes = shape[0];
-      org.apache.hadoop.fs.Path floats = new org.apache.hadoop.fs.Path(dir.resolve("floats-" + rowGroupBytes).toUri());
-      org.apache.hadoop.fs.Path packed = new org.apache.hadoop.fs.Path(dir.resolve("packed-" + rowGroupBytes).toUri());
-      org.apache.hadoop.fs.Path record = new org.apache.hadoop.fs.Path(dir.resolve("record-" + rowGroupBytes).toUri());
+      org.apache.hadoop.fs.Path floats =
+          new org.apache.hadoop.fs.Path(dir.resolve("floats-" + rowGroupBytes).toUri());
+      org.apache.hadoop.fs.Path packed =
+          new org.apache.hadoop.fs.Path(dir.resolve("packed-" + rowGroupBytes).toUri());
+      org.apache.hadoop.fs.Path record =
+          new org.apache.hadoop.fs.Path(dir.resolve("record-" + rowGroupBytes).toUri());
       SplittableRandom random = new SplittableRandom(11);
       List<Integer> released = new ArrayList<>();
       int vectors = 12;
-      try (VectorFileWriter a = new VectorFileWriter(schema, floats, conf, rowGroupBytes, new PooledAllocator(1 << 24));
-          VectorFileWriter b = new VectorFileWriter(schema, packed, conf, rowGroupBytes, new PooledAllocator(1 << 24));
-          ParquetRowWriter c = new ParquetRowWriter(schema, record, conf, CompressionCodecName.UNCOMPRESSED)) {
+      try (VectorFileWriter a =
+              new VectorFileWriter(
+                  schema, floats, conf, rowGroupBytes, new PooledAllocator(1 << 24));
+          VectorFileWriter b =
+              new VectorFileWriter(
+                  schema, packed, conf, rowGroupBytes, new PooledAllocator(1 << 24));
+          ParquetRowWriter c =
+              new ParquetRowWriter(schema, record, conf, CompressionCodecName.UNCOMPRESSED)) {
         for (int v = 0; v < vectors; v++) {
           float[] vector = new float[1 + random.nextInt(shape[1])];
           for (int i = 0; i < vector.length; i++) {
@@ -105,18 +119,25 @@ class VectorFileWriterTest {
           a.writeVector(prefix, vector, shape[2]);
           byte[] bytes = VectorChunks.pack(vector, 0, vector.length);
           int id = v;
-          b.writeVector(prefix, bytes, shape[2], () -> {
-            released.add(id);
-            java.util.Arrays.fill(bytes, (byte) 0x7f);
-          });
+          b.writeVector(
+              prefix,
+              bytes,
+              shape[2],
+              () -> {
+                released.add(id);
+                java.util.Arrays.fill(bytes, (byte) 0x7f);
+              });
           int[] recordReleases = {0};
           c.writeVector(prefix, bytes.clone(), shape[2], () -> recordReleases[0]++);
-          assertThat(recordReleases[0]).as("the record writer copies: released at once").isEqualTo(1);
+          assertThat(recordReleases[0])
+              .as("the record writer copies: released at once")
+              .isEqualTo(1);
         }
         assertThat(released).as("the last vectors are still held").hasSizeLessThan(vectors);
       }
-      assertThat(released).as("each released once, in order").containsExactlyElementsOf(
-          java.util.stream.IntStream.range(0, vectors).boxed().toList());
+      assertThat(released)
+          .as("each released once, in order")
+          .containsExactlyElementsOf(java.util.stream.IntStream.range(0, vectors).boxed().toList());
       assertThat(java.nio.file.Files.readAllBytes(dir.resolve("packed-" + rowGroupBytes)))
           .isEqualTo(java.nio.file.Files.readAllBytes(dir.resolve("floats-" + rowGroupBytes)));
       assertThat(read(record)).containsExactlyElementsOf(read(floats));
@@ -126,10 +147,14 @@ class VectorFileWriterTest {
   @Test
   void aPackedVectorOfPartialFloatsIsRefused() {
     TableSchema schema = SchemaRegistry.schema(Tables.GRADIENTS);
-    org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(dir.resolve("odd.parquet").toUri());
-    try (VectorFileWriter w = new VectorFileWriter(schema, file, new Configuration(), 1 << 20, new PooledAllocator(0))) {
+    org.apache.hadoop.fs.Path file =
+        new org.apache.hadoop.fs.Path(dir.resolve("odd.parquet").toUri());
+    try (VectorFileWriter w =
+        new VectorFileWriter(schema, file, new Configuration(), 1 << 20, new PooledAllocator(0))) {
       org.assertj.core.api.Assertions.assertThatThrownBy(
-              () -> w.writeVector(new Object[] {0L, 0, "all", 1, 64, 64}, new byte[10], 100, () -> {}))
+              () ->
+                  w.writeVector(
+                      new Object[] {0L, 0, "all", 1, 64, 64}, new byte[10], 100, () -> {}))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("10 bytes")
           .hasMessageContaining("4 bytes per float");
@@ -139,8 +164,10 @@ class VectorFileWriterTest {
   @Test
   void anEmptyFileIsValidParquet() throws IOException {
     TableSchema schema = SchemaRegistry.schema(Tables.WEIGHTS);
-    org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(dir.resolve("empty.parquet").toUri());
-    new VectorFileWriter(schema, file, new Configuration(), 1 << 20, new PooledAllocator(0)).close();
+    org.apache.hadoop.fs.Path file =
+        new org.apache.hadoop.fs.Path(dir.resolve("empty.parquet").toUri());
+    new VectorFileWriter(schema, file, new Configuration(), 1 << 20, new PooledAllocator(0))
+        .close();
     assertThat(read(file)).isEmpty();
   }
 

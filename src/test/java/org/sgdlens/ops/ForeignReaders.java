@@ -51,11 +51,13 @@ public final class ForeignReaders {
     return checked;
   }
 
-  private static void compare(SparkSession spark, Statement sql, Path lake, String table, Path folder)
-      throws SQLException {
+  private static void compare(
+      SparkSession spark, Statement sql, Path lake, String table, Path folder) throws SQLException {
     TableSchema schema = SchemaRegistry.schema(table);
     String source =
-        "read_parquet('" + folder + "/**/*.parquet', hive_partitioning = true, union_by_name = true)";
+        "read_parquet('"
+            + folder
+            + "/**/*.parquet', hive_partitioning = true, union_by_name = true)";
     List<String> duckColumns = new ArrayList<>();
     try (ResultSet r = sql.executeQuery("DESCRIBE SELECT * FROM " + source)) {
       while (r.next()) {
@@ -72,8 +74,10 @@ public final class ForeignReaders {
         sparkExpr.add(String.format(both[1], '`' + c.name() + '`'));
       }
     }
-    Row expected = LakeTables.readRaw(spark, lake.toUri().toString(), table)
-        .selectExpr(sparkExpr.toArray(String[]::new)).first();
+    Row expected =
+        LakeTables.readRaw(spark, lake.toUri().toString(), table)
+            .selectExpr(sparkExpr.toArray(String[]::new))
+            .first();
     try (ResultSet r = sql.executeQuery("SELECT " + String.join(", ", duck) + " FROM " + source)) {
       r.next();
       for (int i = 0; i < duck.size(); i++) {
@@ -86,7 +90,8 @@ public final class ForeignReaders {
         } else if (want == null) {
           assertThat(got).as("%s: %s", table, duck.get(i)).isNull();
         } else {
-          assertThat(((Number) got).longValue()).as("%s: %s", table, duck.get(i))
+          assertThat(((Number) got).longValue())
+              .as("%s: %s", table, duck.get(i))
               .isEqualTo(((Number) want).longValue());
         }
       }
@@ -98,34 +103,47 @@ public final class ForeignReaders {
   private static List<String[]> aggregates(ColumnType type) {
     List<String[]> out = new ArrayList<>();
     out.add(new String[] {"count(%s)", "count(%s)"});
-    out.addAll(switch (type) {
-      case DOUBLE, FLOAT, INTEGER, LONG ->
-          List.<String[]>of(new String[] {"sum(%s::DOUBLE)", "sum(cast(%s as double))"});
-      case BOOLEAN ->
-          List.<String[]>of(new String[] {"count_if(%s)::DOUBLE", "cast(count_if(%s) as double)"});
-      case STRING ->
-          List.<String[]>of(new String[] {"sum(length(%s))::DOUBLE", "cast(sum(length(%s)) as double)"});
-      case BINARY ->
-          List.<String[]>of(
-              new String[] {"sum(octet_length(%s))::DOUBLE", "cast(sum(length(%s)) as double)"});
-      case FLOAT_ARRAY ->
-          List.<String[]>of(new String[] {"sum(len(%s))::DOUBLE", "cast(sum(size(%s)) as double)"});
-      case TIMESTAMP -> List.of(
-          new String[] {"min(epoch_us(%s))::DOUBLE", "cast(min(unix_micros(%s)) as double)"},
-          new String[] {"max(epoch_us(%s))::DOUBLE", "cast(max(unix_micros(%s)) as double)"});
-    });
+    out.addAll(
+        switch (type) {
+          case DOUBLE, FLOAT, INTEGER, LONG ->
+              List.<String[]>of(new String[] {"sum(%s::DOUBLE)", "sum(cast(%s as double))"});
+          case BOOLEAN ->
+              List.<String[]>of(
+                  new String[] {"count_if(%s)::DOUBLE", "cast(count_if(%s) as double)"});
+          case STRING ->
+              List.<String[]>of(
+                  new String[] {"sum(length(%s))::DOUBLE", "cast(sum(length(%s)) as double)"});
+          case BINARY ->
+              List.<String[]>of(
+                  new String[] {
+                    "sum(octet_length(%s))::DOUBLE", "cast(sum(length(%s)) as double)"
+                  });
+          case FLOAT_ARRAY ->
+              List.<String[]>of(
+                  new String[] {"sum(len(%s))::DOUBLE", "cast(sum(size(%s)) as double)"});
+          case TIMESTAMP ->
+              List.of(
+                  new String[] {
+                    "min(epoch_us(%s))::DOUBLE", "cast(min(unix_micros(%s)) as double)"
+                  },
+                  new String[] {
+                    "max(epoch_us(%s))::DOUBLE", "cast(max(unix_micros(%s)) as double)"
+                  });
+        });
     return out;
   }
 
   /** The first rows of a table with a binary column, in key order: the same bytes in both. */
-  private static void compareVectorBytes(SparkSession spark, Statement sql, Path lake, String table,
-      String source, TableSchema schema) throws SQLException {
+  private static void compareVectorBytes(
+      SparkSession spark, Statement sql, Path lake, String table, String source, TableSchema schema)
+      throws SQLException {
     List<String> keys = new ArrayList<>();
     String blob = null;
     for (Column c : schema.columns()) {
       if (c.type() == ColumnType.BINARY) {
         blob = c.name();
-      } else if (c.type() != ColumnType.DOUBLE && c.type() != ColumnType.FLOAT
+      } else if (c.type() != ColumnType.DOUBLE
+          && c.type() != ColumnType.FLOAT
           && c.type() != ColumnType.FLOAT_ARRAY) {
         keys.add(c.name());
       }
@@ -134,12 +152,18 @@ public final class ForeignReaders {
       return;
     }
     String order = String.join(", ", keys.stream().map(k -> '"' + k + '"').toList());
-    List<Row> expected = LakeTables.readRaw(spark, lake.toUri().toString(), table)
-        .orderBy(keys.stream().map(org.apache.spark.sql.functions::col)
-            .toArray(org.apache.spark.sql.Column[]::new))
-        .select(blob).limit(20).collectAsList();
-    try (ResultSet r = sql.executeQuery(
-        "SELECT \"" + blob + "\" FROM " + source + " ORDER BY " + order + " LIMIT 20")) {
+    List<Row> expected =
+        LakeTables.readRaw(spark, lake.toUri().toString(), table)
+            .orderBy(
+                keys.stream()
+                    .map(org.apache.spark.sql.functions::col)
+                    .toArray(org.apache.spark.sql.Column[]::new))
+            .select(blob)
+            .limit(20)
+            .collectAsList();
+    try (ResultSet r =
+        sql.executeQuery(
+            "SELECT \"" + blob + "\" FROM " + source + " ORDER BY " + order + " LIMIT 20")) {
       for (Row row : expected) {
         assertThat(r.next()).isTrue();
         assertThat(r.getBytes(1)).as("%s: %s bytes", table, blob).isEqualTo(row.<byte[]>getAs(0));

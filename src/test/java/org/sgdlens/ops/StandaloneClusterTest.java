@@ -127,8 +127,10 @@ class StandaloneClusterTest {
     Path clusterLake = temp.resolve("cluster-lake");
     long t0 = System.nanoTime();
     Launchers.Run local =
-        Launchers.run("sweep", Map.of(), 900, "--lake", localLake.toString(), "--sweep", sweep.toString());
-    System.out.printf("local pipeline (sweep: train + every analysis) took %d ms%n", millisSince(t0));
+        Launchers.run(
+            "sweep", Map.of(), 900, "--lake", localLake.toString(), "--sweep", sweep.toString());
+    System.out.printf(
+        "local pipeline (sweep: train + every analysis) took %d ms%n", millisSince(t0));
     assertThat(local.exitCode()).as(local.describe()).isZero();
 
     try (StandaloneCluster cluster = new StandaloneCluster(temp.resolve("cluster"), 2, 1, "2g")) {
@@ -145,8 +147,7 @@ class StandaloneClusterTest {
               "--conf",
               "spark.executor.extraJavaOptions=-Dai.djl.offline=true",
               "--conf",
-              "spark.executorEnv.DJL_CACHE_DIR="
-                  + Launchers.projectDir().resolve(".djl-cache"),
+              "spark.executorEnv.DJL_CACHE_DIR=" + Launchers.projectDir().resolve(".djl-cache"),
               "--lake",
               clusterLake.toString(),
               "--sweep",

@@ -18,9 +18,9 @@ import org.apache.spark.sql.types.StructField;
 import org.sgdlens.analysis.LakeTables;
 
 /**
- * A table's rows for comparing two lakes: columns that name times, paths or durations are left
- * out, binary vectors are compared by SHA-256, and floating-point values with a relative
- * tolerance (Spark may add partial sums in another order on a cluster).
+ * A table's rows for comparing two lakes: columns that name times, paths or durations are left out,
+ * binary vectors are compared by SHA-256, and floating-point values with a relative tolerance
+ * (Spark may add partial sums in another order on a cluster).
  */
 final class TableDigest {
   private static final Pattern VOLATILE =
@@ -62,7 +62,9 @@ final class TableDigest {
       }
       out.add(new Digest(s.toString(), v));
     }
-    out.sort(Comparator.comparing(Digest::exact).thenComparing(d -> java.util.Arrays.toString(d.numbers())));
+    out.sort(
+        Comparator.comparing(Digest::exact)
+            .thenComparing(d -> java.util.Arrays.toString(d.numbers())));
     return out;
   }
 
@@ -80,10 +82,22 @@ final class TableDigest {
       for (int i = 0; i < e.numbers().length; i++) {
         double x = e.numbers()[i];
         double y = a.numbers()[i];
-        boolean same = Double.isNaN(x) ? Double.isNaN(y)
-            : Math.abs(x - y) <= tolerance * Math.max(1, Math.max(Math.abs(x), Math.abs(y)));
+        boolean same =
+            Double.isNaN(x)
+                ? Double.isNaN(y)
+                : Math.abs(x - y) <= tolerance * Math.max(1, Math.max(Math.abs(x), Math.abs(y)));
         if (!same) {
-          return "row " + r + " (" + e.exact() + ") value " + i + ": " + x + " expected, " + y + " found";
+          return "row "
+              + r
+              + " ("
+              + e.exact()
+              + ") value "
+              + i
+              + ": "
+              + x
+              + " expected, "
+              + y
+              + " found";
         }
       }
     }

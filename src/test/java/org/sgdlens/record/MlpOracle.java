@@ -2,8 +2,8 @@ package org.sgdlens.record;
 
 /**
  * Hand-derived forward and backward pass, in doubles, of a one-hidden-layer ReLU MLP with biases
- * laid out as DJL's Linear blocks are (fc1.weight [H,F], fc1.bias [H], fc2.weight [C,H],
- * fc2.bias [C]). An oracle independent of DJL and PyTorch.
+ * laid out as DJL's Linear blocks are (fc1.weight [H,F], fc1.bias [H], fc2.weight [C,H], fc2.bias
+ * [C]). An oracle independent of DJL and PyTorch.
  */
 final class MlpOracle {
   final int f;

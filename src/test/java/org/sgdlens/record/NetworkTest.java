@@ -27,7 +27,8 @@ class NetworkTest {
       NDArray y = net.labels(scope, data.givenLabels(), rows, 0, 64);
       NDArray logits = net.logits(x, false);
       float mean = Network.perSampleLoss(logits, y).mean().getFloat();
-      float djl = Loss.softmaxCrossEntropyLoss().evaluate(new NDList(y), new NDList(logits)).getFloat();
+      float djl =
+          Loss.softmaxCrossEntropyLoss().evaluate(new NDList(y), new NDList(logits)).getFloat();
       assertThat((double) mean).isCloseTo(djl, within(1e-6));
     }
   }
@@ -41,8 +42,13 @@ class NetworkTest {
       int[] rows = {3, 1, 4, 1, 5, 9, 2, 6};
       float[] g = new float[(int) net.size()];
       byte[] packed = new byte[g.length * Float.BYTES];
-      assertThat(net.gradient(data.trainX(), data.features(), data.givenLabels(), rows, 0, 8, 0.125, g)).isTrue();
-      assertThat(net.gradient(data.trainX(), data.features(), data.givenLabels(), rows, 0, 8, 0.125, packed))
+      assertThat(
+              net.gradient(
+                  data.trainX(), data.features(), data.givenLabels(), rows, 0, 8, 0.125, g))
+          .isTrue();
+      assertThat(
+              net.gradient(
+                  data.trainX(), data.features(), data.givenLabels(), rows, 0, 8, 0.125, packed))
           .isTrue();
       java.nio.FloatBuffer view =
           java.nio.ByteBuffer.wrap(packed).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
@@ -62,14 +68,20 @@ class NetworkTest {
       float[] g = new float[(int) net.size()];
       float[] w = net.initialWeights(3);
       net.setWeights(w);
-      assertThat(net.gradient(data.trainX(), data.features(), data.givenLabels(), rows, 0, 8, 0.125, g))
-          .as("initial weights").isTrue();
+      assertThat(
+              net.gradient(
+                  data.trainX(), data.features(), data.givenLabels(), rows, 0, 8, 0.125, g))
+          .as("initial weights")
+          .isTrue();
       for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY}) {
         float[] broken = w.clone();
         broken[(int) net.layout().get(net.layout().size() - 1).offset()] = bad; // last layer
         net.setWeights(broken);
-        assertThat(net.gradient(data.trainX(), data.features(), data.givenLabels(), rows, 0, 8, 0.125, g))
-            .as("a weight set to %s", bad).isFalse();
+        assertThat(
+                net.gradient(
+                    data.trainX(), data.features(), data.givenLabels(), rows, 0, 8, 0.125, g))
+            .as("a weight set to %s", bad)
+            .isFalse();
         boolean anyNonFinite = false;
         for (float v : g) {
           anyNonFinite |= !Float.isFinite(v);
@@ -86,7 +98,8 @@ class NetworkTest {
     m.bias = false;
     try (Network net = new Network(m, new int[] {1, 28, 28}, 10, Device.cpu())) {
       assertThat(net.size()).isEqualTo(784 * 50 + 50 * 50 + 50 * 10);
-      assertThat(net.layout()).extracting(Network.ParamInfo::name)
+      assertThat(net.layout())
+          .extracting(Network.ParamInfo::name)
           .containsExactly("fc1.weight", "fc2.weight", "fc3.weight");
       assertThat(net.layout().get(1).shape()).containsExactly(50, 50);
     }
@@ -101,9 +114,17 @@ class NetworkTest {
     try (Network net = new Network(m, new int[] {1, 28, 28}, 10, Device.cpu())) {
       long expected = (4 * 9 + 4) + (8 * 4 * 9 + 8) + (16 * 8 * 7 * 7 + 16) + (10 * 16 + 10);
       assertThat(net.size()).isEqualTo(expected);
-      assertThat(net.layout()).extracting(Network.ParamInfo::name)
-          .containsExactly("conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias",
-              "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias");
+      assertThat(net.layout())
+          .extracting(Network.ParamInfo::name)
+          .containsExactly(
+              "conv1.weight",
+              "conv1.bias",
+              "conv2.weight",
+              "conv2.bias",
+              "fc1.weight",
+              "fc1.bias",
+              "fc2.weight",
+              "fc2.bias");
     }
   }
 }

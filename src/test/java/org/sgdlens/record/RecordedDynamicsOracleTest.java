@@ -46,9 +46,11 @@ class RecordedDynamicsOracleTest {
   @Test
   void parameterLayoutIsDjlsLinearOrder() {
     List<Map<String, Object>> layout = LakeReader.rows(lake, Tables.PARAM_LAYOUT, "oracle");
-    assertThat(layout).extracting(r -> r.get("name"))
+    assertThat(layout)
+        .extracting(r -> r.get("name"))
         .containsExactly("fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias");
-    assertThat(layout).extracting(r -> r.get("shape"))
+    assertThat(layout)
+        .extracting(r -> r.get("shape"))
         .containsExactly("[5, 12]", "[5]", "[3, 5]", "[3]");
   }
 
@@ -63,8 +65,10 @@ class RecordedDynamicsOracleTest {
       double[] minus = w.clone();
       plus[i] += eps;
       minus[i] -= eps;
-      double fd = (oracle.loss(plus, data.trainX(), 3, data.givenLabels()[3])
-              - oracle.loss(minus, data.trainX(), 3, data.givenLabels()[3])) / (2 * eps);
+      double fd =
+          (oracle.loss(plus, data.trainX(), 3, data.givenLabels()[3])
+                  - oracle.loss(minus, data.trainX(), 3, data.givenLabels()[3]))
+              / (2 * eps);
       assertThat(grad[i]).as("d l / d w[%s]", i).isCloseTo(fd, within(1e-6));
     }
   }
@@ -72,12 +76,15 @@ class RecordedDynamicsOracleTest {
   @Test
   void recordedCleanAndMislabeledGradientsEqualTheHandDerivedOnesAndSumToTheMinibatchGradient() {
     Map<String, float[]> grads =
-        LakeReader.vectors(LakeReader.rows(lake, Tables.GRADIENTS, "oracle"), "step", "member", "part");
+        LakeReader.vectors(
+            LakeReader.rows(lake, Tables.GRADIENTS, "oracle"), "step", "member", "part");
     int b = config.sgd.batchSize;
     int checked = 0;
     for (long step : new long[] {0, 20, 40, 60}) {
       double[] w = weightsAt(step);
-      int[] perm = Permutations.permutation(data.trainSize(), Permutations.mix(config.sgd.seed, 0xE45E), step);
+      int[] perm =
+          Permutations.permutation(
+              data.trainSize(), Permutations.mix(config.sgd.seed, 0xE45E), step);
       for (int member = 0; member < config.record.ensembleSize; member++) {
         double[] clean = new double[oracle.size()];
         double[] wrong = new double[oracle.size()];
@@ -91,11 +98,14 @@ class RecordedDynamicsOracleTest {
         float[] gc = grads.get(step + "|" + member + "|clean|");
         float[] gw = grads.get(step + "|" + member + "|wrong|");
         for (int i = 0; i < oracle.size(); i++) {
-          assertThat((double) gc[i]).as("g_C[%s] step %s member %s", i, step, member)
+          assertThat((double) gc[i])
+              .as("g_C[%s] step %s member %s", i, step, member)
               .isCloseTo(clean[i], within(2e-6 + 1e-5 * Math.abs(clean[i])));
-          assertThat((double) gw[i]).as("g_W[%s]", i)
+          assertThat((double) gw[i])
+              .as("g_W[%s]", i)
               .isCloseTo(wrong[i], within(2e-6 + 1e-5 * Math.abs(wrong[i])));
-          assertThat((double) gc[i] + gw[i]).as("g_C + g_W = g at [%s]", i)
+          assertThat((double) gc[i] + gw[i])
+              .as("g_C + g_W = g at [%s]", i)
               .isCloseTo(all[i], within(4e-6 + 1e-5 * Math.abs(all[i])));
         }
         checked++;
@@ -111,7 +121,9 @@ class RecordedDynamicsOracleTest {
     for (Map<String, Object> r : rows) {
       long step = (Long) r.get("step");
       int member = (Integer) r.get("member");
-      int[] perm = Permutations.permutation(data.trainSize(), Permutations.mix(config.sgd.seed, 0xE45E), step);
+      int[] perm =
+          Permutations.permutation(
+              data.trainSize(), Permutations.mix(config.sgd.seed, 0xE45E), step);
       int wrong = 0;
       for (int i = member * b; i < (member + 1) * b; i++) {
         wrong += data.mislabeled(perm[i]) ? 1 : 0;
@@ -126,7 +138,9 @@ class RecordedDynamicsOracleTest {
   @Test
   void recordedWeightsReproduceTheRecordedTrainingLoss() {
     List<Map<String, Object>> metrics = LakeReader.rows(lake, Tables.METRICS, "oracle");
-    assertThat(metrics).extracting(r -> r.get("step")).containsExactly(0L, 10L, 20L, 30L, 40L, 50L, 60L);
+    assertThat(metrics)
+        .extracting(r -> r.get("step"))
+        .containsExactly(0L, 10L, 20L, 30L, 40L, 50L, 60L);
     for (Map<String, Object> m : metrics) {
       long step = (Long) m.get("step");
       double[] w = weightsAt(step);
@@ -134,7 +148,8 @@ class RecordedDynamicsOracleTest {
       for (int n = 0; n < data.trainSize(); n++) {
         sum += oracle.loss(w, data.trainX(), n, data.givenLabels()[n]);
       }
-      assertThat((Double) m.get("train_loss")).as("train loss at step %s", step)
+      assertThat((Double) m.get("train_loss"))
+          .as("train loss at step %s", step)
           .isCloseTo(sum / data.trainSize(), within(1e-5));
     }
   }
@@ -162,14 +177,21 @@ class RecordedDynamicsOracleTest {
       }
       assertThat(count).isEqualTo(data.trainSize());
       double trainLoss =
-          metrics.stream().filter(m -> (Long) m.get("step") == step).findFirst().map(m -> (Double) m.get("train_loss")).orElseThrow();
-      assertThat(sum / count).as("mean per-sample loss at %s", step).isCloseTo(trainLoss, within(1e-9));
+          metrics.stream()
+              .filter(m -> (Long) m.get("step") == step)
+              .findFirst()
+              .map(m -> (Double) m.get("train_loss"))
+              .orElseThrow();
+      assertThat(sum / count)
+          .as("mean per-sample loss at %s", step)
+          .isCloseTo(trainLoss, within(1e-9));
     }
   }
 
   @Test
   void finalParamsAreTheLastWeights() {
-    Map<String, float[]> fin = LakeReader.vectors(LakeReader.rows(lake, Tables.FINAL_PARAMS, "oracle"));
+    Map<String, float[]> fin =
+        LakeReader.vectors(LakeReader.rows(lake, Tables.FINAL_PARAMS, "oracle"));
     assertThat(fin.values().iterator().next()).isEqualTo(weights.get("60|"));
   }
 }

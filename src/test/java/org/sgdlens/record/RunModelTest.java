@@ -27,7 +27,9 @@ class RunModelTest {
     try (RunModel model = RunModel.open(dir.toString(), "m", 0, 1)) {
       assertThat(model.recordedLength()).isEqualTo(15);
       float[] w0 = model.finalRecordedWeights();
-      assertThat((double) model.loss(w0)).as("L0 equals the recorded final training loss").isCloseTo(finalLoss, within(1e-6));
+      assertThat((double) model.loss(w0))
+          .as("L0 equals the recorded final training loss")
+          .isCloseTo(finalLoss, within(1e-6));
       float[] moved = w0.clone();
       moved[0] += 5f;
       assertThat(model.loss(moved)).isNotCloseTo(finalLoss, within(1e-6));
@@ -41,6 +43,7 @@ class RunModelTest {
   @Test
   void anUnknownRunIsAClearError() {
     assertThatThrownBy(() -> RunModel.open(dir.toString(), "nope", 0, 1))
-        .hasMessageContaining("nope").hasMessageContaining("not in the lake");
+        .hasMessageContaining("nope")
+        .hasMessageContaining("not in the lake");
   }
 }

@@ -5,17 +5,17 @@ import static org.assertj.core.api.Assertions.within;
 
 import java.nio.file.Path;
 import java.util.Map;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.io.TempDir;
 import org.sgdlens.kernel.Permutations;
 import org.sgdlens.lake.Lake;
 import org.sgdlens.lake.LakeReader;
 import org.sgdlens.lake.Tables;
 
 /**
- * The trainer's SGD update (plain, with momentum, with weight decay) against PyTorch's SGD
- * written out in doubles on the hand-derived MLP: every recorded weight snapshot must match.
+ * The trainer's SGD update (plain, with momentum, with weight decay) against PyTorch's SGD written
+ * out in doubles on the hand-derived MLP: every recorded weight snapshot must match.
  */
 class SgdOracleTest {
   @TempDir Path dir;
@@ -33,7 +33,8 @@ class SgdOracleTest {
     c.checkpointEvery = 0;
     TestRuns.train(dir, c);
     Map<String, float[]> weights =
-        LakeReader.vectors(LakeReader.rows(Lake.open(dir.toString()), Tables.WEIGHTS, "sgd"), "step");
+        LakeReader.vectors(
+            LakeReader.rows(Lake.open(dir.toString()), Tables.WEIGHTS, "sgd"), "step");
     TrainingData data = TrainingData.load(c);
     MlpOracle oracle = new MlpOracle(12, 5, 3);
     double[] w = MlpOracle.toDouble(weights.get("0|"));
@@ -56,7 +57,9 @@ class SgdOracleTest {
       float[] recorded = weights.get((step + 1) + "|");
       for (int k = 0; k < w.length; k++) {
         assertThat((double) recorded[k])
-            .as("w[%s] after step %s (momentum %s, weight decay %s)", k, step + 1, momentum, weightDecay)
+            .as(
+                "w[%s] after step %s (momentum %s, weight decay %s)",
+                k, step + 1, momentum, weightDecay)
             .isCloseTo(w[k], within(2e-5 + 2e-5 * Math.abs(w[k])));
       }
     }

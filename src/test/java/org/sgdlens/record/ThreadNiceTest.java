@@ -22,7 +22,9 @@ class ThreadNiceTest {
     t.start();
     t.join();
     assertThat(applied.get()).as("setpriority through JNA succeeded").isEqualTo(1);
-    assertThat(seen.get()).as("the kernel's nice value of that thread").isEqualTo(Math.min(19, mine + 7));
+    assertThat(seen.get())
+        .as("the kernel's nice value of that thread")
+        .isEqualTo(Math.min(19, mine + 7));
     assertThat(ThreadNice.get()).as("the calling thread is untouched").isEqualTo(mine);
   }
 }

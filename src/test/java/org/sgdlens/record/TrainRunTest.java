@@ -18,7 +18,10 @@ class TrainRunTest {
   @TempDir Path dir;
 
   private static float[] finalParams(Lake lake, String runId) {
-    return LakeReader.vectors(LakeReader.rows(lake, Tables.FINAL_PARAMS, runId)).values().iterator().next();
+    return LakeReader.vectors(LakeReader.rows(lake, Tables.FINAL_PARAMS, runId))
+        .values()
+        .iterator()
+        .next();
   }
 
   /** Every recorded value of a run, in a comparable form. */
@@ -41,7 +44,10 @@ class TrainRunTest {
     TrainRun.execute(a, TestRuns.synthetic("r"), false, null);
     TrainRun.execute(b, TestRuns.synthetic("r"), false, null);
     List<String> dumpA = dump(a, "r");
-    assertThat(String.join("\n", dumpA)).contains("gradients").contains("sample_losses").contains("weights");
+    assertThat(String.join("\n", dumpA))
+        .contains("gradients")
+        .contains("sample_losses")
+        .contains("weights");
     assertThat(dump(b, "r")).containsExactlyElementsOf(dumpA);
   }
 
@@ -62,7 +68,8 @@ class TrainRunTest {
     float[] reference = finalParams(lake, "plain");
     assertThat(finalParams(lake, "parallel")).as("recorded on a probe thread").isEqualTo(reference);
     assertThat(finalParams(lake, "sequential")).as("recorded inline").isEqualTo(reference);
-    assertThat(dump(lake, "sequential")).as("same records either way")
+    assertThat(dump(lake, "sequential"))
+        .as("same records either way")
         .containsExactlyElementsOf(dump(lake, "parallel"));
   }
 
@@ -79,7 +86,9 @@ class TrainRunTest {
       c.record.ensembleSize = 7;
       c.record.probeThreads = lanes;
       TrainRun.execute(lake, c, false, null);
-      assertThat(dump(lake, "lanes" + lanes)).as("%d probe lanes", lanes).containsExactlyElementsOf(reference);
+      assertThat(dump(lake, "lanes" + lanes))
+          .as("%d probe lanes", lanes)
+          .containsExactlyElementsOf(reference);
     }
   }
 
@@ -93,7 +102,9 @@ class TrainRunTest {
     assertThatThrownBy(
             () ->
                 TrainRun.execute(
-                    lake, config, false,
+                    lake,
+                    config,
+                    false,
                     step -> {
                       if (step == 55) {
                         throw new IllegalStateException("simulated crash");
@@ -101,7 +112,9 @@ class TrainRunTest {
                     }))
         .hasMessageContaining("simulated crash");
     assertThat(lake.runStatus("r")).contains("FAILED");
-    assertThat(LakeReader.rows(lake, Tables.WEIGHTS, "r")).as("nothing visible before commit").isEmpty();
+    assertThat(LakeReader.rows(lake, Tables.WEIGHTS, "r"))
+        .as("nothing visible before commit")
+        .isEmpty();
 
     TrainRun.Outcome resumed = TrainRun.execute(lake, TestRuns.synthetic("r"), false, null);
     assertThat(resumed.resumed()).isTrue();
@@ -136,23 +149,27 @@ class TrainRunTest {
     RunConfig layer = TestRuns.synthetic("bad1");
     layer.record.layers = List.of("fc9.weight");
     assertThatThrownBy(() -> TrainRun.execute(lake, layer, false, null))
-        .hasMessageContaining("fc9.weight").hasMessageContaining("fc1.weight");
+        .hasMessageContaining("fc9.weight")
+        .hasMessageContaining("fc1.weight");
 
     RunConfig batch = TestRuns.synthetic("bad2");
     batch.sgd.batchSize = 100_000;
     assertThatThrownBy(() -> TrainRun.execute(lake, batch, false, null))
-        .hasMessageContaining("100000").hasMessageContaining("at most 256");
+        .hasMessageContaining("100000")
+        .hasMessageContaining("at most 256");
 
     RunConfig lr = TestRuns.synthetic("bad3");
     lr.sgd.learningRate = -0.1;
     assertThatThrownBy(() -> TrainRun.execute(lake, lr, false, null))
-        .hasMessageContaining("-0.1").hasMessageContaining("positive");
+        .hasMessageContaining("-0.1")
+        .hasMessageContaining("positive");
 
     RunConfig path = TestRuns.synthetic("bad4");
     path.dataset.name = "idx";
     path.dataset.path = dir.resolve("nowhere").toString();
     assertThatThrownBy(() -> TrainRun.execute(lake, path, false, null))
-        .hasMessageContaining("nowhere").hasMessageContaining("apt-get install -y dataset-fashion-mnist");
+        .hasMessageContaining("nowhere")
+        .hasMessageContaining("apt-get install -y dataset-fashion-mnist");
 
     RunConfig ensemble = TestRuns.synthetic("bad5");
     ensemble.record.ensembleSize = 100;
@@ -162,12 +179,14 @@ class TrainRunTest {
     RunConfig nice = TestRuns.synthetic("bad6");
     nice.record.threadNice = 25;
     assertThatThrownBy(() -> TrainRun.execute(lake, nice, false, null))
-        .hasMessageContaining("record.thread_nice is 25").hasMessageContaining("0 (same priority");
+        .hasMessageContaining("record.thread_nice is 25")
+        .hasMessageContaining("0 (same priority");
 
     RunConfig lanes = TestRuns.synthetic("bad7");
     lanes.record.probeThreads = 0;
     assertThatThrownBy(() -> TrainRun.execute(lake, lanes, false, null))
-        .hasMessageContaining("record.probe_threads is 0").hasMessageContaining("1 to 64");
+        .hasMessageContaining("record.probe_threads is 0")
+        .hasMessageContaining("1 to 64");
 
     assertThat(lake.runStatus("bad1")).as("no run row for a rejected config").isEmpty();
     assertThat(Files.exists(dir.resolve("weights"))).isFalse();
@@ -179,7 +198,8 @@ class TrainRunTest {
     RunConfig c = TestRuns.synthetic("layer");
     c.record.layers = List.of("fc2.weight");
     TrainRun.execute(lake, c, false, null);
-    Map<String, float[]> w = LakeReader.vectors(LakeReader.rows(lake, Tables.WEIGHTS, "layer"), "step");
+    Map<String, float[]> w =
+        LakeReader.vectors(LakeReader.rows(lake, Tables.WEIGHTS, "layer"), "step");
     float[] fin = finalParams(lake, "layer");
     float[] last = w.get("60|");
     assertThat(last).hasSize(15);

@@ -41,7 +41,8 @@ class SweepTest extends SparkTestBase {
     try (Stream<Path> files = Files.walk(root)) {
       for (Path p : (Iterable<Path>) files::iterator) {
         BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
-        out.put(root.relativize(p).toString(),
+        out.put(
+            root.relativize(p).toString(),
             (a.isDirectory() ? "dir " : a.size() + " bytes ") + a.lastModifiedTime().toMillis());
       }
     }
@@ -74,43 +75,58 @@ class SweepTest extends SparkTestBase {
     assertThat(first.analysisFailures()).as("analysis failures").isEmpty();
     assertThat(first.trained()).as("both runs trained").isEqualTo(2);
     assertThat(first.skipped()).isZero();
-    assertThat(progress).as("progress lines")
-        .contains("sweep tiny: run 1/2 done (ok)").contains("sweep tiny: run 2/2 done (ok)");
+    assertThat(progress)
+        .as("progress lines")
+        .contains("sweep tiny: run 1/2 done (ok)")
+        .contains("sweep tiny: run 2/2 done (ok)");
     for (Analysis a : spec.analyses()) {
       assertThat(first.analysed().get(a.id())).as("%s ran on both runs", a.id()).isEqualTo(2);
     }
     // Runs are committed under their planned ids.
     List<Row> runs = LakeTables.read(spark, lake, Tables.RUNS).collectAsList();
     assertThat(runs.stream().map(r -> r.<String>getAs("run_id")))
-        .containsExactlyInAnyOrderElementsOf(planned.stream().map(SweepSpec.Planned::runId).toList());
+        .containsExactlyInAnyOrderElementsOf(
+            planned.stream().map(SweepSpec.Planned::runId).toList());
 
     // sweep_runs: membership with the varied keys; sweep_summary: the runs' own numbers.
     List<Row> members = LakeTables.readRaw(spark, lake, Tables.SWEEP_RUNS).collectAsList();
-    assertThat(members).hasSize(2).allSatisfy(r -> {
-      assertThat(r.<String>getAs("sweep")).isEqualTo("tiny");
-      assertThat(r.<String>getAs("status")).isEqualTo("COMMITTED");
-      assertThat(r.<String>getAs("varied_json")).matches("\\{\"sgd.seed\":1[12]\\}");
-      assertThat(r.<String>getAs("analyses")).as("every analysis recorded")
-          .isEqualTo(String.join(",", spec.analyses().stream().map(Analysis::id).sorted()
-              .toList()));
-    });
+    assertThat(members)
+        .hasSize(2)
+        .allSatisfy(
+            r -> {
+              assertThat(r.<String>getAs("sweep")).isEqualTo("tiny");
+              assertThat(r.<String>getAs("status")).isEqualTo("COMMITTED");
+              assertThat(r.<String>getAs("varied_json")).matches("\\{\"sgd.seed\":1[12]\\}");
+              assertThat(r.<String>getAs("analyses"))
+                  .as("every analysis recorded")
+                  .isEqualTo(
+                      String.join(
+                          ",", spec.analyses().stream().map(Analysis::id).sorted().toList()));
+            });
     Map<String, Row> summary = new TreeMap<>();
-    LakeTables.readRaw(spark, lake, Tables.SWEEP_SUMMARY).collectAsList()
+    LakeTables.readRaw(spark, lake, Tables.SWEEP_SUMMARY)
+        .collectAsList()
         .forEach(r -> summary.put(r.getAs("run_id"), r));
     assertThat(summary).hasSize(2);
     for (Row run : runs) {
       Row s = summary.get(run.<String>getAs("run_id"));
-      assertThat(s.<Double>getAs("final_test_accuracy")).as("summary copies runs")
+      assertThat(s.<Double>getAs("final_test_accuracy"))
+          .as("summary copies runs")
           .isEqualTo(run.<Double>getAs("final_test_accuracy"));
       assertThat(s.<Double>getAs("learning_rate")).isEqualTo(0.2);
-      Row sep = LakeTables.read(spark, lake, Tables.SEPARATION_SUMMARY)
-          .where("run_id = '" + run.getAs("run_id") + "' AND score = 'loss'").first();
+      Row sep =
+          LakeTables.read(spark, lake, Tables.SEPARATION_SUMMARY)
+              .where("run_id = '" + run.getAs("run_id") + "' AND score = 'loss'")
+              .first();
       assertThat(s.<Long>getAs("t_sep")).isEqualTo(sep.<Long>getAs("t_sep"));
       assertThat(s.<Double>getAs("max_auroc")).isEqualTo(sep.<Double>getAs("max_auroc"));
       if (spec.analyses().contains(Analysis.VARIANCE_FLATNESS)) {
-        Row vf = LakeTables.read(spark, lake, Tables.VARIANCE_FLATNESS)
-            .where("run_id = '" + run.getAs("run_id") + "'").first();
-        assertThat(s.<Double>getAs("psi")).as("psi from variance_flatness")
+        Row vf =
+            LakeTables.read(spark, lake, Tables.VARIANCE_FLATNESS)
+                .where("run_id = '" + run.getAs("run_id") + "'")
+                .first();
+        assertThat(s.<Double>getAs("psi"))
+            .as("psi from variance_flatness")
             .isEqualTo(vf.<Double>getAs("psi"));
       } else {
         assertThat(s.<Double>getAs("psi")).as("no variance_flatness, no psi").isNull();
