@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
@@ -86,6 +87,17 @@ public final class Cleaning {
       String export,
       double logFloor,
       int mixtureMaxSamples) {
+    /** The label of {@link StepRule#T_SEP}: clean at t_sep of separation_summary. */
+    public static final String RULE_DEFAULT = "t-sep";
+
+    public static final String SCORE_DEFAULT = LossSeparation.LOSS;
+
+    /** The history score of the loss-separation job. */
+    public static final int WINDOW_DEFAULT = LossSeparation.Options.WINDOW_DEFAULT;
+
+    public static final double LOG_FLOOR_DEFAULT = LossMixtures.LOG_FLOOR_DEFAULT;
+    public static final int MIXTURE_MAX_SAMPLES_DEFAULT = LossMixtures.MAX_SAMPLES_DEFAULT;
+
     public Options {
       if (!score.equals(LossSeparation.LOSS) && !score.equals(LossSeparation.HISTORY)) {
         throw new IllegalArgumentException("--score is '" + score + "'; use loss or history");
@@ -103,17 +115,99 @@ public final class Cleaning {
     }
 
     public static Options defaults(String lake, List<String> runs) {
-      return new Options(
-          lake,
-          runs,
-          StepRule.T_SEP,
-          null,
-          LossSeparation.LOSS,
-          LossSeparation.Options.DEFAULT_WINDOW,
-          null,
-          null,
-          LossMixtures.DEFAULT_LOG_FLOOR,
-          LossMixtures.DEFAULT_MAX_SAMPLES);
+      return builder().setLake(lake).optRuns(runs).build();
+    }
+
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Options with every unset value at its {@code _DEFAULT}; {@code setLake} is required. */
+    public static final class Builder {
+      private String lake;
+      private List<String> runs = List.of();
+      private StepRule rule = StepRule.parse(RULE_DEFAULT);
+      private Long step;
+      private String score = SCORE_DEFAULT;
+      private int window = WINDOW_DEFAULT;
+      private Double fraction;
+      private String export;
+      private double logFloor = LOG_FLOOR_DEFAULT;
+      private int mixtureMaxSamples = MIXTURE_MAX_SAMPLES_DEFAULT;
+
+      private Builder() {}
+
+      public Builder setLake(String lake) {
+        this.lake = lake;
+        return this;
+      }
+
+      /** Runs to clean; empty (the default) for every committed run with label noise. */
+      public Builder optRuns(List<String> runs) {
+        this.runs = runs;
+        return this;
+      }
+
+      /** How the step is chosen (default t-sep); see {@link #optStep} for a given step. */
+      public Builder optRule(StepRule rule) {
+        this.rule = rule;
+        return this;
+      }
+
+      /** Cleans at this recorded step (rule GIVEN); null keeps the rule. */
+      public Builder optStep(Long step) {
+        this.step = step;
+        if (step != null) {
+          this.rule = StepRule.GIVEN;
+        }
+        return this;
+      }
+
+      public Builder optScore(String score) {
+        this.score = score;
+        return this;
+      }
+
+      public Builder optWindow(int window) {
+        this.window = window;
+        return this;
+      }
+
+      /** The fraction of samples to flag; null (the default) for the mixture estimate. */
+      public Builder optFraction(Double fraction) {
+        this.fraction = fraction;
+        return this;
+      }
+
+      /** The flagged indices file; null (the default) for the lake's _exports folder. */
+      public Builder optExport(String export) {
+        this.export = export;
+        return this;
+      }
+
+      public Builder optLogFloor(double logFloor) {
+        this.logFloor = logFloor;
+        return this;
+      }
+
+      public Builder optMixtureMaxSamples(int mixtureMaxSamples) {
+        this.mixtureMaxSamples = mixtureMaxSamples;
+        return this;
+      }
+
+      public Options build() {
+        return new Options(
+            Objects.requireNonNull(lake, "call setLake"),
+            runs,
+            rule,
+            step,
+            score,
+            window,
+            fraction,
+            export,
+            logFloor,
+            mixtureMaxSamples);
+      }
     }
   }
 

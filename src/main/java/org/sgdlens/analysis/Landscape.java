@@ -6,6 +6,7 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Objects;
 import java.util.TreeSet;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaPairRDD;
@@ -47,6 +48,12 @@ public final class Landscape {
       List<Integer> components,
       FlatnessSearch.Settings search,
       int tasks) {
+    /** The 200 leading directions trajectory-pca stores by default. */
+    public static final String COMPONENTS_DEFAULT = "1-200";
+
+    /** 0: Spark's default parallelism. */
+    public static final int TASKS_DEFAULT = 0;
+
     public Options {
       if (components.isEmpty()) {
         throw new IllegalArgumentException("--components selects nothing; give e.g. 1-200");
@@ -54,6 +61,56 @@ public final class Landscape {
       if (tasks < 0) {
         throw new IllegalArgumentException(
             "--tasks " + tasks + " is negative; give 0 (auto) or more");
+      }
+    }
+
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /**
+     * Options with every unset value at its {@code _DEFAULT} (the search at {@link
+     * FlatnessSearch.Settings#defaults()}); {@code setLake} is required.
+     */
+    public static final class Builder {
+      private String lake;
+      private List<String> runs = List.of();
+      private List<Integer> components = parseComponents(COMPONENTS_DEFAULT);
+      private FlatnessSearch.Settings search = FlatnessSearch.Settings.defaults();
+      private int tasks = TASKS_DEFAULT;
+
+      private Builder() {}
+
+      public Builder setLake(String lake) {
+        this.lake = lake;
+        return this;
+      }
+
+      /** Runs to analyse; empty (the default) for every committed run with directions. */
+      public Builder optRuns(List<String> runs) {
+        this.runs = runs;
+        return this;
+      }
+
+      /** 1-based components, e.g. "1-200" or "2,5,7-9". */
+      public Builder optComponents(String spec) {
+        this.components = parseComponents(spec);
+        return this;
+      }
+
+      public Builder optSearch(FlatnessSearch.Settings search) {
+        this.search = search;
+        return this;
+      }
+
+      public Builder optTasks(int tasks) {
+        this.tasks = tasks;
+        return this;
+      }
+
+      public Options build() {
+        return new Options(
+            Objects.requireNonNull(lake, "call setLake"), runs, components, search, tasks);
       }
     }
   }

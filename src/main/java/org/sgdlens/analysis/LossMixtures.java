@@ -27,10 +27,10 @@ import org.sgdlens.kernel.TwoGaussianMixture;
  */
 final class LossMixtures {
   /** Default floor applied before taking log l_n (float32 losses can be exactly 0). */
-  static final double DEFAULT_LOG_FLOOR = 1e-8;
+  static final double LOG_FLOOR_DEFAULT = 1e-8;
 
   /** Default cap on the values a per-step mixture fit sees (an even-quantile subsample). */
-  static final int DEFAULT_MAX_SAMPLES = 20_000;
+  static final int MAX_SAMPLES_DEFAULT = 20_000;
 
   static final StructType SCHEMA =
       new StructType()
@@ -71,7 +71,11 @@ final class LossMixtures {
   static Dataset<Row> perStep(Dataset<Row> sampleLosses, double floor, int maxSamples) {
     if (maxSamples < 4) {
       throw new IllegalArgumentException(
-          "--mixture-max-samples is " + maxSamples + "; give at least 4 (default 20000)");
+          "--mixture-max-samples is "
+              + maxSamples
+              + "; give at least 4 (default "
+              + MAX_SAMPLES_DEFAULT
+              + ")");
     }
     return withLogLoss(sampleLosses, floor)
         .groupBy("run_id", "step")

@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -52,8 +53,9 @@ public final class LossSeparation {
    */
   public record Options(
       String lake, List<String> runs, int window, double logFloor, int parallelJobs) {
-    public static final int DEFAULT_WINDOW = 5;
-    public static final int DEFAULT_PARALLEL_JOBS = 4;
+    public static final int WINDOW_DEFAULT = 5;
+    public static final double LOG_FLOOR_DEFAULT = LossMixtures.LOG_FLOOR_DEFAULT;
+    public static final int PARALLEL_JOBS_DEFAULT = 4;
 
     public Options {
       if (window < 1) {
@@ -66,8 +68,53 @@ public final class LossSeparation {
     }
 
     public static Options defaults(String lake, List<String> runs) {
-      return new Options(
-          lake, runs, DEFAULT_WINDOW, LossMixtures.DEFAULT_LOG_FLOOR, DEFAULT_PARALLEL_JOBS);
+      return builder().setLake(lake).optRuns(runs).build();
+    }
+
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Options with every unset value at its {@code _DEFAULT}; {@code setLake} is required. */
+    public static final class Builder {
+      private String lake;
+      private List<String> runs = List.of();
+      private int window = WINDOW_DEFAULT;
+      private double logFloor = LOG_FLOOR_DEFAULT;
+      private int parallelJobs = PARALLEL_JOBS_DEFAULT;
+
+      private Builder() {}
+
+      public Builder setLake(String lake) {
+        this.lake = lake;
+        return this;
+      }
+
+      /** Runs to analyse; empty (the default) for every committed run. */
+      public Builder optRuns(List<String> runs) {
+        this.runs = runs;
+        return this;
+      }
+
+      public Builder optWindow(int window) {
+        this.window = window;
+        return this;
+      }
+
+      public Builder optLogFloor(double logFloor) {
+        this.logFloor = logFloor;
+        return this;
+      }
+
+      public Builder optParallelJobs(int parallelJobs) {
+        this.parallelJobs = parallelJobs;
+        return this;
+      }
+
+      public Options build() {
+        return new Options(
+            Objects.requireNonNull(lake, "call setLake"), runs, window, logFloor, parallelJobs);
+      }
     }
   }
 

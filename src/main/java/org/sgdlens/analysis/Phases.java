@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Dataset;
@@ -43,13 +44,64 @@ public final class Phases {
       Thresholds thresholds,
       double logFloor,
       int mixtureMaxSamples) {
+    public static final double LOG_FLOOR_DEFAULT = LossMixtures.LOG_FLOOR_DEFAULT;
+    public static final int MIXTURE_MAX_SAMPLES_DEFAULT = LossMixtures.MAX_SAMPLES_DEFAULT;
+
     public static Options defaults(String lake, List<String> runs) {
-      return new Options(
-          lake,
-          runs,
-          Thresholds.DEFAULTS,
-          LossMixtures.DEFAULT_LOG_FLOOR,
-          LossMixtures.DEFAULT_MAX_SAMPLES);
+      return builder().setLake(lake).optRuns(runs).build();
+    }
+
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /**
+     * Options with every unset value at its {@code _DEFAULT} (the thresholds at {@link
+     * Thresholds#DEFAULTS}); {@code setLake} is required.
+     */
+    public static final class Builder {
+      private String lake;
+      private List<String> runs = List.of();
+      private Thresholds thresholds = Thresholds.DEFAULTS;
+      private double logFloor = LOG_FLOOR_DEFAULT;
+      private int mixtureMaxSamples = MIXTURE_MAX_SAMPLES_DEFAULT;
+
+      private Builder() {}
+
+      public Builder setLake(String lake) {
+        this.lake = lake;
+        return this;
+      }
+
+      /** Runs to analyse; empty (the default) for every committed run. */
+      public Builder optRuns(List<String> runs) {
+        this.runs = runs;
+        return this;
+      }
+
+      public Builder optThresholds(Thresholds thresholds) {
+        this.thresholds = thresholds;
+        return this;
+      }
+
+      public Builder optLogFloor(double logFloor) {
+        this.logFloor = logFloor;
+        return this;
+      }
+
+      public Builder optMixtureMaxSamples(int mixtureMaxSamples) {
+        this.mixtureMaxSamples = mixtureMaxSamples;
+        return this;
+      }
+
+      public Options build() {
+        return new Options(
+            Objects.requireNonNull(lake, "call setLake"),
+            runs,
+            thresholds,
+            logFloor,
+            mixtureMaxSamples);
+      }
     }
   }
 

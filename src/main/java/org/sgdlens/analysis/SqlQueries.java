@@ -47,6 +47,11 @@ public final class SqlQueries {
       String output,
       Format format,
       boolean refresh) {
+    public static final int LIMIT_DEFAULT = 100;
+
+    /** {@link Format#CSV}, with a header line. */
+    public static final String FORMAT_DEFAULT = "csv";
+
     public Options {
       if (statements.isEmpty()) {
         throw new IllegalArgumentException(

@@ -10,6 +10,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaPairRDD;
@@ -96,6 +97,17 @@ public final class TrajectoryPca {
       int directions,
       long blockBytes,
       Double minTrainAccuracy) {
+    /** {@link Method#AUTO}: MLlib for narrow trajectories, the Gram method for wide ones. */
+    public static final String METHOD_DEFAULT = "auto";
+
+    /** Auto uses MLlib up to this P (its driver holds a P x P matrix), the Gram method above. */
+    public static final int MLLIB_MAX_PARAMS_DEFAULT = 5000;
+
+    public static final int DIRECTIONS_DEFAULT = 200;
+
+    /** A Gram task's block, in MB (the option is in MB, the record in bytes). */
+    public static final int BLOCK_MB_DEFAULT = 64;
+
     public Options {
       if (minTrainAccuracy != null && !(minTrainAccuracy >= 0 && minTrainAccuracy < 1)) {
         throw new IllegalArgumentException(
@@ -123,8 +135,11 @@ public final class TrajectoryPca {
     }
 
     public static Options defaults(String lake) {
-      return new Options(
-          lake, List.of(), null, null, null, Method.AUTO, 5000, 200, 64L << 20, null);
+      return builder().setLake(lake).build();
+    }
+
+    public static Builder builder() {
+      return new Builder();
     }
 
     public Options withMethod(Method m) {
@@ -151,6 +166,99 @@ public final class TrajectoryPca {
           directions,
           blockBytes,
           accuracy);
+    }
+
+    /**
+     * Options with every unset value at its {@code _DEFAULT} (the window: every recorded snapshot);
+     * {@code setLake} is required.
+     */
+    public static final class Builder {
+      private String lake;
+      private List<String> runs = List.of();
+      private Long fromStep;
+      private Long toStep;
+      private Long lastSteps;
+      private Method method = Method.parse(METHOD_DEFAULT);
+      private int mllibMaxParams = MLLIB_MAX_PARAMS_DEFAULT;
+      private int directions = DIRECTIONS_DEFAULT;
+      private long blockBytes = megabytes(BLOCK_MB_DEFAULT);
+      private Double minTrainAccuracy;
+
+      private Builder() {}
+
+      public Builder setLake(String lake) {
+        this.lake = lake;
+        return this;
+      }
+
+      /** Runs to analyse; empty (the default) for every committed run with weights. */
+      public Builder optRuns(List<String> runs) {
+        this.runs = runs;
+        return this;
+      }
+
+      /** First step of the window, inclusive; null (the default) for the first recorded. */
+      public Builder optFromStep(Long fromStep) {
+        this.fromStep = fromStep;
+        return this;
+      }
+
+      /** Last step of the window, inclusive; null (the default) for the last recorded. */
+      public Builder optToStep(Long toStep) {
+        this.toStep = toStep;
+        return this;
+      }
+
+      /** The window is the last N steps; null (the default) for the from/to window. */
+      public Builder optLastSteps(Long lastSteps) {
+        this.lastSteps = lastSteps;
+        return this;
+      }
+
+      public Builder optMethod(Method method) {
+        this.method = method;
+        return this;
+      }
+
+      public Builder optMllibMaxParams(int mllibMaxParams) {
+        this.mllibMaxParams = mllibMaxParams;
+        return this;
+      }
+
+      public Builder optDirections(int directions) {
+        this.directions = directions;
+        return this;
+      }
+
+      /** Memory of one Gram task's block in MB. */
+      public Builder optBlockMb(long blockMb) {
+        this.blockBytes = megabytes(blockMb);
+        return this;
+      }
+
+      /** Start no earlier than the training accuracy stays above this; null (default): off. */
+      public Builder optMinTrainAccuracy(Double minTrainAccuracy) {
+        this.minTrainAccuracy = minTrainAccuracy;
+        return this;
+      }
+
+      public Options build() {
+        return new Options(
+            Objects.requireNonNull(lake, "call setLake"),
+            runs,
+            fromStep,
+            toStep,
+            lastSteps,
+            method,
+            mllibMaxParams,
+            directions,
+            blockBytes,
+            minTrainAccuracy);
+      }
+
+      private static long megabytes(long mb) {
+        return mb << 20;
+      }
     }
   }
 

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.apache.spark.api.java.function.MapGroupsFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -41,6 +42,20 @@ public final class VarianceFlatness {
       int rankTo,
       double confidence,
       double varianceFraction) {
+    /** Component 1 is the drift direction, left out of the psi fit. */
+    public static final int FIT_FROM_DEFAULT = 2;
+
+    /** 0: up to the last component with a flatness row. */
+    public static final int FIT_TO_DEFAULT = 0;
+
+    public static final int RANK_FROM_DEFAULT = 20;
+
+    /** 0: up to the last component. */
+    public static final int RANK_TO_DEFAULT = 0;
+
+    public static final double CONFIDENCE_DEFAULT = 0.95;
+    public static final double VARIANCE_FRACTION_DEFAULT = 0.9;
+
     public Options {
       if (fitFrom < 1 || (fitTo != 0 && fitTo < fitFrom)) {
         throw new IllegalArgumentException(
@@ -71,7 +86,78 @@ public final class VarianceFlatness {
     }
 
     public static Options defaults(String lake) {
-      return new Options(lake, List.of(), 2, 0, 20, 0, 0.95, 0.9);
+      return builder().setLake(lake).build();
+    }
+
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Options with every unset value at its {@code _DEFAULT}; {@code setLake} is required. */
+    public static final class Builder {
+      private String lake;
+      private List<String> runs = List.of();
+      private int fitFrom = FIT_FROM_DEFAULT;
+      private int fitTo = FIT_TO_DEFAULT;
+      private int rankFrom = RANK_FROM_DEFAULT;
+      private int rankTo = RANK_TO_DEFAULT;
+      private double confidence = CONFIDENCE_DEFAULT;
+      private double varianceFraction = VARIANCE_FRACTION_DEFAULT;
+
+      private Builder() {}
+
+      public Builder setLake(String lake) {
+        this.lake = lake;
+        return this;
+      }
+
+      /** Runs to analyse; empty (the default) for every run with PCA variances. */
+      public Builder optRuns(List<String> runs) {
+        this.runs = runs;
+        return this;
+      }
+
+      public Builder optFitFrom(int fitFrom) {
+        this.fitFrom = fitFrom;
+        return this;
+      }
+
+      public Builder optFitTo(int fitTo) {
+        this.fitTo = fitTo;
+        return this;
+      }
+
+      public Builder optRankFrom(int rankFrom) {
+        this.rankFrom = rankFrom;
+        return this;
+      }
+
+      public Builder optRankTo(int rankTo) {
+        this.rankTo = rankTo;
+        return this;
+      }
+
+      public Builder optConfidence(double confidence) {
+        this.confidence = confidence;
+        return this;
+      }
+
+      public Builder optVarianceFraction(double varianceFraction) {
+        this.varianceFraction = varianceFraction;
+        return this;
+      }
+
+      public Options build() {
+        return new Options(
+            Objects.requireNonNull(lake, "call setLake"),
+            runs,
+            fitFrom,
+            fitTo,
+            rankFrom,
+            rankTo,
+            confidence,
+            varianceFraction);
+      }
     }
   }
 

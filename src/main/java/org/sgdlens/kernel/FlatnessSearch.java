@@ -22,6 +22,17 @@ public final class FlatnessSearch {
    */
   public record Settings(
       double factor, double initialStep, double growth, double maxTheta, double relativeTolerance) {
+    /** The crossing is where the loss has grown by a factor e over L0. */
+    public static final double FACTOR_DEFAULT = Math.E;
+
+    public static final double INITIAL_STEP_DEFAULT = 0.01;
+    public static final double GROWTH_DEFAULT = 2.0;
+
+    /** A side still below the threshold at |θ| = 100 is censored. */
+    public static final double MAX_THETA_DEFAULT = 100.0;
+
+    public static final double RELATIVE_TOLERANCE_DEFAULT = 1e-4;
+
     public Settings {
       require(factor > 1 && Double.isFinite(factor), "factor", factor, "a number > 1, e.g. e");
       require(
@@ -43,7 +54,12 @@ public final class FlatnessSearch {
     }
 
     public static Settings defaults() {
-      return new Settings(Math.E, 0.01, 2.0, 100.0, 1e-4);
+      return new Settings(
+          FACTOR_DEFAULT,
+          INITIAL_STEP_DEFAULT,
+          GROWTH_DEFAULT,
+          MAX_THETA_DEFAULT,
+          RELATIVE_TOLERANCE_DEFAULT);
     }
   }
 

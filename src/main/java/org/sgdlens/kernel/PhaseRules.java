@@ -39,7 +39,24 @@ public final class PhaseRules {
       double separationFraction,
       double minSeparation,
       double alignmentDrop) {
-    public static final Thresholds DEFAULTS = new Thresholds(0.9, 0.1, 0.9, 0.9, 2.0, 0.2);
+    public static final double TEST_DROP_DEFAULT = 0.9;
+    public static final double MEMORIZE_START_DEFAULT = 0.1;
+    public static final double MEMORIZE_END_DEFAULT = 0.9;
+    public static final double SEPARATION_FRACTION_DEFAULT = 0.9;
+
+    /** Ashman D = 2: the usual threshold for two clearly separated components. */
+    public static final double MIN_SEPARATION_DEFAULT = 2.0;
+
+    public static final double ALIGNMENT_DROP_DEFAULT = 0.2;
+
+    public static final Thresholds DEFAULTS =
+        new Thresholds(
+            TEST_DROP_DEFAULT,
+            MEMORIZE_START_DEFAULT,
+            MEMORIZE_END_DEFAULT,
+            SEPARATION_FRACTION_DEFAULT,
+            MIN_SEPARATION_DEFAULT,
+            ALIGNMENT_DROP_DEFAULT);
 
     public Thresholds {
       requireFraction("testDrop", testDrop);

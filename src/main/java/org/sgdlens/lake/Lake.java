@@ -20,6 +20,10 @@ import org.apache.parquet.hadoop.example.GroupReadSupport;
  */
 public final class Lake {
   public static final String RUN_ID = "run_id";
+
+  /** The lake of a job given no {@code --lake}: {@code lake} under the working folder. */
+  public static final String LOCATION_DEFAULT = "./lake";
+
   private final Path root;
   private final Configuration conf;
   private final FileSystem fs;

@@ -41,7 +41,10 @@ public final class RunConfig {
     /** fashion-mnist, idx (any MNIST-format IDX folder at path) or synthetic. */
     public String name = "fashion-mnist";
 
-    public String path = "/usr/share/datasets/fashion-mnist";
+    /** Where Debian's dataset-fashion-mnist package puts the IDX files. */
+    public static final String PATH_DEFAULT = "/usr/share/datasets/fashion-mnist";
+
+    public String path = PATH_DEFAULT;
 
     /** Seeded subset with this many training samples per class; 0 keeps all. */
     public int perClass = 0;

@@ -17,6 +17,21 @@ public final class RunModelOracleFactory implements LossOracleFactory, Serializa
   private final int maxSamples;
   private final long seed;
 
+  /** 0: the loss is the mean over every training sample. */
+  public static final int MAX_SAMPLES_DEFAULT = 0;
+
+  /** Seed of the sample subset when {@code maxSamples} is set. */
+  public static final long SEED_DEFAULT = 0;
+
+  /** The loss over every training sample (the defaults). */
+  public RunModelOracleFactory(String lakeRoot, String runId) {
+    this(lakeRoot, runId, MAX_SAMPLES_DEFAULT, SEED_DEFAULT);
+  }
+
+  /**
+   * @param maxSamples training samples the loss is evaluated on, 0 for all
+   * @param seed seed of the sample subset
+   */
   public RunModelOracleFactory(String lakeRoot, String runId, int maxSamples, long seed) {
     this.lakeRoot = lakeRoot;
     this.runId = runId;

@@ -33,6 +33,8 @@ public final class Report {
    * @param outDir folder the HTML file is written to (created if absent)
    */
   public record Options(String lake, String runId, String sweep, boolean all, String outDir) {
+    public static final String OUT_DIR_DEFAULT = "./reports";
+
     public Options {
       int kinds = (runId != null ? 1 : 0) + (sweep != null ? 1 : 0) + (all ? 1 : 0);
       if (kinds != 1) {

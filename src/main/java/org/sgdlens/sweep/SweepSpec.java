@@ -53,8 +53,20 @@ public final class SweepSpec {
    */
   public record AnalysisSettings(
       long pcaLastSteps, int pcaDirections, String landscapeComponents, int rankFrom) {
+    /** 0: the whole trajectory. */
+    public static final long PCA_LAST_STEPS_DEFAULT = 0;
+
+    public static final int PCA_DIRECTIONS_DEFAULT = 20;
+
+    public static final String LANDSCAPE_COMPONENTS_DEFAULT = "1-10";
+    public static final int RANK_FROM_DEFAULT = 5;
+
     static AnalysisSettings defaults() {
-      return new AnalysisSettings(0, 20, "1-10", 5);
+      return new AnalysisSettings(
+          PCA_LAST_STEPS_DEFAULT,
+          PCA_DIRECTIONS_DEFAULT,
+          LANDSCAPE_COMPONENTS_DEFAULT,
+          RANK_FROM_DEFAULT);
     }
   }
 

@@ -34,7 +34,6 @@ import org.sgdlens.analysis.OrderParams;
 import org.sgdlens.analysis.Phases;
 import org.sgdlens.analysis.TrajectoryPca;
 import org.sgdlens.analysis.VarianceFlatness;
-import org.sgdlens.kernel.FlatnessSearch;
 import org.sgdlens.lake.Lake;
 import org.sgdlens.lake.Tables;
 import org.sgdlens.record.ConfigLoader;
@@ -61,6 +60,9 @@ public final class Sweeps {
    */
   public record Options(
       String lake, SweepSpec spec, String idPrefix, int retries, boolean analyse, PrintStream out) {
+    /** Extra attempts of a failed run; each resumes from the run's last checkpoint. */
+    public static final int RETRIES_DEFAULT = 1;
+
     public Options {
       if (retries < 0) {
         throw new IllegalArgumentException("--retries is " + retries + "; give 0 or more");
@@ -396,32 +398,31 @@ public final class Sweeps {
       case TRAJECTORY_PCA ->
           TrajectoryPca.run(
                   spark,
-                  new TrajectoryPca.Options(
-                      root,
-                      runs,
-                      null,
-                      null,
-                      s.pcaLastSteps() > 0 ? s.pcaLastSteps() : null,
-                      TrajectoryPca.Method.AUTO,
-                      5000,
-                      s.pcaDirections(),
-                      64L << 20,
-                      null))
+                  TrajectoryPca.Options.builder()
+                      .setLake(root)
+                      .optRuns(runs)
+                      .optLastSteps(s.pcaLastSteps() > 0 ? s.pcaLastSteps() : null)
+                      .optDirections(s.pcaDirections())
+                      .build())
               .warnings();
       case LANDSCAPE ->
           Landscape.run(
                   spark,
-                  new Landscape.Options(
-                      root,
-                      runs,
-                      Landscape.parseComponents(s.landscapeComponents()),
-                      new FlatnessSearch.Settings(Math.E, 0.01, 2, 100, 1e-4),
-                      0),
-                  (lakePath, runId) -> new RunModelOracleFactory(lakePath, runId, 0, 0))
+                  Landscape.Options.builder()
+                      .setLake(root)
+                      .optRuns(runs)
+                      .optComponents(s.landscapeComponents())
+                      .build(),
+                  RunModelOracleFactory::new)
               .warnings();
       case VARIANCE_FLATNESS ->
           VarianceFlatness.run(
-                  spark, new VarianceFlatness.Options(root, runs, 2, 0, s.rankFrom(), 0, 0.95, 0.9))
+                  spark,
+                  VarianceFlatness.Options.builder()
+                      .setLake(root)
+                      .optRuns(runs)
+                      .optRankFrom(s.rankFrom())
+                      .build())
               .warnings();
     };
   }
