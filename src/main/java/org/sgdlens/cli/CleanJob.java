@@ -4,34 +4,83 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.sgdlens.analysis.Cleaning;
 import org.sgdlens.analysis.Cleaning.StepRule;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** Entry point of the clean job: flag likely-mislabeled samples and export them. */
 public final class CleanJob {
-  static final String USAGE =
-      """
-      Usage: clean [--lake PATH] [--run ID[,ID...]] [--at t-sep|label-free | --step N]
-                   [--score loss|history] [--window N] [--fraction F] [--export FILE]
-        Flags the highest-loss samples of a run trained with label noise at one step (table
-        flagged_samples, every scored sample with its rank), scores the flagged set against
-        the ground truth (table cleaning: precision, recall, F1, estimated vs true rho) and
-        writes the flagged sample indices, one per line, for train --exclude-samples FILE.
-        --lake PATH              lake root (default ./lake)
-        --run IDS                runs (default: every committed run with label noise; a named
-                                 run without label noise is an error)
-        --at RULE                t-sep (default: t_sep from separation_summary, run
-                                 loss-separation first) or label-free (largest log-loss
-                                 mixture separation before the high-loss population shrinks)
-        --step N                 clean at recorded step N instead
-        --score KIND             loss (default) or history (mean loss over --window steps)
-        --window N               recorded steps of the history score (default 5)
-        --fraction F             flag this fraction of samples (default: the high-loss weight
-                                 of a two-component Gaussian mixture on log losses)
-        --export FILE            flagged indices file (default <lake>/_exports/<run>-flagged.txt;
-                                 only with a single run)
-        --log-floor X            losses are floored at X before log (default 1e-8)
-        --mixture-max-samples N  values per mixture fit (default 20000)
-        --debug                  full stack trace on error
-      """;
+  @Command(
+      name = "jobs/clean",
+      description =
+          "Flags the highest-loss samples of a run trained with label noise at one step (table"
+              + " flagged_samples, every scored sample with its rank), scores the flagged set"
+              + " against the ground truth (table cleaning: precision, recall, F1, estimated vs"
+              + " true rho) and writes the flagged sample indices, one per line, for train"
+              + " --exclude-samples FILE. Without --run: every committed run with label noise (a"
+              + " named run without label noise is an error).")
+  static final class Args {
+    @Mixin StandardOptions standard = new StandardOptions();
+    @Mixin RunSelection runs = new RunSelection();
+
+    @Option(
+        names = "--at",
+        paramLabel = "RULE",
+        description =
+            "t-sep (t_sep from separation_summary, run loss-separation first) or label-free"
+                + " (largest log-loss mixture separation before the high-loss population"
+                + " shrinks); default: "
+                + Cleaning.Options.RULE_DEFAULT
+                + " unless --step is given")
+    String at;
+
+    @Option(names = "--step", paramLabel = "N", description = "clean at recorded step N instead")
+    Long step;
+
+    @Option(
+        names = "--score",
+        paramLabel = "KIND",
+        defaultValue = Cleaning.Options.SCORE_DEFAULT,
+        description = "loss or history (mean loss over --window steps) (default: ${DEFAULT-VALUE})")
+    String score;
+
+    @Option(
+        names = "--window",
+        paramLabel = "N",
+        defaultValue = "" + Cleaning.Options.WINDOW_DEFAULT,
+        description = "recorded steps of the history score (default: ${DEFAULT-VALUE})")
+    int window;
+
+    @Option(
+        names = "--fraction",
+        paramLabel = "F",
+        description =
+            "flag this fraction of samples (default: the high-loss weight of a two-component"
+                + " Gaussian mixture on log losses)")
+    Double fraction;
+
+    @Option(
+        names = "--export",
+        paramLabel = "FILE",
+        description =
+            "flagged indices file (default: <lake>/_exports/<run>-flagged.txt; only with a"
+                + " single run)")
+    String export;
+
+    @Option(
+        names = "--log-floor",
+        paramLabel = "X",
+        defaultValue = "" + Cleaning.Options.LOG_FLOOR_DEFAULT,
+        description = "losses are floored at X before log (default: ${DEFAULT-VALUE})")
+    double logFloor;
+
+    @Option(
+        names = "--mixture-max-samples",
+        paramLabel = "N",
+        defaultValue = "" + Cleaning.Options.MIXTURE_MAX_SAMPLES_DEFAULT,
+        description = "values per mixture fit (default: ${DEFAULT-VALUE})")
+    int mixtureMaxSamples;
+  }
 
   private CleanJob() {}
 
@@ -40,40 +89,28 @@ public final class CleanJob {
   }
 
   static int run(String[] args) {
-    JobArgs o =
-        JobArgs.analysis(
-            args,
-            USAGE,
-            "at",
-            "step",
-            "score",
-            "window",
-            "fraction",
-            "export",
-            "log-floor",
-            "mixture-max-samples");
-    if (o == null) {
+    Args a = Cli.parse(new Args(), args);
+    if (a == null) {
       return 0;
     }
-    Jobs.noPositional("clean", o);
-    if (o.has("step") && o.has("at")) {
+    if (a.step != null && a.at != null) {
       throw new IllegalArgumentException("Give either --step N or --at RULE, not both");
     }
-    Cleaning.Options d = Cleaning.Options.defaults(o.get("lake", "./lake"), o.all("run"));
-    Long step = o.has("step") ? o.getLong("step", -1) : null;
-    StepRule rule = step != null ? StepRule.GIVEN : StepRule.parse(o.get("at", "t-sep"));
-    Cleaning.Options options =
-        new Cleaning.Options(
-            d.lake(),
-            d.runs(),
-            rule,
-            step,
-            o.get("score", d.score()),
-            o.getInt("window", d.window()),
-            o.has("fraction") ? o.getDouble("fraction", 0) : null,
-            o.get("export").orElse(null),
-            o.getDouble("log-floor", d.logFloor()),
-            o.getInt("mixture-max-samples", d.mixtureMaxSamples()));
+    Cleaning.Options.Builder builder =
+        Cleaning.Options.builder()
+            .setLake(a.standard.lake)
+            .optRuns(a.runs.ids())
+            .optStep(a.step)
+            .optScore(a.score)
+            .optWindow(a.window)
+            .optFraction(a.fraction)
+            .optExport(a.export)
+            .optLogFloor(a.logFloor)
+            .optMixtureMaxSamples(a.mixtureMaxSamples);
+    if (a.at != null) {
+      builder.optRule(StepRule.parse(a.at));
+    }
+    Cleaning.Options options = builder.build();
     SparkSession spark = SparkSession.builder().appName("sgdlens-clean").getOrCreate();
     Cleaning.Result r = Cleaning.run(spark, options);
     for (Row s : r.summary()) {

@@ -36,11 +36,15 @@ public final class JobMain {
     shuttingDown = value;
   }
 
+  /**
+   * Runs {@code body} on {@code args} and turns what it throws into a message and an exit code.
+   * {@code --debug} stays among the arguments: every job declares it ({@link StandardOptions}), and
+   * it is read here from the raw arguments so that it also covers an argument the job refused.
+   */
   public static int execute(String job, String[] args, Body body, PrintStream err) {
     boolean debug = Arrays.asList(args).contains("--debug");
-    String[] rest = Arrays.stream(args).filter(a -> !a.equals("--debug")).toArray(String[]::new);
     try {
-      return body.run(rest);
+      return body.run(args);
     } catch (Exception e) {
       if (!shuttingDown) {
         return report(job, e, debug, err);

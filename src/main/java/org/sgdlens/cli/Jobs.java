@@ -6,13 +6,6 @@ import org.apache.spark.sql.Row;
 final class Jobs {
   private Jobs() {}
 
-  static void noPositional(String job, JobArgs o) {
-    if (!o.positional().isEmpty()) {
-      throw new IllegalArgumentException(
-          job + " takes no positional arguments, got " + o.positional() + "; see --help");
-    }
-  }
-
   /** A nullable double column, 4 significant digits, "null" when absent. */
   static String fmt(Row row, String column) {
     int i = row.fieldIndex(column);

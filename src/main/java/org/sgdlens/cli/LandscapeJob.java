@@ -3,33 +3,92 @@ package org.sgdlens.cli;
 import java.util.Locale;
 import org.apache.spark.sql.SparkSession;
 import org.sgdlens.analysis.Landscape;
-import org.sgdlens.kernel.FlatnessSearch;
+import org.sgdlens.kernel.FlatnessSearch.Settings;
 import org.sgdlens.record.RunModelOracleFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** Entry point of the landscape job (science.md sections 3.2–3.3). */
 public final class LandscapeJob {
-  static final String USAGE =
-      """
-      Usage: landscape [--lake PATH] [--run ID]... [options]
-      Loss profiles L(w0 + theta p_i) along the stored principal directions from the final
-      weights w0 (the trained model rebuilt from final_params), and their flatness
-      F_i = theta_r - theta_l where the loss reaches factor * L0. Directions are spread over Spark
-      tasks; each task loads the model once. Writes landscape_profiles and flatness.
+  @Command(
+      name = "jobs/landscape",
+      description =
+          "Loss profiles L(w0 + theta p_i) along the stored principal directions from the final"
+              + " weights w0 (the trained model rebuilt from final_params), and their flatness"
+              + " F_i = theta_r - theta_l where the loss reaches factor * L0. Directions are"
+              + " spread over Spark tasks; each task loads the model once. Writes"
+              + " landscape_profiles and flatness, for every run with pca_directions or the --run"
+              + " ones.")
+  static final class Args {
+    @Mixin StandardOptions standard = new StandardOptions();
+    @Mixin RunSelection runs = new RunSelection();
 
-        --lake PATH          lake root (default ./lake)
-        --run ID             run, repeatable or comma-separated (default: all runs with
-                             pca_directions)
-        --components SPEC    1-based components, e.g. 1-200 or 2,5,7-9 (default 1-200)
-        --factor F           threshold factor on L0 (default e = 2.71828...)
-        --initial-step S     first |theta| tried on each side (default 0.01)
-        --growth G           outward bracketing factor (default 2)
-        --search-range R     largest |theta|; a side still below the threshold there is
-                             recorded as censored (default 100)
-        --tolerance T        relative bisection tolerance on theta (default 1e-4)
-        --tasks N            Spark tasks (default: Spark's default parallelism)
-        --max-samples N      training samples for the loss, 0 = all (default 0)
-        --seed S             seed of the sample subset (default 0)
-      """;
+    @Option(
+        names = "--components",
+        paramLabel = "SPEC",
+        defaultValue = Landscape.Options.COMPONENTS_DEFAULT,
+        description = "1-based components, e.g. 1-200 or 2,5,7-9 (default: ${DEFAULT-VALUE})")
+    String components;
+
+    @Option(
+        names = "--factor",
+        paramLabel = "F",
+        defaultValue = "" + Settings.FACTOR_DEFAULT,
+        description = "threshold factor on L0 (default: ${DEFAULT-VALUE}, that is e)")
+    double factor;
+
+    @Option(
+        names = "--initial-step",
+        paramLabel = "S",
+        defaultValue = "" + Settings.INITIAL_STEP_DEFAULT,
+        description = "first |theta| tried on each side (default: ${DEFAULT-VALUE})")
+    double initialStep;
+
+    @Option(
+        names = "--growth",
+        paramLabel = "G",
+        defaultValue = "" + Settings.GROWTH_DEFAULT,
+        description = "outward bracketing factor (default: ${DEFAULT-VALUE})")
+    double growth;
+
+    @Option(
+        names = "--search-range",
+        paramLabel = "R",
+        defaultValue = "" + Settings.MAX_THETA_DEFAULT,
+        description =
+            "largest |theta|; a side still below the threshold there is recorded as censored"
+                + " (default: ${DEFAULT-VALUE})")
+    double searchRange;
+
+    @Option(
+        names = "--tolerance",
+        paramLabel = "T",
+        defaultValue = "" + Settings.RELATIVE_TOLERANCE_DEFAULT,
+        description = "relative bisection tolerance on theta (default: ${DEFAULT-VALUE})")
+    double tolerance;
+
+    @Option(
+        names = "--tasks",
+        paramLabel = "N",
+        defaultValue = "" + Landscape.Options.TASKS_DEFAULT,
+        description = "Spark tasks, 0 for Spark's default parallelism (default: ${DEFAULT-VALUE})")
+    int tasks;
+
+    @Option(
+        names = "--max-samples",
+        paramLabel = "N",
+        defaultValue = "" + RunModelOracleFactory.MAX_SAMPLES_DEFAULT,
+        description = "training samples for the loss, 0 = all (default: ${DEFAULT-VALUE})")
+    int maxSamples;
+
+    @Option(
+        names = "--seed",
+        paramLabel = "S",
+        defaultValue = "" + RunModelOracleFactory.SEED_DEFAULT,
+        description = "seed of the sample subset (default: ${DEFAULT-VALUE})")
+    long seed;
+  }
 
   private LandscapeJob() {}
 
@@ -38,38 +97,20 @@ public final class LandscapeJob {
   }
 
   static int run(String[] args) {
-    JobArgs o =
-        JobArgs.analysis(
-            args,
-            USAGE,
-            "components",
-            "factor",
-            "initial-step",
-            "growth",
-            "search-range",
-            "tolerance",
-            "tasks",
-            "max-samples",
-            "seed");
-    if (o == null) {
+    Args a = Cli.parse(new Args(), args);
+    if (a == null) {
       return 0;
     }
-    FlatnessSearch.Settings search =
-        new FlatnessSearch.Settings(
-            o.getDouble("factor", Math.E),
-            o.getDouble("initial-step", 0.01),
-            o.getDouble("growth", 2),
-            o.getDouble("search-range", 100),
-            o.getDouble("tolerance", 1e-4));
     Landscape.Options options =
-        new Landscape.Options(
-            o.get("lake", "./lake"),
-            o.all("run"),
-            Landscape.parseComponents(o.get("components", "1-200")),
-            search,
-            o.getInt("tasks", 0));
-    int maxSamples = o.getInt("max-samples", 0);
-    long seed = o.getLong("seed", 0);
+        Landscape.Options.builder()
+            .setLake(a.standard.lake)
+            .optRuns(a.runs.ids())
+            .optComponents(a.components)
+            .optSearch(new Settings(a.factor, a.initialStep, a.growth, a.searchRange, a.tolerance))
+            .optTasks(a.tasks)
+            .build();
+    int maxSamples = a.maxSamples;
+    long seed = a.seed;
     SparkSession spark = SparkSession.builder().appName("sgdlens-landscape").getOrCreate();
     Landscape.Result result =
         Landscape.run(

@@ -3,25 +3,46 @@ package org.sgdlens.cli;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.sgdlens.analysis.LossSeparation;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** Entry point of the loss-separation job. */
 public final class LossSeparationJob {
-  static final String USAGE =
-      """
-      Usage: loss-separation [--lake PATH] [--run ID[,ID...]] [--window N] [--log-floor X]
-                             [--parallel-jobs N]
-        Per recorded step, separation of clean and mislabeled per-sample losses (table
-        loss_separation): group statistics, AUROC (Spark MLlib BinaryClassificationMetrics),
-        d' on log losses, the same for a history score; t_sep and its phase per run (table
-        separation_summary; run the phases job first to fill the phase columns). Runs without
-        label noise are skipped with a warning.
-        --lake PATH          lake root (default ./lake)
-        --run IDS            runs (default: every committed run)
-        --window N           recorded steps averaged by the history score (default 5)
-        --log-floor X        losses are floored at X before log (default 1e-8)
-        --parallel-jobs N    AUROC curves evaluated at once (default 4)
-        --debug              full stack trace on error
-      """;
+  @Command(
+      name = "jobs/loss-separation",
+      description =
+          "Per recorded step, separation of clean and mislabeled per-sample losses (table"
+              + " loss_separation): group statistics, AUROC (Spark MLlib"
+              + " BinaryClassificationMetrics), d' on log losses, the same for a history score;"
+              + " t_sep and its phase per run (table separation_summary; run the phases job first"
+              + " to fill the phase columns). Runs without label noise are skipped with a"
+              + " warning.")
+  static final class Args {
+    @Mixin StandardOptions standard = new StandardOptions();
+    @Mixin RunSelection runs = new RunSelection();
+
+    @Option(
+        names = "--window",
+        paramLabel = "N",
+        defaultValue = "" + LossSeparation.Options.WINDOW_DEFAULT,
+        description = "recorded steps averaged by the history score (default: ${DEFAULT-VALUE})")
+    int window;
+
+    @Option(
+        names = "--log-floor",
+        paramLabel = "X",
+        defaultValue = "" + LossSeparation.Options.LOG_FLOOR_DEFAULT,
+        description = "losses are floored at X before log (default: ${DEFAULT-VALUE})")
+    double logFloor;
+
+    @Option(
+        names = "--parallel-jobs",
+        paramLabel = "N",
+        defaultValue = "" + LossSeparation.Options.PARALLEL_JOBS_DEFAULT,
+        description = "AUROC curves evaluated at once (default: ${DEFAULT-VALUE})")
+    int parallelJobs;
+  }
 
   private LossSeparationJob() {}
 
@@ -30,20 +51,18 @@ public final class LossSeparationJob {
   }
 
   static int run(String[] args) {
-    JobArgs o = JobArgs.analysis(args, USAGE, "window", "log-floor", "parallel-jobs");
-    if (o == null) {
+    Args a = Cli.parse(new Args(), args);
+    if (a == null) {
       return 0;
     }
-    Jobs.noPositional("loss-separation", o);
-    LossSeparation.Options d =
-        LossSeparation.Options.defaults(o.get("lake", "./lake"), o.all("run"));
     LossSeparation.Options options =
-        new LossSeparation.Options(
-            d.lake(),
-            d.runs(),
-            o.getInt("window", d.window()),
-            o.getDouble("log-floor", d.logFloor()),
-            o.getInt("parallel-jobs", d.parallelJobs()));
+        LossSeparation.Options.builder()
+            .setLake(a.standard.lake)
+            .optRuns(a.runs.ids())
+            .optWindow(a.window)
+            .optLogFloor(a.logFloor)
+            .optParallelJobs(a.parallelJobs)
+            .build();
     SparkSession spark = SparkSession.builder().appName("sgdlens-loss-separation").getOrCreate();
     LossSeparation.Result r = LossSeparation.run(spark, options);
     System.out.printf(

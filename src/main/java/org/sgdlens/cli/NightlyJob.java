@@ -1,38 +1,64 @@
 package org.sgdlens.cli;
 
 import java.nio.file.Path;
-import java.util.Set;
 import org.apache.spark.sql.SparkSession;
 import org.sgdlens.sweep.Nightly;
 import org.sgdlens.sweep.SweepSpec;
+import org.sgdlens.sweep.Sweeps;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code jobs/nightly}: one night of a nightly sweep (see jobs/crontab.example). */
 public final class NightlyJob {
-  static final String USAGE =
-      """
-      Usage: jobs/nightly --sweep NAME|FILE [--lake PATH] [--state-dir DIR] [--night YYYY-MM-DD]
-                          [--retries N] [--fresh] [--no-analyses]
+  @Command(
+      name = "jobs/nightly",
+      description =
+          "Runs a sweep as one night of a nightly schedule (cron: jobs/crontab.example). Holds"
+              + " <state-dir>/<sweep>.lock for the whole night (a second night exits with code 3"
+              + " naming the lock and its holder's PID), tees its output into"
+              + " <state-dir>/<sweep>/<night>.log, and writes what changed since earlier nights"
+              + " (new runs, new failures, final_test_accuracy / psi / max_auroc outside the band"
+              + " of earlier nights of the same config) to <state-dir>/<sweep>/<night>-summary.md"
+              + " and the nightly_summary table.",
+      footer =
+          "Exit codes: 0 all ran, 1 bad input, 2 the sweep stopped with an error, 3 another night"
+              + " is running, 4 runs or analyses failed.")
+  static final class Args {
+    @Mixin StandardOptions standard = new StandardOptions();
+    @Mixin SweepChoice sweep = new SweepChoice();
 
-      Runs a sweep as one night of a nightly schedule (cron: jobs/crontab.example). Holds
-      <state-dir>/<sweep>.lock for the whole night (a second night exits with code 3 naming the
-      lock and its holder's PID), tees its output into <state-dir>/<sweep>/<night>.log, and writes
-      what changed since earlier nights (new runs, new failures, final_test_accuracy / psi /
-      max_auroc outside the band of earlier nights of the same config) to
-      <state-dir>/<sweep>/<night>-summary.md and the nightly_summary table.
+    @Option(
+        names = "--state-dir",
+        paramLabel = "DIR",
+        description =
+            "local folder for lock, logs and summaries (default: <lake>/_nightly; required when"
+                + " the lake is not a local folder)")
+    String stateDir;
 
-        --sweep NAME|FILE  a YAML sweep file, or NAME for conf/sweeps/NAME.yaml (also positional)
-        --lake PATH        lake folder or Hadoop URI (default ./lake)
-        --state-dir DIR    local folder for lock, logs and summaries (default <lake>/_nightly;
-                           required when the lake is not a local folder)
-        --night DATE       the night's date (default today, UTC)
-        --retries N        extra attempts of a failed run (default 1)
-        --fresh            retrain the whole sweep every night under ids <sweep>-n<YYYYMMDD>-<hash>
-                           (regression runs: the bands then compare fresh results night to night)
-        --no-analyses      train only
+    @Option(
+        names = "--night",
+        paramLabel = "DATE",
+        description = "the night's date, YYYY-MM-DD (default: today, UTC)")
+    String night;
 
-      Exit codes: 0 all ran, 1 bad input, 2 the sweep stopped with an error, 3 another night is
-      running, 4 runs or analyses failed.
-      """;
+    @Option(
+        names = "--retries",
+        paramLabel = "N",
+        defaultValue = "" + Sweeps.Options.RETRIES_DEFAULT,
+        description = "extra attempts of a failed run (default: ${DEFAULT-VALUE})")
+    int retries;
+
+    @Option(
+        names = "--fresh",
+        description =
+            "retrain the whole sweep every night under ids <sweep>-n<YYYYMMDD>-<hash> (regression"
+                + " runs: the bands then compare fresh results night to night)")
+    boolean fresh;
+
+    @Option(names = "--no-analyses", description = "train only")
+    boolean noAnalyses;
+  }
 
   private NightlyJob() {}
 
@@ -41,27 +67,22 @@ public final class NightlyJob {
   }
 
   static int run(String[] args) {
-    JobArgs a =
-        JobArgs.parse(
-            args,
-            Set.of("lake", "sweep", "retries", "state-dir", "night"),
-            Set.of("help", "fresh", "no-analyses"));
-    if (a.has("help")) {
-      System.out.print(USAGE);
+    Args a = Cli.parse(new Args(), args, SweepChoice.ONE_SWEEP);
+    if (a == null) {
       return 0;
     }
-    String lake = a.get("lake", "./lake");
-    SweepSpec spec = SweepSpec.load(SweepJob.resolve(SweepJob.sweepArg(a)));
-    Path state = a.get("state-dir").map(Path::of).orElseGet(() -> Nightly.defaultStateDir(lake));
+    String lake = a.standard.lake;
+    SweepSpec spec = SweepSpec.load(a.sweep.file());
+    Path state = a.stateDir != null ? Path.of(a.stateDir) : Nightly.defaultStateDir(lake);
     Nightly.Options options =
         new Nightly.Options(
             lake,
             spec,
             state,
-            a.get("night").orElseGet(Nightly::today),
-            a.getInt("retries", 1),
-            a.has("fresh"),
-            !a.has("no-analyses"));
+            a.night != null ? a.night : Nightly.today(),
+            a.retries,
+            a.fresh,
+            !a.noAnalyses);
     Nightly.Result r =
         Nightly.run(() -> SparkSession.builder().appName("sgdlens-nightly").getOrCreate(), options);
     if (r.exitCode() == Nightly.LOCKED) {

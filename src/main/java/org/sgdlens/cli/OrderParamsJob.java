@@ -3,18 +3,21 @@ package org.sgdlens.cli;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.sgdlens.analysis.OrderParams;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 
 /** Entry point of the order-params job: Gram matrices and order parameters of every ensemble. */
 public final class OrderParamsJob {
-  static final String USAGE =
-      """
-      Usage: order-params [--lake PATH] [--run ID[,ID...]]
-        Gram matrices of the recorded minibatch-gradient ensembles (table gram) and the order
-        parameters of science.md section 1 (table order_params), per run and recorded step.
-        --lake PATH   lake root (default ./lake)
-        --run IDS     runs to analyse, repeatable or comma-separated (default: every committed run)
-        --debug       full stack trace on error
-      """;
+  @Command(
+      name = "jobs/order-params",
+      description =
+          "Gram matrices of the recorded minibatch-gradient ensembles (table gram) and the order"
+              + " parameters of science.md section 1 (table order_params), per run and recorded"
+              + " step, of every committed run or the --run ones.")
+  static final class Args {
+    @Mixin StandardOptions standard = new StandardOptions();
+    @Mixin RunSelection runs = new RunSelection();
+  }
 
   private OrderParamsJob() {}
 
@@ -23,14 +26,13 @@ public final class OrderParamsJob {
   }
 
   static int run(String[] args) {
-    JobArgs o = JobArgs.analysis(args, USAGE);
-    if (o == null) {
+    Args a = Cli.parse(new Args(), args);
+    if (a == null) {
       return 0;
     }
-    Jobs.noPositional("order-params", o);
     SparkSession spark = SparkSession.builder().appName("sgdlens-order-params").getOrCreate();
     OrderParams.Result r =
-        OrderParams.run(spark, new OrderParams.Options(o.get("lake", "./lake"), o.all("run")));
+        OrderParams.run(spark, new OrderParams.Options(a.standard.lake, a.runs.ids()));
     System.out.printf(
         "order-params: %d ensemble steps, %d Gram entries, %d warnings%n",
         r.orderParams().size(), r.gramRows(), r.warnings().size());

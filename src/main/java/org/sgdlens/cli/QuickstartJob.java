@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.sgdlens.analysis.Cleaning;
@@ -15,12 +14,14 @@ import org.sgdlens.analysis.OrderParams;
 import org.sgdlens.analysis.Phases;
 import org.sgdlens.analysis.TrajectoryPca;
 import org.sgdlens.analysis.VarianceFlatness;
-import org.sgdlens.kernel.FlatnessSearch;
 import org.sgdlens.lake.Lake;
 import org.sgdlens.record.RunConfig;
 import org.sgdlens.record.RunModelOracleFactory;
 import org.sgdlens.record.Schedule;
 import org.sgdlens.record.TrainRun;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code jobs/quickstart}: the whole pipeline on a small real run. Trains two networks on seeded
@@ -30,20 +31,48 @@ import org.sgdlens.record.TrainRun;
  * runs every analysis job, and prints the headline numbers.
  */
 public final class QuickstartJob {
-  static final String USAGE =
-      """
-      Usage: jobs/quickstart [--lake PATH] [--data-dir DIR] [--scale small|tiny] [--skip-retrain]
+  /** The scale of the README's quickstart, about 3 minutes on 2 cores. */
+  static final String SMALL = "small";
 
-      Runs the whole sgdlens pipeline on a small real Fashion-MNIST run, about 3 minutes on
-      2 cores: train (DJL) with recording, order-params, phases, loss-separation, clean (and
-      retraining on the kept samples), trajectory-pca, landscape and variance-flatness (Spark),
-      then prints headline numbers. Results stay in the lake for jobs/sql.
+  /** Fewer samples and steps, for smoke tests. */
+  static final String TINY = "tiny";
 
-        --lake PATH        lake folder or Hadoop URI (default ./lake)
-        --data-dir DIR     folder of Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist)
-        --scale S          small (default) or tiny (for smoke tests: fewer samples and steps)
-        --skip-retrain     do not retrain on the cleaned and true-clean sets
-      """;
+  static final String SCALE_DEFAULT = SMALL;
+
+  @Command(
+      name = "jobs/quickstart",
+      description =
+          "Runs the whole sgdlens pipeline on a small real Fashion-MNIST run, about 3 minutes on"
+              + " 2 cores: train (DJL) with recording, order-params, phases, loss-separation,"
+              + " clean (and retraining on the kept samples), trajectory-pca, landscape and"
+              + " variance-flatness (Spark), then prints headline numbers. Results stay in the"
+              + " lake for jobs/sql.")
+  static final class Args {
+    @Mixin StandardOptions standard = new StandardOptions();
+
+    @Option(
+        names = "--data-dir",
+        paramLabel = "DIR",
+        defaultValue = RunConfig.DataConfig.PATH_DEFAULT,
+        description = "folder of Fashion-MNIST IDX files (default: ${DEFAULT-VALUE})")
+    String dataDir;
+
+    @Option(
+        names = "--scale",
+        paramLabel = "S",
+        defaultValue = SCALE_DEFAULT,
+        description =
+            SMALL
+                + ", or "
+                + TINY
+                + " for smoke tests: fewer samples and steps (default: ${DEFAULT-VALUE})")
+    String scale;
+
+    @Option(
+        names = "--skip-retrain",
+        description = "do not retrain on the cleaned and true-clean sets")
+    boolean skipRetrain;
+  }
 
   private QuickstartJob() {}
 
@@ -52,20 +81,12 @@ public final class QuickstartJob {
   }
 
   static int run(String[] args) {
-    JobArgs a =
-        JobArgs.parse(args, Set.of("lake", "data-dir", "scale"), Set.of("help", "skip-retrain"));
-    if (a.has("help")) {
-      System.out.print(USAGE);
+    Args a = Cli.parse(new Args(), args);
+    if (a == null) {
       return 0;
     }
     SparkSession spark = SparkSession.builder().appName("sgdlens-quickstart").getOrCreate();
-    Summary s =
-        run(
-            spark,
-            a.get("lake", "./lake"),
-            a.get("data-dir", "/usr/share/datasets/fashion-mnist"),
-            a.get("scale", "small"),
-            !a.has("skip-retrain"));
+    Summary s = run(spark, a.standard.lake, a.dataDir, a.scale, !a.skipRetrain);
     System.out.println();
     System.out.print(s.text());
     return 0;
@@ -236,12 +257,17 @@ public final class QuickstartJob {
     }
   }
 
-  /** Runs the pipeline; public so an end-to-end test can assert on the summary. */
-  public static Summary run(
+  /**
+   * Runs the pipeline and returns what it found, for an end-to-end test. Not public: the JVM
+   * resolves the types of a main class's public methods at startup, and a SparkSession there would
+   * load Spark for {@code --help}.
+   */
+  static Summary run(
       SparkSession spark, String lakeRoot, String dataDir, String scale, boolean retrain) {
-    boolean tiny = scale.equals("tiny");
-    if (!tiny && !scale.equals("small")) {
-      throw new IllegalArgumentException("--scale is '" + scale + "'; use small or tiny");
+    boolean tiny = scale.equals(TINY);
+    if (!tiny && !scale.equals(SMALL)) {
+      throw new IllegalArgumentException(
+          "--scale is '" + scale + "'; use " + SMALL + " or " + TINY);
     }
     if (!Files.isDirectory(Path.of(dataDir))) {
       throw new IllegalArgumentException(
@@ -308,32 +334,30 @@ public final class QuickstartJob {
     TrajectoryPca.Result pca =
         TrajectoryPca.run(
             spark,
-            new TrajectoryPca.Options(
-                root,
-                flatRuns,
-                null,
-                null,
-                tiny ? 400L : 2000L,
-                TrajectoryPca.Method.AUTO,
-                5000,
-                components,
-                64L << 20,
-                null));
+            TrajectoryPca.Options.builder()
+                .setLake(root)
+                .optRuns(flatRuns)
+                .optLastSteps(tiny ? 400L : 2000L)
+                .optDirections(components)
+                .build());
     w.lap("trajectory-pca");
     Landscape.run(
         spark,
-        new Landscape.Options(
-            root,
-            flatRuns,
-            Landscape.parseComponents("1-" + components),
-            new FlatnessSearch.Settings(Math.E, 0.01, 2, 100, 1e-4),
-            0),
-        (lakePath, runId) -> new RunModelOracleFactory(lakePath, runId, 0, 0));
+        Landscape.Options.builder()
+            .setLake(root)
+            .optRuns(flatRuns)
+            .optComponents("1-" + components)
+            .build(),
+        RunModelOracleFactory::new);
     w.lap("landscape");
     System.out.println("[quickstart] 9/9 variance-flatness");
-    VarianceFlatness.Result vf =
-        VarianceFlatness.run(
-            spark, new VarianceFlatness.Options(root, flatRuns, 2, 0, tiny ? 5 : 20, 0, 0.95, 0.9));
+    VarianceFlatness.Options.Builder fit =
+        VarianceFlatness.Options.builder().setLake(root).optRuns(flatRuns);
+    if (tiny) {
+      // 12 components: the rank law starts at 5 instead of 20.
+      fit.optRankFrom(5);
+    }
+    VarianceFlatness.Result vf = VarianceFlatness.run(spark, fit.build());
     w.lap("variance-flatness");
     return new Summary(
         noisy,
@@ -391,7 +415,6 @@ public final class QuickstartJob {
     c.record.gradients = Schedule.every(tiny ? 300 : 800);
     c.record.ensembleSize = 8;
     c.checkpointEvery = 2000;
-    c.device = "auto";
     return c;
   }
 

@@ -10,11 +10,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.sgdlens.analysis.LakeCatalog;
 import org.sgdlens.analysis.SqlQueries;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code sql}: queries the lake by table name through a persistent Spark SQL catalog kept in {@code
@@ -22,36 +24,69 @@ import org.sgdlens.analysis.SqlQueries;
  * picks up new runs' partitions.
  */
 public final class SqlJob {
-  static final String USAGE =
-      """
-      Usage: jobs/sql [--lake PATH] (-e "SQL; ..." | -f FILE.sql) [options]
+  @Command(
+      name = "jobs/sql",
+      description =
+          "Queries the lake's tables by name (runs, metrics, phases, loss_separation, ...) with"
+              + " Spark SQL, the statements of -e and then of -f. Every run registers the tables"
+              + " whose folders exist in a persistent catalog under <lake>/_catalog, so any Spark"
+              + " SQL session configured as in docs/catalog.md sees them too. Record tables and"
+              + " runs are views of committed runs; <table>_all holds every row on disk.",
+      footerHeading = "%nExamples:%n",
+      footer = {
+        "  jobs/sql -e \"SHOW TABLES\"",
+        "  jobs/sql -e \"SELECT run_id, learning_rate, diverged FROM runs_all WHERE diverged\"",
+        "  jobs/sql -f my-queries.sql --output out/result --format parquet"
+      })
+  static final class Args {
+    @Mixin StandardOptions standard = new StandardOptions();
 
-      Queries the lake's tables by name (runs, metrics, phases, loss_separation, ...) with Spark
-      SQL. Every run registers the tables whose folders exist in a persistent catalog under
-      <lake>/_catalog, so any Spark SQL session configured as in docs/catalog.md sees them too.
-      Record tables and runs are views of committed runs; <table>_all holds every row on disk.
+    @Option(
+        names = {"-e", "--execute"},
+        paramLabel = "SQL",
+        description = "statements to run, separated by ';'")
+    String execute;
 
-      Options:
-        --lake PATH          the lake (default ./lake)
-        -e, --execute SQL    statements to run, separated by ';'
-        -f, --file FILE      a file of statements separated by ';' (run after -e)
-        --limit N            rows printed per statement (default 100)
-        --truncate N         characters shown per cell, 0 = all (default 60)
-        --output PATH        write the last statement's full result to the folder PATH
-        --format csv|parquet format of --output (default csv, with a header line)
-        --no-refresh         skip the catalog refresh (query what is registered already)
-        --debug              full stack trace on errors
-        --help               this text
+    @Option(
+        names = {"-f", "--file"},
+        paramLabel = "FILE",
+        description = "a file of statements separated by ';' (run after -e)")
+    String file;
 
-      Examples:
-        jobs/sql -e "SHOW TABLES"
-        jobs/sql -e "SELECT run_id, learning_rate, diverged FROM runs_all WHERE diverged"
-        jobs/sql -f my-queries.sql --output out/result --format parquet
-      """;
+    @Option(
+        names = "--limit",
+        paramLabel = "N",
+        defaultValue = "" + SqlQueries.Options.LIMIT_DEFAULT,
+        description = "rows printed per statement (default: ${DEFAULT-VALUE})")
+    int limit;
 
-  private static final Set<String> VALUED =
-      Set.of("lake", "execute", "file", "limit", "truncate", "output", "format");
-  private static final Set<String> FLAGS = Set.of("help", "no-refresh");
+    @Option(
+        names = "--truncate",
+        paramLabel = "N",
+        defaultValue = "" + TextTable.TRUNCATE_DEFAULT,
+        description = "characters shown per cell, 0 = all (default: ${DEFAULT-VALUE})")
+    int truncate;
+
+    @Option(
+        names = "--output",
+        paramLabel = "PATH",
+        description = "write the last statement's full result to the folder PATH")
+    String output;
+
+    @Option(
+        names = "--format",
+        paramLabel = "csv|parquet",
+        description =
+            "format of --output (default: "
+                + SqlQueries.Options.FORMAT_DEFAULT
+                + ", with a header line)")
+    String format;
+
+    @Option(
+        names = "--no-refresh",
+        description = "skip the catalog refresh (query what is registered already)")
+    boolean noRefresh;
+  }
 
   private SqlJob() {}
 
@@ -60,33 +95,21 @@ public final class SqlJob {
   }
 
   static int run(String[] args) {
-    JobArgs options = JobArgs.parse(expandShortOptions(args), VALUED, FLAGS);
-    if (options.has("help")) {
-      System.out.print(USAGE);
+    Args a = Cli.parse(new Args(), args, "give SQL with -e \"...\" or a file with -f FILE");
+    if (a == null) {
       return 0;
     }
-    if (!options.positional().isEmpty()) {
-      throw new IllegalArgumentException(
-          "Unexpected argument '"
-              + options.positional().get(0)
-              + "'; give SQL with -e \"...\" or a file with -f FILE (see --help)");
-    }
-    String lake = options.get("lake", "./lake");
-    String output = options.get("output").orElse(null);
-    SqlQueries.Format format = SqlQueries.Format.parse(options.get("format", "csv"));
-    if (options.has("format") && output == null) {
+    String lake = a.standard.lake;
+    String output = a.output;
+    if (a.format != null && output == null) {
       throw new IllegalArgumentException(
           "--format needs --output PATH (the folder the result is written to)");
     }
+    SqlQueries.Format format =
+        SqlQueries.Format.parse(a.format != null ? a.format : SqlQueries.Options.FORMAT_DEFAULT);
     SqlQueries.Options query =
-        new SqlQueries.Options(
-            lake,
-            statements(options),
-            options.getInt("limit", 100),
-            output,
-            format,
-            !options.has("no-refresh"));
-    int truncate = options.getInt("truncate", 60);
+        new SqlQueries.Options(lake, statements(a), a.limit, output, format, !a.noRefresh);
+    int truncate = a.truncate;
 
     SparkSession spark = session(lake);
     String zone = spark.conf().get("spark.sql.session.timeZone");
@@ -192,37 +215,23 @@ public final class SqlJob {
   }
 
   /** Statements of -e, then of -f, in order. */
-  static List<String> statements(JobArgs options) {
+  static List<String> statements(Args a) {
     List<String> statements = new ArrayList<>();
-    options.get("execute").ifPresent(sql -> statements.addAll(SqlQueries.split(sql)));
-    if (options.has("file")) {
-      String file = options.get("file").orElseThrow();
+    if (a.execute != null) {
+      statements.addAll(SqlQueries.split(a.execute));
+    }
+    if (a.file != null) {
       try {
         statements.addAll(
-            SqlQueries.split(Files.readString(Path.of(file), StandardCharsets.UTF_8)));
+            SqlQueries.split(Files.readString(Path.of(a.file), StandardCharsets.UTF_8)));
       } catch (NoSuchFileException e) {
         throw new IllegalArgumentException(
-            "-f " + file + ": no such file; give the path of a .sql file");
+            "-f " + a.file + ": no such file; give the path of a .sql file");
       } catch (IOException e) {
-        throw new UncheckedIOException("Cannot read -f " + file, e);
+        throw new UncheckedIOException("Cannot read -f " + a.file, e);
       }
     }
     return statements;
-  }
-
-  /** Maps {@code -e} and {@code -f} (the spark-sql / psql habit) to their long names. */
-  static String[] expandShortOptions(String[] args) {
-    String[] out = args.clone();
-    for (int i = 0; i < out.length; i++) {
-      if (out[i].equals("-e")) {
-        out[i] = "--execute";
-        i++;
-      } else if (out[i].equals("-f")) {
-        out[i] = "--file";
-        i++;
-      }
-    }
-    return out;
   }
 
   private static void createFolder(Path folder) {

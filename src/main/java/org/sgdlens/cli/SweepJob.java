@@ -1,33 +1,41 @@
 package org.sgdlens.cli;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Set;
 import org.apache.spark.sql.SparkSession;
 import org.sgdlens.sweep.SweepSpec;
 import org.sgdlens.sweep.Sweeps;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code jobs/sweep}: expands a sweep file, trains its missing runs as Spark tasks, analyses them.
  */
 public final class SweepJob {
-  static final String USAGE =
-      """
-      Usage: jobs/sweep --sweep NAME|FILE [--lake PATH] [--retries N] [--no-analyses]
+  @Command(
+      name = "jobs/sweep",
+      description =
+          "Expands a sweep file (docs/sweeps.md) into runs with stable ids <name>-<config hash>,"
+              + " records them in sweep_runs, trains the runs not committed yet as Spark tasks"
+              + " (one task per run; with GPUs, --conf spark.task.resource.gpu.amount=1 gives each"
+              + " task its own), runs the analyses on the runs that have not had them, and writes"
+              + " sweep_summary. Running it again does no work and changes no table.",
+      footer = "Exit code 0 when every run committed and every analysis ran, 4 when some failed.")
+  static final class Args {
+    @Mixin StandardOptions standard = new StandardOptions();
+    @Mixin SweepChoice sweep = new SweepChoice();
 
-      Expands a sweep file (docs/sweeps.md) into runs with stable ids <name>-<config hash>,
-      records them in sweep_runs, trains the runs not committed yet as Spark tasks (one task per
-      run; with GPUs, --conf spark.task.resource.gpu.amount=1 gives each task its own), runs the
-      analyses on the runs that have not had them, and writes sweep_summary. Running it again
-      does no work and changes no table.
+    @Option(
+        names = "--retries",
+        paramLabel = "N",
+        defaultValue = "" + Sweeps.Options.RETRIES_DEFAULT,
+        description =
+            "extra attempts of a failed run, each resuming from its checkpoint (default:"
+                + " ${DEFAULT-VALUE})")
+    int retries;
 
-        --sweep NAME|FILE  a YAML file, or NAME for conf/sweeps/NAME.yaml (also positional)
-        --lake PATH        lake folder or Hadoop URI (default ./lake)
-        --retries N        extra attempts of a failed run, each resuming from its checkpoint (default 1)
-        --no-analyses      train and record membership only
-
-      Exit code 0 when every run committed and every analysis ran, 4 when some failed.
-      """;
+    @Option(names = "--no-analyses", description = "train and record membership only")
+    boolean noAnalyses;
+  }
 
   private SweepJob() {}
 
@@ -36,55 +44,17 @@ public final class SweepJob {
   }
 
   static int run(String[] args) {
-    JobArgs a =
-        JobArgs.parse(args, Set.of("lake", "sweep", "retries"), Set.of("help", "no-analyses"));
-    if (a.has("help")) {
-      System.out.print(USAGE);
+    Args a = Cli.parse(new Args(), args, SweepChoice.ONE_SWEEP);
+    if (a == null) {
       return 0;
     }
-    SweepSpec spec = SweepSpec.load(resolve(sweepArg(a)));
+    SweepSpec spec = SweepSpec.load(a.sweep.file());
     SparkSession spark = SparkSession.builder().appName("sgdlens-sweep").getOrCreate();
     Sweeps.Result r =
         Sweeps.run(
             spark,
-            new Sweeps.Options(
-                a.get("lake", "./lake"),
-                spec,
-                null,
-                a.getInt("retries", 1),
-                !a.has("no-analyses"),
-                System.out));
+            new Sweeps.Options(a.standard.lake, spec, null, a.retries, !a.noAnalyses, System.out));
     System.out.print(r.text());
     return r.ok() ? 0 : 4;
-  }
-
-  static String sweepArg(JobArgs a) {
-    if (a.has("sweep")) {
-      return a.get("sweep").orElseThrow();
-    }
-    if (a.positional().size() == 1) {
-      return a.positional().get(0);
-    }
-    throw new IllegalArgumentException(
-        "Give the sweep: --sweep NAME (conf/sweeps/NAME.yaml) or --sweep FILE; got "
-            + a.positional());
-  }
-
-  /** A path to a file, or a name under conf/sweeps/. */
-  static Path resolve(String sweep) {
-    Path file = Path.of(sweep);
-    if (Files.isRegularFile(file)) {
-      return file;
-    }
-    return ConfDir.file("sweeps/" + sweep + ".yaml")
-        .orElseThrow(
-            () ->
-                new IllegalArgumentException(
-                    "Sweep '"
-                        + sweep
-                        + "' is neither a file nor conf/sweeps/"
-                        + sweep
-                        + ".yaml; give a"
-                        + " path or a name from conf/sweeps/ (set SGDLENS_CONF_DIR for another conf/)"));
   }
 }

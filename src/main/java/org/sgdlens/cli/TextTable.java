@@ -15,6 +15,9 @@ import org.apache.spark.sql.types.DataType;
  * binary as its size, long cells cut at a width.
  */
 final class TextTable {
+  /** Characters shown per cell by jobs/sql unless --truncate says otherwise. */
+  static final int TRUNCATE_DEFAULT = 60;
+
   private static final int ARRAY_ELEMENTS_SHOWN = 8;
   private static final DateTimeFormatter TIMESTAMP =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");

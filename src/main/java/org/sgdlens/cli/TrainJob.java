@@ -1,69 +1,186 @@
 package org.sgdlens.cli;
 
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import java.lang.reflect.Field;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.sgdlens.lake.Lake;
 import org.sgdlens.record.ConfigLoader;
 import org.sgdlens.record.RunConfig;
 import org.sgdlens.record.TrainRun;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code jobs/train}: trains one network with DJL and records its dynamics to the lake. */
 public final class TrainJob {
-  static final Map<String, String> SHORTCUTS =
-      Map.ofEntries(
-          Map.entry("run-id", "run_id"),
-          Map.entry("name", "name"),
-          Map.entry("dataset", "dataset.name"),
-          Map.entry("data-dir", "dataset.path"),
-          Map.entry("per-class", "dataset.per_class"),
-          Map.entry("test-size", "dataset.test_size"),
-          Map.entry("exclude-samples", "dataset.exclude_samples"),
-          Map.entry("model", "model.kind"),
-          Map.entry("hidden", "model.hidden"),
-          Map.entry("activation", "model.activation"),
-          Map.entry("noise", "noise.fraction"),
-          Map.entry("noise-kind", "noise.kind"),
-          Map.entry("lr", "sgd.learning_rate"),
-          Map.entry("momentum", "sgd.momentum"),
-          Map.entry("weight-decay", "sgd.weight_decay"),
-          Map.entry("batch-size", "sgd.batch_size"),
-          Map.entry("epochs", "sgd.epochs"),
-          Map.entry("steps", "sgd.steps"),
-          Map.entry("seed", "sgd.seed"),
-          Map.entry("device", "device"),
-          Map.entry("threads", "threads"));
+  /** The config key an option sets; its default is the config's, so the option has none. */
+  @Retention(RetentionPolicy.RUNTIME)
+  @Target(ElementType.FIELD)
+  @interface ConfigKey {
+    String value();
 
-  static final String USAGE =
-      """
-      Usage: jobs/train [--lake PATH] [--config FILE] [options] [--set key=value ...]
+    /** The option takes a comma-separated list, e.g. --hidden 256,128. */
+    boolean list() default false;
+  }
 
-      Trains one network (DJL, PyTorch engine) and records weights, gradient ensembles,
-      per-sample losses and metrics to the lake. Settings, later wins: code defaults,
-      conf/train.yaml, --config FILE, environment (SGDLENS_DATA_DIR, SGDLENS_DEVICE,
-      SGDLENS_THREADS), then the options below and --set.
+  @Command(
+      name = "jobs/train",
+      description =
+          "Trains one network (DJL, PyTorch engine) and records weights, gradient ensembles,"
+              + " per-sample losses and metrics to the lake. Settings, later wins: code defaults,"
+              + " conf/train.yaml, --config FILE, environment (SGDLENS_DATA_DIR, SGDLENS_DEVICE,"
+              + " SGDLENS_THREADS), then the options below and --set. An option left out keeps"
+              + " the value of the earlier layers (see --print-config).")
+  static final class Args {
+    @Mixin StandardOptions standard = new StandardOptions();
 
-        --lake PATH            lake folder or Hadoop URI (default ./lake)
-        --config FILE          YAML run config (see conf/train.yaml for every key)
-        --set key=value        any config key, e.g. --set record.gradients.every=100
-        --run-id ID            run id (default: <name>-<hash of the config>)
-        --name NAME            run name, the prefix of derived ids
-        --dataset NAME         fashion-mnist | idx | synthetic
-        --data-dir DIR         folder of MNIST-format IDX files
-        --per-class N          seeded subset of N training samples per class
-        --test-size N          seeded subset of the test set
-        --exclude-samples FILE leave out these sample_index values (clean job export)
-        --only-clean           train only on correctly labelled samples (true-clean baseline)
-        --model mlp|cnn        --hidden 256[,..]  --activation relu|tanh|sigmoid  --no-bias
-        --noise RHO            fraction of mislabeled samples  --noise-kind symmetric|asymmetric
-        --lr X --momentum X --weight-decay X --batch-size N --epochs X --steps N --seed N
-        --device auto|cpu|gpu  --threads N (PyTorch intra-op threads of the training thread)
-        --sequential-recording record on the training thread instead of a second thread
-        --overwrite            retrain a run id that is already committed (replaces its rows)
-        --print-config         print the resolved config as JSON and exit
-        --quiet                no progress lines
-        --debug                stack traces on errors
-      """;
+    @Option(
+        names = "--config",
+        paramLabel = "FILE",
+        description = "YAML run config (see conf/train.yaml for every key)")
+    String config;
+
+    @Option(
+        names = "--set",
+        paramLabel = "KEY=VALUE",
+        description = "any config key, repeatable, e.g. --set record.gradients.every=100")
+    List<String> set = new ArrayList<>();
+
+    @ConfigKey("run_id")
+    @Option(
+        names = "--run-id",
+        paramLabel = "ID",
+        description = "run id (default: <name>-<hash of the config>)")
+    String runId;
+
+    @ConfigKey("name")
+    @Option(
+        names = "--name",
+        paramLabel = "NAME",
+        description = "run name, the prefix of derived ids")
+    String name;
+
+    @ConfigKey("dataset.name")
+    @Option(
+        names = "--dataset",
+        paramLabel = "NAME",
+        description = "fashion-mnist | idx | synthetic")
+    String dataset;
+
+    @ConfigKey("dataset.path")
+    @Option(
+        names = "--data-dir",
+        paramLabel = "DIR",
+        description = "folder of MNIST-format IDX files")
+    String dataDir;
+
+    @ConfigKey("dataset.per_class")
+    @Option(
+        names = "--per-class",
+        paramLabel = "N",
+        description = "seeded subset of N training samples per class")
+    String perClass;
+
+    @ConfigKey("dataset.test_size")
+    @Option(names = "--test-size", paramLabel = "N", description = "seeded subset of the test set")
+    String testSize;
+
+    @ConfigKey("dataset.exclude_samples")
+    @Option(
+        names = "--exclude-samples",
+        paramLabel = "FILE",
+        description = "leave out these sample_index values (the clean job's export)")
+    String excludeSamples;
+
+    @Option(
+        names = "--only-clean",
+        description = "train only on correctly labelled samples (true-clean baseline)")
+    boolean onlyClean;
+
+    @ConfigKey("model.kind")
+    @Option(names = "--model", paramLabel = "KIND", description = "mlp | cnn")
+    String model;
+
+    @ConfigKey(value = "model.hidden", list = true)
+    @Option(names = "--hidden", paramLabel = "N[,N...]", description = "hidden layer widths")
+    String hidden;
+
+    @ConfigKey("model.activation")
+    @Option(names = "--activation", paramLabel = "F", description = "relu | tanh | sigmoid")
+    String activation;
+
+    @Option(names = "--no-bias", description = "layers without biases")
+    boolean noBias;
+
+    @ConfigKey("noise.fraction")
+    @Option(names = "--noise", paramLabel = "RHO", description = "fraction of mislabeled samples")
+    String noise;
+
+    @ConfigKey("noise.kind")
+    @Option(names = "--noise-kind", paramLabel = "KIND", description = "symmetric | asymmetric")
+    String noiseKind;
+
+    @ConfigKey("sgd.learning_rate")
+    @Option(names = "--lr", paramLabel = "X", description = "learning rate")
+    String learningRate;
+
+    @ConfigKey("sgd.momentum")
+    @Option(names = "--momentum", paramLabel = "X", description = "momentum")
+    String momentum;
+
+    @ConfigKey("sgd.weight_decay")
+    @Option(names = "--weight-decay", paramLabel = "X", description = "weight decay")
+    String weightDecay;
+
+    @ConfigKey("sgd.batch_size")
+    @Option(names = "--batch-size", paramLabel = "N", description = "minibatch size")
+    String batchSize;
+
+    @ConfigKey("sgd.epochs")
+    @Option(names = "--epochs", paramLabel = "X", description = "epochs, when --steps is 0")
+    String epochs;
+
+    @ConfigKey("sgd.steps")
+    @Option(names = "--steps", paramLabel = "N", description = "SGD updates")
+    String steps;
+
+    @ConfigKey("sgd.seed")
+    @Option(names = "--seed", paramLabel = "N", description = "seed of the run")
+    String seed;
+
+    @ConfigKey("device")
+    @Option(names = "--device", paramLabel = "D", description = "auto | cpu | gpu")
+    String device;
+
+    @ConfigKey("threads")
+    @Option(
+        names = "--threads",
+        paramLabel = "N",
+        description = "PyTorch intra-op threads of the training thread")
+    String threads;
+
+    @Option(
+        names = "--sequential-recording",
+        description = "record on the training thread instead of a second thread")
+    boolean sequentialRecording;
+
+    @Option(
+        names = "--overwrite",
+        description = "retrain a run id that is already committed (replaces its rows)")
+    boolean overwrite;
+
+    @Option(names = "--print-config", description = "print the resolved config as JSON and exit")
+    boolean printConfig;
+
+    @Option(names = "--quiet", description = "no progress lines")
+    boolean quiet;
+  }
 
   private TrainJob() {}
 
@@ -72,34 +189,18 @@ public final class TrainJob {
   }
 
   static int run(String[] args) {
-    Set<String> valued = new java.util.HashSet<>(SHORTCUTS.keySet());
-    valued.addAll(Set.of("lake", "config", "set"));
-    JobArgs a =
-        JobArgs.parse(
-            args,
-            valued,
-            Set.of(
-                "help",
-                "overwrite",
-                "only-clean",
-                "no-bias",
-                "sequential-recording",
-                "print-config",
-                "quiet"));
-    if (a.has("help")) {
-      System.out.print(USAGE);
+    Args a = parse(args);
+    if (a == null) {
       return 0;
     }
     RunConfig config = resolve(a, System.getenv());
-    if (a.has("print-config")) {
+    if (a.printConfig) {
       System.out.println(ConfigLoader.toJson(config));
       return 0;
     }
-    Lake lake = Lake.open(a.get("lake", "./lake"));
-    boolean quiet = a.has("quiet");
-    Progress progress = new Progress("train", quiet);
-    TrainRun.Outcome o =
-        TrainRun.execute(lake, config, a.has("overwrite"), progress.forSteps(config));
+    Lake lake = Lake.open(a.standard.lake);
+    Progress progress = new Progress("train", a.quiet);
+    TrainRun.Outcome o = TrainRun.execute(lake, config, a.overwrite, progress.forSteps(config));
     progress.done();
     if (o.skipped()) {
       System.out.println(
@@ -129,37 +230,61 @@ public final class TrainJob {
     return 0;
   }
 
+  private static Args parse(String[] args) {
+    return Cli.parse(new Args(), args, "give a config file with --config FILE");
+  }
+
   private static String fmt(Double v) {
     return v == null ? "n/a" : String.format("%.4f", v);
   }
 
-  /** Resolves the config layers; public for tests of the precedence. */
-  public static RunConfig resolve(JobArgs a, Map<String, String> env) {
+  /**
+   * The run config of a command line, its layers in the documented order (later wins): code
+   * defaults, conf/train.yaml, --config FILE, environment, then the options and --set. For tests of
+   * the precedence.
+   */
+  public static RunConfig resolve(String[] args, Map<String, String> env) {
+    Args a = parse(args);
+    if (a == null) {
+      throw new IllegalArgumentException("--help resolves no config");
+    }
+    return resolve(a, env);
+  }
+
+  static RunConfig resolve(Args a, Map<String, String> env) {
     ConfigLoader loader = new ConfigLoader();
     ConfDir.file("train.yaml").ifPresent(loader::file);
-    a.get("config").map(Path::of).ifPresent(loader::file);
+    if (a.config != null) {
+      loader.file(Path.of(a.config));
+    }
     loader.environment(env);
-    for (Map.Entry<String, String> e : SHORTCUTS.entrySet()) {
-      for (String v :
-          a.has(e.getKey())
-              ? java.util.List.of(a.get(e.getKey()).get())
-              : java.util.List.<String>of()) {
-        String value = e.getKey().equals("hidden") ? "[" + v + "]" : v;
-        loader.set(e.getValue(), value);
+    for (Field field : Args.class.getDeclaredFields()) {
+      ConfigKey key = field.getAnnotation(ConfigKey.class);
+      String value = key == null ? null : (String) get(field, a);
+      if (value != null) {
+        loader.set(key.value(), key.list() ? "[" + value + "]" : value);
       }
     }
-    if (a.has("no-bias")) {
+    if (a.noBias) {
       loader.set("model.bias", "false");
     }
-    if (a.has("only-clean")) {
+    if (a.onlyClean) {
       loader.set("dataset.only_clean", "true");
     }
-    if (a.has("sequential-recording")) {
+    if (a.sequentialRecording) {
       loader.set("parallel_recording", "false");
     }
-    for (String s : a.allRaw("set")) {
+    for (String s : a.set) {
       loader.assignment(s);
     }
     return loader.build();
+  }
+
+  private static Object get(Field field, Args a) {
+    try {
+      return field.get(a);
+    } catch (IllegalAccessException e) {
+      throw new IllegalStateException("Cannot read option field " + field.getName(), e);
+    }
   }
 }

@@ -4,32 +4,79 @@ import java.util.List;
 import java.util.Locale;
 import org.apache.spark.sql.SparkSession;
 import org.sgdlens.analysis.TrajectoryPca;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** Entry point of the trajectory-pca job (science.md section 3.1). */
 public final class TrajectoryPcaJob {
-  static final String USAGE =
-      """
-      Usage: trajectory-pca [--lake PATH] [--run ID]... [window] [options]
-      PCA of a window of recorded weight snapshots (table weights), centred on the window mean.
-      Writes pca_variances (all variances, ddof=1) and pca_directions (leading directions).
+  @Command(
+      name = "jobs/trajectory-pca",
+      description =
+          "PCA of a window of recorded weight snapshots (table weights), centred on the window"
+              + " mean, of every run or the --run ones. Writes pca_variances (all variances,"
+              + " ddof=1) and pca_directions (leading directions). The window is every recorded"
+              + " snapshot unless --from-step, --to-step, --last or --min-train-accuracy narrow"
+              + " it.")
+  static final class Args {
+    @Mixin StandardOptions standard = new StandardOptions();
+    @Mixin RunSelection runs = new RunSelection();
 
-        --lake PATH          lake root (default ./lake)
-        --run ID             run to analyse, repeatable or comma-separated (default: all runs)
-      Window (default: every recorded snapshot):
-        --from-step S        first step, inclusive
-        --to-step S          last step, inclusive
-        --last N             the last N steps: recorded steps s > last - N
-        --min-train-accuracy A  start no earlier than the first step from which the
-                             training accuracy (table metrics) stays above A, e.g. 0.99
-      Options:
-        --method M           mllib | gram | auto (default auto)
-        --mllib-max-params P auto uses MLlib's covariance PCA when P <= this (default 5000),
-                             the T x T Gram (snapshot) method otherwise
-        --directions K       leading directions to store (default 200)
-        --block-mb MB        Gram method: memory of one task's block, T x block x 4 bytes
-                             (default 64)
-        --debug              stack traces on errors
-      """;
+    @Option(names = "--from-step", paramLabel = "S", description = "window: first step, inclusive")
+    Long fromStep;
+
+    @Option(names = "--to-step", paramLabel = "S", description = "window: last step, inclusive")
+    Long toStep;
+
+    @Option(
+        names = "--last",
+        paramLabel = "N",
+        description = "window: the last N steps, recorded steps s > last - N")
+    Long last;
+
+    @Option(
+        names = "--min-train-accuracy",
+        paramLabel = "A",
+        description =
+            "window: start no earlier than the first step from which the training accuracy"
+                + " (table metrics) stays above A, e.g. 0.99")
+    Double minTrainAccuracy;
+
+    @Option(
+        names = "--method",
+        paramLabel = "M",
+        defaultValue = TrajectoryPca.Options.METHOD_DEFAULT,
+        description = "mllib | gram | auto (default: ${DEFAULT-VALUE})")
+    String method;
+
+    @Option(
+        names = "--mllib-max-params",
+        paramLabel = "P",
+        defaultValue = "" + TrajectoryPca.Options.MLLIB_MAX_PARAMS_DEFAULT,
+        description =
+            "auto uses MLlib's covariance PCA when P <= this, the T x T Gram (snapshot) method"
+                + " otherwise (default: ${DEFAULT-VALUE})")
+    int mllibMaxParams;
+
+    @Option(
+        names = "--directions",
+        paramLabel = "K",
+        defaultValue = "" + TrajectoryPca.Options.DIRECTIONS_DEFAULT,
+        description = "leading directions to store (default: ${DEFAULT-VALUE})")
+    int directions;
+
+    @Option(
+        names = "--block-mb",
+        paramLabel = "MB",
+        defaultValue = "" + TrajectoryPca.Options.BLOCK_MB_DEFAULT,
+        description =
+            "Gram method: memory of one task's block, T x block x 4 bytes (default:"
+                + " ${DEFAULT-VALUE})")
+    long blockMb;
+  }
+
+  /** The help text. */
+  static final String USAGE = Cli.usage(new Args());
 
   private TrajectoryPcaJob() {}
 
@@ -38,33 +85,23 @@ public final class TrajectoryPcaJob {
   }
 
   static int run(String[] args) {
-    JobArgs o =
-        JobArgs.analysis(
-            args,
-            USAGE,
-            "from-step",
-            "to-step",
-            "last",
-            "method",
-            "mllib-max-params",
-            "directions",
-            "block-mb",
-            "min-train-accuracy");
-    if (o == null) {
+    Args a = Cli.parse(new Args(), args);
+    if (a == null) {
       return 0;
     }
     TrajectoryPca.Options options =
-        new TrajectoryPca.Options(
-            o.get("lake", "./lake"),
-            o.all("run"),
-            o.has("from-step") ? o.getLong("from-step", 0) : null,
-            o.has("to-step") ? o.getLong("to-step", 0) : null,
-            o.has("last") ? o.getLong("last", 0) : null,
-            TrajectoryPca.Method.parse(o.get("method", "auto")),
-            o.getInt("mllib-max-params", 5000),
-            o.getInt("directions", 200),
-            o.getLong("block-mb", 64) << 20,
-            o.has("min-train-accuracy") ? o.getDouble("min-train-accuracy", 0) : null);
+        TrajectoryPca.Options.builder()
+            .setLake(a.standard.lake)
+            .optRuns(a.runs.ids())
+            .optFromStep(a.fromStep)
+            .optToStep(a.toStep)
+            .optLastSteps(a.last)
+            .optMethod(TrajectoryPca.Method.parse(a.method))
+            .optMllibMaxParams(a.mllibMaxParams)
+            .optDirections(a.directions)
+            .optBlockMb(a.blockMb)
+            .optMinTrainAccuracy(a.minTrainAccuracy)
+            .build();
     SparkSession spark = SparkSession.builder().appName("sgdlens-trajectory-pca").getOrCreate();
     TrajectoryPca.Result result = TrajectoryPca.run(spark, options);
     result.warnings().forEach(w -> System.err.println("warning: " + w));

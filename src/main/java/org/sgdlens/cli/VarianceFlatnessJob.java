@@ -4,26 +4,67 @@ import java.util.Locale;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.sgdlens.analysis.VarianceFlatness;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** Entry point of the variance-flatness job (science.md section 3.4). */
 public final class VarianceFlatnessJob {
-  static final String USAGE =
-      """
-      Usage: variance-flatness [--lake PATH] [--run ID]... [options]
-      Joins pca_variances and flatness and fits log sigma_i^2 = a - psi log F_i (censored
-      components excluded and counted), the rank law sigma_i^2 ~ i^-gamma and the number of
-      components holding a variance fraction without component 1. Writes variance_flatness.
+  @Command(
+      name = "jobs/variance-flatness",
+      description =
+          "Joins pca_variances and flatness and fits log sigma_i^2 = a - psi log F_i (censored"
+              + " components excluded and counted), the rank law sigma_i^2 ~ i^-gamma and the"
+              + " number of components holding a variance fraction without component 1, for"
+              + " every run or the --run ones. Writes variance_flatness.")
+  static final class Args {
+    @Mixin StandardOptions standard = new StandardOptions();
+    @Mixin RunSelection runs = new RunSelection();
 
-        --lake PATH            lake root (default ./lake)
-        --run ID               run, repeatable or comma-separated (default: all runs)
-        --fit-from I           first component of the psi fit (default 2: skips the drift)
-        --fit-to I             last component of the psi fit (default 0 = the last
-                               component with a flatness row)
-        --rank-from I          first component of the gamma fit (default 20)
-        --rank-to I            last component of the gamma fit (default 0 = all)
-        --confidence C         confidence level of the intervals (default 0.95)
-        --variance-fraction X  fraction for components_holding (default 0.9)
-      """;
+    @Option(
+        names = "--fit-from",
+        paramLabel = "I",
+        defaultValue = "" + VarianceFlatness.Options.FIT_FROM_DEFAULT,
+        description = "first component of the psi fit (default: ${DEFAULT-VALUE}: skips the drift)")
+    int fitFrom;
+
+    @Option(
+        names = "--fit-to",
+        paramLabel = "I",
+        defaultValue = "" + VarianceFlatness.Options.FIT_TO_DEFAULT,
+        description =
+            "last component of the psi fit, 0 = the last component with a flatness row (default:"
+                + " ${DEFAULT-VALUE})")
+    int fitTo;
+
+    @Option(
+        names = "--rank-from",
+        paramLabel = "I",
+        defaultValue = "" + VarianceFlatness.Options.RANK_FROM_DEFAULT,
+        description = "first component of the gamma fit (default: ${DEFAULT-VALUE})")
+    int rankFrom;
+
+    @Option(
+        names = "--rank-to",
+        paramLabel = "I",
+        defaultValue = "" + VarianceFlatness.Options.RANK_TO_DEFAULT,
+        description = "last component of the gamma fit, 0 = all (default: ${DEFAULT-VALUE})")
+    int rankTo;
+
+    @Option(
+        names = "--confidence",
+        paramLabel = "C",
+        defaultValue = "" + VarianceFlatness.Options.CONFIDENCE_DEFAULT,
+        description = "confidence level of the intervals (default: ${DEFAULT-VALUE})")
+    double confidence;
+
+    @Option(
+        names = "--variance-fraction",
+        paramLabel = "X",
+        defaultValue = "" + VarianceFlatness.Options.VARIANCE_FRACTION_DEFAULT,
+        description = "fraction for components_holding (default: ${DEFAULT-VALUE})")
+    double varianceFraction;
+  }
 
   private VarianceFlatnessJob() {}
 
@@ -32,29 +73,21 @@ public final class VarianceFlatnessJob {
   }
 
   static int run(String[] args) {
-    JobArgs o =
-        JobArgs.analysis(
-            args,
-            USAGE,
-            "fit-from",
-            "fit-to",
-            "rank-from",
-            "rank-to",
-            "confidence",
-            "variance-fraction");
-    if (o == null) {
+    Args a = Cli.parse(new Args(), args);
+    if (a == null) {
       return 0;
     }
     VarianceFlatness.Options options =
-        new VarianceFlatness.Options(
-            o.get("lake", "./lake"),
-            o.all("run"),
-            o.getInt("fit-from", 2),
-            o.getInt("fit-to", 0),
-            o.getInt("rank-from", 20),
-            o.getInt("rank-to", 0),
-            o.getDouble("confidence", 0.95),
-            o.getDouble("variance-fraction", 0.9));
+        VarianceFlatness.Options.builder()
+            .setLake(a.standard.lake)
+            .optRuns(a.runs.ids())
+            .optFitFrom(a.fitFrom)
+            .optFitTo(a.fitTo)
+            .optRankFrom(a.rankFrom)
+            .optRankTo(a.rankTo)
+            .optConfidence(a.confidence)
+            .optVarianceFraction(a.varianceFraction)
+            .build();
     SparkSession spark = SparkSession.builder().appName("sgdlens-variance-flatness").getOrCreate();
     VarianceFlatness.Result result = VarianceFlatness.run(spark, options);
     result.warnings().forEach(w -> System.err.println("warning: " + w));
