@@ -2,6 +2,7 @@ package org.sgdlens.cli;
 
 import java.io.PrintStream;
 import java.util.Arrays;
+import org.sgdlens.record.StopRequest;
 
 /**
  * Runs a job's {@code run(args)} the way parquet-cli does: a bad input becomes one line naming the
@@ -41,6 +42,12 @@ public final class JobMain {
     String[] rest = Arrays.stream(args).filter(a -> !a.equals("--debug")).toArray(String[]::new);
     try {
       return body.run(rest);
+    } catch (StopRequest.Stopped e) {
+      err.println(job + ": " + e.getMessage());
+      if (debug) {
+        e.printStackTrace(err);
+      }
+      return Signals.exitCode(e.signal());
     } catch (Exception e) {
       if (!shuttingDown) {
         return report(job, e, debug, err);
@@ -71,6 +78,7 @@ public final class JobMain {
 
   /** Entry-point helper: {@code System.exit(JobMain.main("train", args, TrainJob::run))}. */
   public static void main(String job, String[] args, Body body) {
+    Signals.install();
     System.exit(execute(job, args, body, System.err));
   }
 }
