@@ -66,6 +66,14 @@ public final class JobMain {
 
   /** A bad input is one line naming the value and the fix (exit 1); anything else exits 2. */
   private static int report(String job, Exception e, boolean debug, PrintStream err) {
+    java.util.Optional<String> damaged = org.sgdlens.lake.LakeErrors.damaged(e);
+    if (damaged.isPresent()) {
+      err.println(job + ": " + damaged.get());
+      if (debug) {
+        e.printStackTrace(err);
+      }
+      return 1;
+    }
     boolean badInput = e instanceof IllegalArgumentException || e instanceof IllegalStateException;
     err.println(badInput ? job + ": " + e.getMessage() : job + " failed: " + e);
     if (debug) {

@@ -106,7 +106,7 @@ public final class Divergence {
               step,
               String.format(
                   Locale.ROOT,
-                  "the mean minibatch loss of steps %d-%d is %.4g, %.1f times the initial %.4g"
+                  "the mean minibatch loss of steps %d-%d is %.4g, %.3g times the initial %.4g"
                       + " (divergence.loss_ratio %s)",
                   step - window.length + 1,
                   step,

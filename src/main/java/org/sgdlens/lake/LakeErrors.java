@@ -2,6 +2,7 @@ package org.sgdlens.lake;
 
 import java.io.IOException;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -43,6 +44,66 @@ public final class LakeErrors {
       }
     }
     return false;
+  }
+
+  private static final java.util.regex.Pattern LAKE_FILE =
+      java.util.regex.Pattern.compile(
+          "((?:[a-zA-Z][a-zA-Z0-9+.-]*:)?/\\S*?/([a-z_]+)/run_id=([A-Za-z0-9._-]+)/[^\\s/]+\\.parquet)");
+
+  /**
+   * When {@code t} (from Spark or parquet-java) says that a lake file is damaged (a page checksum
+   * that does not match, or bytes that do not decode), the message for the user: the file, its
+   * table and run, and what to do. Empty for any other failure.
+   */
+  public static Optional<String> damaged(Throwable t) {
+    boolean corrupt = false;
+    String file = null;
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      String m = String.valueOf(c.getMessage());
+      String name = c.getClass().getSimpleName();
+      corrupt |=
+          m.contains("CRC checksum verification failed")
+              || m.contains("could not verify page integrity")
+              || name.equals("ParquetDecodingException")
+              || name.equals("CorruptStatistics")
+              || m.contains("is not a Parquet file")
+              || m.contains("Can not read value at");
+      if (file == null) {
+        java.util.regex.Matcher f = LAKE_FILE.matcher(m);
+        if (f.find()) {
+          file = f.group(1);
+        }
+      }
+    }
+    if (!corrupt) {
+      return Optional.empty();
+    }
+    if (file == null) {
+      return Optional.of(
+          "A lake file is damaged (" + rootCause(t) + "); run again with --debug to see which");
+    }
+    java.util.regex.Matcher f = LAKE_FILE.matcher(file);
+    f.find();
+    String table = f.group(2);
+    String run = f.group(3);
+    return Optional.of(
+        "The lake file "
+            + file
+            + " (table "
+            + table
+            + ", run "
+            + run
+            + ") is damaged: "
+            + rootCause(t)
+            + ". Its bytes changed after sgdlens wrote them (disk or copy error). Record run "
+            + run
+            + " again (jobs/train with --run-id "
+            + run
+            + " --overwrite and its config)"
+            + (Tables.RECORDS.contains(table) || table.equals(Tables.RUNS)
+                ? ""
+                : ", or rerun the analysis that writes " + table)
+            + "; or leave it out with --run for the other runs");
   }
 
   /** Free bytes on the file system that holds the lake, if the file system says. */

@@ -217,16 +217,23 @@ public final class TrainRun {
     String hash = ConfigLoader.hash(config);
     Instant started = Instant.now();
     Network network = newNetwork(config, data, device);
+    SgdTrainer trainer;
+    long estimate;
     try {
-      Recorder.slices(network.layout(), config.record.layers);
+      long recorded = 0;
+      for (int[] slice : Recorder.slices(network.layout(), config.record.layers)) {
+        recorded += slice[1];
+      }
+      trainer = new SgdTrainer(config, data, network);
+      // Before anything is written: a run that cannot fit leaves the lake as it was.
+      estimate = estimatedBytes(config, data, network.size(), recorded, trainer);
+      checkSpace(lake, runId, estimate);
     } catch (RuntimeException e) {
       network.close();
       throw e;
     }
     long startStep = 0;
-    long estimate = 0;
     try (network) {
-      SgdTrainer trainer = new SgdTrainer(config, data, network);
       Divergence.Rules rules = divergenceRules(config, trainer.stepsPerEpoch());
       Divergence.Monitor monitor = new Divergence.Monitor(rules);
       Optional<Checkpoint> checkpoint =
@@ -258,8 +265,6 @@ public final class TrainRun {
       }
       Recorder recorder =
           new Recorder(config, data, network, () -> newNetwork(config, data, device), staging);
-      estimate = estimatedBytes(config, data, network.size(), recorder.recordedLength(), trainer);
-      checkSpace(lake, runId, estimate, startStep);
       SgdTrainer.Result result;
       long loopStart = System.nanoTime();
       try {
@@ -446,7 +451,7 @@ public final class TrainRun {
   }
 
   /** Refuses to start a run whose records cannot fit in the free space of the lake's disk. */
-  private static void checkSpace(Lake lake, String runId, long estimate, long startStep) {
+  private static void checkSpace(Lake lake, String runId, long estimate) {
     OptionalLong free = LakeErrors.freeBytes(lake);
     if (free.isPresent() && free.getAsLong() < estimate) {
       throw new LakeErrors.DiskFull(
@@ -458,9 +463,7 @@ public final class TrainRun {
               + lake.root()
               + " but its disk has "
               + LakeErrors.bytes(free.getAsLong())
-              + " free; nothing was "
-              + (startStep > 0 ? "lost (the run resumes from step " + startStep + ")" : "written")
-              + ". Free space, record less (record.gradients, record.weights, record.sample_losses"
+              + " free; nothing was written (what the run recorded earlier is kept). Free space, record less (record.gradients, record.weights, record.sample_losses"
               + " schedules) or use --lake on a larger disk",
           free.getAsLong(),
           null);

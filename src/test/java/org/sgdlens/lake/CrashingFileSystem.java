@@ -90,8 +90,20 @@ public final class CrashingFileSystem extends RawLocalFileSystem {
       Progressable progress)
       throws IOException {
     alive();
-    return wrap(
-        super.create(f, permission, overwrite, bufferSize, replication, blockSize, progress));
+    return super.create(f, permission, overwrite, bufferSize, replication, blockSize, progress);
+  }
+
+  @Override
+  public FSDataOutputStream create(
+      Path f,
+      boolean overwrite,
+      int bufferSize,
+      short replication,
+      long blockSize,
+      Progressable progress)
+      throws IOException {
+    alive();
+    return super.create(f, overwrite, bufferSize, replication, blockSize, progress);
   }
 
   @Override
@@ -105,16 +117,44 @@ public final class CrashingFileSystem extends RawLocalFileSystem {
       Progressable progress)
       throws IOException {
     alive();
-    return wrap(
-        super.createNonRecursive(
-            f, permission, flags, bufferSize, replication, blockSize, progress));
+    return super.createNonRecursive(
+        f, permission, flags, bufferSize, replication, blockSize, progress);
+  }
+
+  @Override
+  public FSDataOutputStream createNonRecursive(
+      Path f,
+      FsPermission permission,
+      boolean overwrite,
+      int bufferSize,
+      short replication,
+      long blockSize,
+      Progressable progress)
+      throws IOException {
+    alive();
+    return super.createNonRecursive(
+        f, permission, overwrite, bufferSize, replication, blockSize, progress);
   }
 
   @Override
   public FSDataOutputStream append(Path f, int bufferSize, Progressable progress)
       throws IOException {
     alive();
-    return wrap(super.append(f, bufferSize, progress));
+    return super.append(f, bufferSize, progress);
+  }
+
+  /** Every stream of the file system ends here, below Hadoop's buffer. */
+  @Override
+  protected OutputStream createOutputStream(Path f, boolean append) throws IOException {
+    alive();
+    return guard(super.createOutputStream(f, append));
+  }
+
+  @Override
+  protected OutputStream createOutputStreamWithMode(Path f, boolean append, FsPermission permission)
+      throws IOException {
+    alive();
+    return guard(super.createOutputStreamWithMode(f, append, permission));
   }
 
   @Override
@@ -150,35 +190,34 @@ public final class CrashingFileSystem extends RawLocalFileSystem {
     super.setTimes(p, mtime, atime);
   }
 
-  private FSDataOutputStream wrap(FSDataOutputStream inner) throws IOException {
-    OutputStream guarded =
-        new OutputStream() {
-          @Override
-          public void write(int b) throws IOException {
-            spend(1);
-            inner.write(b);
-          }
+  private static OutputStream guard(OutputStream inner) {
+    return new OutputStream() {
+      @Override
+      public void write(int b) throws IOException {
+        spend(1);
+        inner.write(b);
+      }
 
-          @Override
-          public void write(byte[] b, int off, int len) throws IOException {
-            spend(len);
-            inner.write(b, off, len);
-          }
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        spend(len);
+        inner.write(b, off, len);
+      }
 
-          @Override
-          public void flush() throws IOException {
-            alive();
-            inner.flush();
-          }
+      @Override
+      public void flush() throws IOException {
+        alive();
+        inner.flush();
+      }
 
-          @Override
-          public void close() throws IOException {
-            // A killed process never flushes what it buffered: the bytes are lost with it.
-            alive();
-            inner.close();
-          }
-        };
-    return new FSDataOutputStream(guarded, statistics);
+      @Override
+      public void close() throws IOException {
+        // What Hadoop's buffer still held was written above (and refused when dead); the file
+        // descriptor itself is closed even then, as the kernel does for a killed process.
+        inner.close();
+        alive();
+      }
+    };
   }
 
   private static synchronized void spend(long n) throws IOException {
