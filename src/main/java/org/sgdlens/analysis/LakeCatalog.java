@@ -71,6 +71,7 @@ public final class LakeCatalog {
     java.nio.file.Path catalog = local.resolve(CATALOG_DIR);
     Map<String, String> settings = new LinkedHashMap<>();
     settings.put(CATALOG_IMPLEMENTATION, "hive");
+    settings.put(LakeTables.VERIFY_CHECKSUMS_CONF, "true");
     settings.put(WAREHOUSE_DIR, catalog.resolve("warehouse").toUri().toString());
     settings.put(
         METASTORE_URL,
@@ -161,6 +162,7 @@ public final class LakeCatalog {
    */
   public static Refresh refresh(SparkSession spark, String lakeRoot, List<String> tables) {
     requireHiveCatalog(spark);
+    LakeTables.verifyChecksums(spark);
     List<String> registered = new ArrayList<>();
     List<String> views = new ArrayList<>();
     List<String> absent = new ArrayList<>();

@@ -33,8 +33,26 @@ public final class LakeTables {
     return (StructType) DataType.fromJson(schema.json());
   }
 
+  /** Spark's key for a Hadoop setting of every file scan and write of the session. */
+  public static final String VERIFY_CHECKSUMS_CONF = "spark.hadoop." + Lake.VERIFY_CHECKSUMS;
+
+  /** Parquet-java's key: write a CRC32 into every page header. */
+  static final String WRITE_CHECKSUMS = "parquet.page.write-checksum.enabled";
+
+  /**
+   * Makes every Parquet read of the session verify page checksums and every write include them,
+   * whatever launched it (spark-submit, a cluster, a notebook), so damaged bytes fail the read
+   * naming the file instead of becoming values.
+   */
+  public static void verifyChecksums(SparkSession spark) {
+    org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+    conf.setBoolean(Lake.VERIFY_CHECKSUMS, true);
+    conf.setBoolean(WRITE_CHECKSUMS, true);
+  }
+
   /** Reads a table with its declared schema; an absent table reads as empty. */
   public static Dataset<Row> readRaw(SparkSession spark, String lakeRoot, String table) {
+    verifyChecksums(spark);
     StructType schema = sparkSchema(table);
     String path = tablePath(spark, lakeRoot, table);
     if (!exists(spark, path)) {
@@ -77,6 +95,7 @@ public final class LakeTables {
             .map(f -> col(f.name()).cast(f.dataType()).as(f.name()))
             .toArray(Column[]::new);
     TableSchema declared = SchemaRegistry.schema(table);
+    verifyChecksums(data.sparkSession());
     data.select(columns)
         .write()
         .mode(SaveMode.Overwrite)

@@ -2,6 +2,7 @@ package org.sgdlens.cli;
 
 import java.io.PrintStream;
 import java.util.Arrays;
+import org.sgdlens.record.StopRequest;
 
 /**
  * Runs a job's {@code run(args)} the way parquet-cli does: a bad input becomes one line naming the
@@ -45,6 +46,12 @@ public final class JobMain {
     boolean debug = Arrays.asList(args).contains("--debug");
     try {
       return body.run(args);
+    } catch (StopRequest.Stopped e) {
+      err.println(job + ": " + e.getMessage());
+      if (debug) {
+        e.printStackTrace(err);
+      }
+      return Signals.exitCode(e.signal());
     } catch (Exception e) {
       if (!shuttingDown) {
         return report(job, e, debug, err);
@@ -63,6 +70,14 @@ public final class JobMain {
 
   /** A bad input is one line naming the value and the fix (exit 1); anything else exits 2. */
   private static int report(String job, Exception e, boolean debug, PrintStream err) {
+    java.util.Optional<String> damaged = org.sgdlens.lake.LakeErrors.damaged(e);
+    if (damaged.isPresent()) {
+      err.println(job + ": " + damaged.get());
+      if (debug) {
+        e.printStackTrace(err);
+      }
+      return 1;
+    }
     boolean badInput = e instanceof IllegalArgumentException || e instanceof IllegalStateException;
     err.println(badInput ? job + ": " + e.getMessage() : job + " failed: " + e);
     if (debug) {
@@ -75,6 +90,7 @@ public final class JobMain {
 
   /** Entry-point helper: {@code System.exit(JobMain.main("train", args, TrainJob::run))}. */
   public static void main(String job, String[] args, Body body) {
+    Signals.install();
     System.exit(execute(job, args, body, System.err));
   }
 }

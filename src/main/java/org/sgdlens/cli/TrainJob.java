@@ -212,6 +212,15 @@ public final class TrainJob {
               + " retrains it).");
       return 0;
     }
+    if (o.recovered()) {
+      System.out.println(
+          "Run "
+              + o.runId()
+              + " committed to "
+              + lake
+              + ": finished the commit that an earlier attempt started and did not complete.");
+      return 0;
+    }
     System.out.printf(
         "Run %s committed to %s: %d steps in %.1f s (%.0f steps/s)%s, %d params, %d samples"
             + " (%d mislabeled), final train loss %s, test accuracy %s%s%n",
@@ -226,7 +235,7 @@ public final class TrainJob {
         o.mislabeled(),
         fmt(o.finalTrainLoss()),
         fmt(o.finalTestAccuracy()),
-        o.diverged() ? " — DIVERGED (non-finite loss or gradient)" : "");
+        o.diverged() ? " — DIVERGED: " + o.divergedReason() : "");
     return 0;
   }
 

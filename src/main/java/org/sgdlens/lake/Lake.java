@@ -24,14 +24,43 @@ public final class Lake {
   /** The lake of a job given no {@code --lake}: {@code lake} under the working folder. */
   public static final String LOCATION_DEFAULT = "./lake";
 
+  /** Top-level folder of runs being written; readers never look inside. */
+  public static final String STAGING_DIR = "_staging";
+
+  /** Top-level folder of the writers' leases, one file per run id being written. */
+  public static final String LEASES_DIR = "_leases";
+
+  /** Hadoop/Java property: verify Parquet page checksums on every read (parquet-java's key). */
+  public static final String VERIFY_CHECKSUMS = "parquet.page.verify-checksum.enabled";
+
+  /** Sees every named step of the commit and checkpoint protocols (tests stop a run there). */
+  @FunctionalInterface
+  public interface Hook {
+    void at(CrashPoint point);
+  }
+
+  private static final Hook NO_HOOK = point -> {};
+
   private final Path root;
   private final Configuration conf;
   private final FileSystem fs;
+  private final Hook hook;
 
-  private Lake(Path root, Configuration conf, FileSystem fs) {
+  private Lake(Path root, Configuration conf, FileSystem fs, Hook hook) {
     this.root = root;
     this.conf = conf;
     this.fs = fs;
+    this.hook = hook;
+  }
+
+  /** The same lake with {@code hook} told of every protocol step. */
+  public Lake withHook(Hook hook) {
+    return new Lake(root, conf, fs, hook);
+  }
+
+  /** Marks a named step of the commit or checkpoint protocol. */
+  public void at(CrashPoint point) {
+    hook.at(point);
   }
 
   /** Opens (and creates if needed) a lake at a local path or any Hadoop URI. */
@@ -50,9 +79,11 @@ public final class Lake {
       // Keep the lake free of .crc side files so every Parquet reader sees only data files.
       fs.setWriteChecksum(false);
       fs.setVerifyChecksum(false);
+      // Parquet's own page checksums (written by every writer of the lake) are verified instead.
+      conf.setBoolean(VERIFY_CHECKSUMS, true);
       Path qualified = fs.makeQualified(path);
       fs.mkdirs(qualified);
-      return new Lake(qualified, conf, fs);
+      return new Lake(qualified, conf, fs, NO_HOOK);
     } catch (IOException e) {
       throw new UncheckedIOException(
           "Cannot open the lake at '"
@@ -84,12 +115,17 @@ public final class Lake {
     return new Path(root, table);
   }
 
+  /** A run's partition folder of a table; the run id must follow {@link RunIds#RULE}. */
   public Path partition(String table, String runId) {
-    return new Path(table(table), RUN_ID + "=" + runId);
+    return new Path(table(table), RUN_ID + "=" + RunIds.check("run id", runId));
   }
 
   public Path staging(String runId) {
-    return new Path(new Path(root, "_staging"), RUN_ID + "=" + runId);
+    return new Path(new Path(root, STAGING_DIR), RUN_ID + "=" + RunIds.check("run id", runId));
+  }
+
+  public Path lease(String runId) {
+    return new Path(new Path(root, LEASES_DIR), RunIds.check("run id", runId) + ".lease");
   }
 
   public boolean exists(Path path) {

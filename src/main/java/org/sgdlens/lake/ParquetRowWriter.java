@@ -45,8 +45,9 @@ public final class ParquetRowWriter implements TableFileWriter {
               .withRowGroupSize(64L << 20);
       // Vector chunks never repeat and nobody filters on their bytes: a dictionary, min/max
       // statistics and size statistics over 256 KiB values only cost time on the hot write path.
-      // Page checksums are off as in Spark's own writer defaults.
-      builder.withPageWriteChecksumEnabled(false);
+      // Every page carries a CRC32 that readers verify (Lake.VERIFY_CHECKSUMS), so a flipped byte
+      // fails the read naming the file instead of becoming a silently wrong value.
+      builder.withPageWriteChecksumEnabled(true);
       for (Column column : schema.fileColumns()) {
         if (column.type() == ColumnType.BINARY || column.type() == ColumnType.FLOAT_ARRAY) {
           String columnPath =

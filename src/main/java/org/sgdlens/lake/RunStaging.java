@@ -1,28 +1,52 @@
 package org.sgdlens.lake;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.Optional;
+import java.util.zip.CRC32;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 
 /**
- * The files of one run while it is being written. Not thread-safe: the recorder confines it to its
- * writer thread. Files roll at {@code rollBytes} and at every {@link #closeOpenFiles()} (a
- * checkpoint), so a checkpoint can name exactly the files that belong to it.
+ * The files of one run while it is being written, and the run's commit. Not thread-safe: the
+ * recorder confines it to its writer thread. Files roll at {@code rollBytes} and at every {@link
+ * #closeOpenFiles()} (a checkpoint), so a checkpoint can name exactly the files that belong to it.
+ *
+ * <p>The commit (docs/lake.md, "Commit protocol") never renames a folder, so it is the same on a
+ * local disk, HDFS and object stores: it writes an intent listing every staged file, then deletes
+ * the run's earlier partitions, moves the files one by one (the {@code runs} row last: it is the
+ * commit marker) and removes the staging folder. Each step can be repeated, so whoever finds an
+ * intent (a rerun after a crash) finishes the commit exactly as it was planned.
  */
 public final class RunStaging {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The commit intent: while it exists the run is committing and only rolls forward. */
+  static final String INTENT = "_commit.json";
+
+  /** Written once the run's earlier partitions are gone; from then on moved files are the run's. */
+  static final String CLEARED = "_commit.cleared";
+
+  private static final int INTENT_FORMAT = 1;
+
   private final Lake lake;
   private final String runId;
   private final CompressionCodecName codec;
   private final long rollBytes;
   private final Map<String, TableFileWriter> open = new HashMap<>();
   private final Map<String, Integer> nextPart = new HashMap<>();
+  private final java.util.Set<String> announced = new java.util.HashSet<>();
   private long bytesWritten;
 
   /**
@@ -37,7 +61,7 @@ public final class RunStaging {
 
   public RunStaging(Lake lake, String runId, CompressionCodecName codec, long rollBytes) {
     this.lake = lake;
-    this.runId = runId;
+    this.runId = RunIds.check("run id", runId);
     this.codec = codec;
     this.rollBytes = rollBytes;
   }
@@ -50,10 +74,14 @@ public final class RunStaging {
     return lake.staging(runId);
   }
 
+  public Lake lake() {
+    return lake;
+  }
+
   public void write(String table, Object[] row) {
-    TableFileWriter writer = open.computeIfAbsent(table, this::newFile);
+    TableFileWriter writer = writer(table);
     writer.write(row);
-    rollIfFull(table, writer);
+    afterWrite(table, writer);
   }
 
   /**
@@ -61,9 +89,9 @@ public final class RunStaging {
    * chunk} floats into a chunked-vector table ({@code weights}, {@code gradients}, ...).
    */
   public void writeVector(String table, Object[] prefix, float[] vector, int chunk) {
-    TableFileWriter writer = open.computeIfAbsent(table, this::newFile);
+    TableFileWriter writer = writer(table);
     writer.writeVector(prefix, vector, chunk);
-    rollIfFull(table, writer);
+    afterWrite(table, writer);
   }
 
   /**
@@ -72,13 +100,25 @@ public final class RunStaging {
    */
   public void writeVector(
       String table, Object[] prefix, byte[] packed, int chunk, Runnable release) {
-    TableFileWriter writer = open.computeIfAbsent(table, this::newFile);
+    TableFileWriter writer = writer(table);
     writer.writeVector(prefix, packed, chunk, release);
-    rollIfFull(table, writer);
+    afterWrite(table, writer);
   }
 
-  /** Closes a table's open file once it holds {@code rollBytes}; the next write opens another. */
-  private void rollIfFull(String table, TableFileWriter writer) {
+  private TableFileWriter writer(String table) {
+    TableFileWriter writer = open.get(table);
+    if (writer == null) {
+      writer = newFile(table);
+      open.put(table, writer);
+    }
+    return writer;
+  }
+
+  /** Marks a file's first rows, and closes it once it holds {@code rollBytes}. */
+  private void afterWrite(String table, TableFileWriter writer) {
+    if (announced.add(table)) {
+      lake.at(CrashPoint.STAGED_FILE_OPENED);
+    }
     if (writer.dataSize() >= rollBytes) {
       closeFile(table);
     }
@@ -86,7 +126,11 @@ public final class RunStaging {
 
   /** Total bytes of data handed to Parquet so far (before compression). */
   public long bytesWritten() {
-    return bytesWritten;
+    long open = 0;
+    for (TableFileWriter w : this.open.values()) {
+      open += w.dataSize();
+    }
+    return bytesWritten + open;
   }
 
   private TableFileWriter newFile(String table) {
@@ -94,11 +138,15 @@ public final class RunStaging {
     nextPart.put(table, part + 1);
     Path path = new Path(new Path(dir(), table), String.format("part-%05d.parquet", part));
     TableSchema schema = SchemaRegistry.schema(table);
-    // Uncompressed vector tables take the page-level writer (VectorFileWriter says why).
-    if (codec == CompressionCodecName.UNCOMPRESSED && VectorFileWriter.supports(schema)) {
-      return new VectorFileWriter(schema, path, lake.conf(), ROW_GROUP_BYTES, allocator);
+    try {
+      // Uncompressed vector tables take the page-level writer (VectorFileWriter says why).
+      if (codec == CompressionCodecName.UNCOMPRESSED && VectorFileWriter.supports(schema)) {
+        return new VectorFileWriter(schema, path, lake.conf(), ROW_GROUP_BYTES, allocator);
+      }
+      return new ParquetRowWriter(schema, path, lake.conf(), codec, allocator);
+    } catch (RuntimeException e) {
+      throw LakeErrors.wrap("Cannot create " + path, e, lake);
     }
-    return new ParquetRowWriter(schema, path, lake.conf(), codec, allocator);
   }
 
   private int firstFreePart(String table) {
@@ -107,107 +155,279 @@ public final class RunStaging {
 
   private void closeFile(String table) {
     TableFileWriter writer = open.remove(table);
+    announced.remove(table);
     if (writer != null) {
       bytesWritten += writer.dataSize();
-      writer.close();
+      try {
+        writer.close();
+      } catch (RuntimeException e) {
+        throw LakeErrors.wrap("Cannot close " + writer.path(), e, lake);
+      }
     }
   }
 
   /** Closes every open file so that all rows written so far are durable. */
   public void closeOpenFiles() {
+    RuntimeException first = null;
     for (String table : List.copyOf(open.keySet())) {
-      closeFile(table);
+      try {
+        closeFile(table);
+      } catch (RuntimeException e) {
+        if (first == null) {
+          first = e;
+        }
+      }
+    }
+    if (first != null) {
+      throw first;
     }
   }
 
+  /** A closed staged data file: its path relative to the staging folder, and its size. */
+  public record StagedFile(String name, long bytes) {}
+
   /** Every closed data file of the run, as paths relative to the staging folder. */
   public List<String> stagedFiles() {
-    List<String> files = new ArrayList<>();
+    return stagedFilesWithSizes().stream().map(StagedFile::name).toList();
+  }
+
+  /** Every closed data file of the run with its size (a checkpoint records both). */
+  public List<StagedFile> stagedFilesWithSizes() {
+    List<StagedFile> files = new ArrayList<>();
     for (String table : Tables.RECORDS) {
-      for (Path p : stagedFiles(table)) {
-        files.add(table + "/" + p.getName());
+      for (FileStatus s : stagedFiles(table)) {
+        files.add(new StagedFile(table + "/" + s.getPath().getName(), s.getLen()));
       }
     }
     return files;
   }
 
-  private List<Path> stagedFiles(String table) {
+  private List<FileStatus> stagedFiles(String table) {
     Path dir = new Path(dir(), table);
     try {
       if (!lake.fs().exists(dir)) {
         return List.of();
       }
-      List<Path> files = new ArrayList<>();
+      List<FileStatus> files = new ArrayList<>();
       for (FileStatus status : lake.fs().listStatus(dir)) {
         if (status.getPath().getName().startsWith("part-")) {
-          files.add(status.getPath());
+          files.add(status);
         }
       }
-      files.sort(null);
+      files.sort((a, b) -> a.getPath().getName().compareTo(b.getPath().getName()));
       return files;
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw LakeErrors.wrap("Cannot list " + dir, e, lake);
     }
   }
 
-  /** Deletes staged files a checkpoint does not name: they hold rows recorded after it. */
-  public void discardFilesNotIn(Set<String> keep) {
+  /**
+   * Keeps exactly the staged files a checkpoint names, with the sizes it recorded, and deletes the
+   * others (they hold rows recorded after it).
+   *
+   * @return false, deleting nothing, when a named file is missing or has another size: the
+   *     checkpoint cannot be resumed from
+   */
+  public boolean keepOnly(List<StagedFile> keep) {
     closeOpenFiles();
     nextPart.clear();
+    Map<String, Long> sizes = new HashMap<>();
+    for (StagedFile f : keep) {
+      sizes.put(f.name(), f.bytes());
+    }
+    List<StagedFile> present = stagedFilesWithSizes();
+    long matched =
+        present.stream().filter(f -> Long.valueOf(f.bytes()).equals(sizes.get(f.name()))).count();
+    if (matched != keep.size()) {
+      return false;
+    }
     try {
-      for (String file : stagedFiles()) {
-        if (!keep.contains(file)) {
-          lake.fs().delete(new Path(dir(), file), false);
+      for (StagedFile f : present) {
+        if (!sizes.containsKey(f.name())) {
+          lake.fs().delete(new Path(dir(), f.name()), false);
         }
       }
+      return true;
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw LakeErrors.wrap("Cannot delete staged files of run " + runId, e, lake);
     }
   }
 
   /** Deletes the whole staging folder (a fresh start of the run). */
   public void clear() {
-    open.values().forEach(TableFileWriter::close);
+    for (TableFileWriter w : open.values()) {
+      try {
+        w.close();
+      } catch (RuntimeException e) {
+        // The folder goes anyway.
+      }
+    }
     open.clear();
+    announced.clear();
     nextPart.clear();
     try {
       lake.fs().delete(dir(), true);
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw LakeErrors.wrap("Cannot delete " + dir(), e, lake);
+    }
+  }
+
+  /** A planned commit: the files to move, the {@code runs} row last. */
+  public record Intent(String runId, List<StagedFile> files) {}
+
+  /** The intent of a commit that started and did not finish, if there is one. */
+  public Optional<Intent> pendingCommit() {
+    Path path = new Path(dir(), INTENT);
+    try {
+      if (!lake.fs().exists(path)) {
+        return Optional.empty();
+      }
+      try (InputStream in = lake.fs().open(path)) {
+        return Optional.of(parseIntent(in.readAllBytes(), path));
+      }
+    } catch (IOException e) {
+      throw LakeErrors.wrap("Cannot read the commit intent " + path, e, lake);
     }
   }
 
   /**
-   * Moves every staged table into its run partition, replacing an earlier partition of the same
-   * run, then writes the run's row to {@code runs}: readers see the run only from then on.
+   * Commits the run: every staged file moves into its table partition, replacing the run's earlier
+   * partitions (and its analysis results), and {@code runsRow} becomes its row in {@code runs},
+   * last. Readers see the whole run from that instant, never a part of it.
    */
-  public void commit(Object[] runsRow) {
+  public void commit(Object[] runsRow, RunLease lease) {
     closeOpenFiles();
+    lease.verify();
+    Path runsFile = new Path(new Path(dir(), Tables.RUNS), "part-00000.parquet");
     try {
-      for (String table : Tables.RECORDS) {
-        Path staged = new Path(dir(), table);
-        Path target = lake.partition(table, runId);
-        if (lake.fs().exists(target)) {
-          lake.fs().delete(target, true);
-        }
-        if (lake.fs().exists(staged)) {
-          lake.fs().mkdirs(target.getParent());
-          if (!lake.fs().rename(staged, target)) {
-            throw new IOException("rename " + staged + " -> " + target + " failed");
-          }
-        }
+      lake.fs().delete(runsFile.getParent(), true);
+      try (ParquetRowWriter writer =
+          new ParquetRowWriter(
+              SchemaRegistry.schema(Tables.RUNS),
+              runsFile,
+              lake.conf(),
+              CompressionCodecName.SNAPPY)) {
+        writer.write(runsRow);
       }
-      writeRunsRow(runsRow);
-      lake.fs().delete(dir(), true);
+      List<StagedFile> files = new ArrayList<>(stagedFilesWithSizes());
+      files.add(new StagedFile(Tables.RUNS + "/" + runsFile.getName(), size(runsFile)));
+      lake.at(CrashPoint.COMMIT_STAGED);
+      Intent intent = new Intent(runId, files);
+      writeAtomically(new Path(dir(), INTENT), encodeIntent(intent));
+      lake.at(CrashPoint.COMMIT_INTENT_WRITTEN);
+      rollForward(intent, lease);
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot commit run " + runId + ": " + e.getMessage(), e);
+      throw LakeErrors.wrap("Cannot commit run " + runId, e, lake);
     }
   }
 
-  /** Records the run as FAILED in {@code runs}; staged files stay for a resume. */
+  /** {@link #commit(Object[], RunLease)} under a lease taken and released here. */
+  public void commit(Object[] runsRow) {
+    try (RunLease lease = RunLease.acquire(lake, runId)) {
+      commit(runsRow, lease);
+    }
+  }
+
+  /**
+   * Finishes a commit from its intent. Every step is idempotent: a file already in its partition is
+   * not moved again, and the partitions are cleared only once ({@link #CLEARED}).
+   */
+  public void rollForward(Intent intent, RunLease lease) {
+    lease.verify();
+    try {
+      Path cleared = new Path(dir(), CLEARED);
+      if (!lake.fs().exists(cleared)) {
+        // The runs row goes first: from here the run is invisible until its new row is in place.
+        lake.fs().delete(lake.partition(Tables.RUNS, runId), true);
+        for (String table : Tables.RECORDS) {
+          lake.fs().delete(lake.partition(table, runId), true);
+        }
+        for (String table : Tables.RESULTS) {
+          lake.fs().delete(lake.partition(table, runId), true);
+        }
+        writeAtomically(cleared, new byte[0]);
+      }
+      lake.at(CrashPoint.COMMIT_PARTITIONS_CLEARED);
+      for (StagedFile file : intent.files()) {
+        move(file);
+        lake.at(
+            file.name().startsWith(Tables.RUNS + "/")
+                ? CrashPoint.COMMIT_RUNS_ROW_MOVED
+                : CrashPoint.COMMIT_FILE_MOVED);
+      }
+      lake.fs().delete(dir(), true);
+      lake.at(CrashPoint.COMMIT_STAGING_REMOVED);
+    } catch (IOException e) {
+      throw LakeErrors.wrap("Cannot commit run " + runId, e, lake);
+    }
+  }
+
+  private void move(StagedFile file) throws IOException {
+    int slash = file.name().indexOf('/');
+    String table = file.name().substring(0, slash);
+    String name = file.name().substring(slash + 1);
+    Path source = new Path(dir(), file.name());
+    Path target = new Path(lake.partition(table, runId), name);
+    if (!lake.fs().exists(target)) {
+      if (!lake.fs().exists(source)) {
+        throw new IllegalStateException(
+            "Run "
+                + runId
+                + " cannot be committed: its file "
+                + file.name()
+                + " is neither in "
+                + dir()
+                + " nor in "
+                + target.getParent()
+                + ". Something other than sgdlens deleted it; delete "
+                + dir()
+                + " and "
+                + new Path(dir(), INTENT)
+                + " and train the run again");
+      }
+      lake.fs().mkdirs(target.getParent());
+      if (!lake.fs().rename(source, target) && !lake.fs().exists(target)) {
+        throw new IOException("rename " + source + " -> " + target + " failed");
+      }
+    } else if (lake.fs().exists(source)) {
+      // An object store's rename copies, then deletes: the copy is whole, the source is left over.
+      lake.fs().delete(source, false);
+    }
+    long size = size(target);
+    if (size != file.bytes()) {
+      throw new IllegalStateException(
+          "Run "
+              + runId
+              + " cannot be committed: "
+              + target
+              + " has "
+              + size
+              + " bytes where the commit intent says "
+              + file.bytes()
+              + "; the file was changed outside sgdlens. Train the run again with --overwrite");
+    }
+  }
+
+  private long size(Path file) throws IOException {
+    return lake.fs().getFileStatus(file).getLen();
+  }
+
+  /**
+   * Records the run as FAILED in {@code runs}; staged files stay for a resume. A run that is
+   * committed already (a failed --overwrite) keeps its committed row: it is still whole.
+   */
   public void markFailed(Object[] runsRow) {
-    closeOpenFiles();
-    writeRunsRow(runsRow);
+    try {
+      closeOpenFiles();
+    } finally {
+      // A run with a commit intent is committing: the next writer finishes it, and a FAILED row
+      // in the cleared runs partition would stand where the commit puts the COMMITTED one.
+      if (!lake.exists(new Path(dir(), INTENT))
+          && !lake.runStatus(runId).filter(RunStatus.COMMITTED.name()::equals).isPresent()) {
+        writeRunsRow(runsRow);
+        lake.at(CrashPoint.FAILED_ROW_WRITTEN);
+      }
+    }
   }
 
   private void writeRunsRow(Object[] runsRow) {
@@ -225,8 +445,66 @@ public final class RunStaging {
       if (!lake.fs().rename(tmp, done)) {
         throw new IOException("rename " + tmp + " -> " + done + " failed");
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot write the runs row of " + runId, e);
+    } catch (IOException | RuntimeException e) {
+      throw LakeErrors.wrap("Cannot write the runs row of " + runId, e, lake);
+    }
+  }
+
+  /** Writes a small file whole or not at all: a temporary file, then a rename to the name. */
+  private void writeAtomically(Path path, byte[] bytes) throws IOException {
+    Path tmp = new Path(path.getParent(), "." + path.getName() + ".tmp");
+    lake.fs().mkdirs(path.getParent());
+    try (OutputStream out = lake.fs().create(tmp, true)) {
+      out.write(bytes);
+    }
+    lake.fs().delete(path, false);
+    if (!lake.fs().rename(tmp, path)) {
+      throw new IOException("rename " + tmp + " -> " + path + " failed");
+    }
+  }
+
+  private byte[] encodeIntent(Intent intent) {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("format", INTENT_FORMAT);
+    root.put("run_id", intent.runId());
+    ArrayNode files = root.putArray("files");
+    for (StagedFile f : intent.files()) {
+      files.addObject().put("name", f.name()).put("bytes", f.bytes());
+    }
+    String body = root.toString();
+    CRC32 crc = new CRC32();
+    crc.update(body.getBytes(StandardCharsets.UTF_8));
+    root.put("crc32", crc.getValue());
+    return root.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private Intent parseIntent(byte[] bytes, Path path) {
+    try {
+      ObjectNode root = (ObjectNode) JSON.readTree(bytes);
+      long crc = root.path("crc32").asLong(-1);
+      root.remove("crc32");
+      CRC32 check = new CRC32();
+      check.update(root.toString().getBytes(StandardCharsets.UTF_8));
+      if (crc != check.getValue() || root.path("format").asInt() != INTENT_FORMAT) {
+        throw new IllegalStateException("checksum or format mismatch");
+      }
+      List<StagedFile> files = new ArrayList<>();
+      for (JsonNode f : root.path("files")) {
+        files.add(new StagedFile(f.get("name").asText(), f.get("bytes").asLong()));
+      }
+      return new Intent(root.path("run_id").asText(), List.copyOf(files));
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalStateException(
+          "The commit intent "
+              + path
+              + " of run "
+              + runId
+              + " is damaged ("
+              + e.getMessage()
+              + "), so the interrupted commit cannot be finished. Delete "
+              + dir()
+              + " and train the run again (with --overwrite if it was committed before)",
+          e);
     }
   }
 }

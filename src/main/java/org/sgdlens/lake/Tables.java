@@ -38,6 +38,27 @@ public final class Tables {
   public static final List<String> RECORDS =
       List.of(PARAM_LAYOUT, SAMPLES, WEIGHTS, GRADIENTS, SAMPLE_LOSSES, METRICS, FINAL_PARAMS);
 
+  /**
+   * Result tables of the analysis jobs, one partition per run. Retraining a run (--overwrite)
+   * deletes its partitions, so no result outlives the data it was computed from.
+   */
+  public static final List<String> RESULTS =
+      List.of(
+          GRAM,
+          ORDER_PARAMS,
+          PHASE_SIGNALS,
+          PHASES,
+          PHASE_BOUNDARIES,
+          LOSS_SEPARATION,
+          SEPARATION_SUMMARY,
+          FLAGGED_SAMPLES,
+          CLEANING,
+          PCA_VARIANCES,
+          PCA_DIRECTIONS,
+          LANDSCAPE_PROFILES,
+          FLATNESS,
+          VARIANCE_FLATNESS);
+
   /** Every table of the lake; analyses append their result tables here. */
   public static final List<String> ALL =
       List.of(

@@ -116,7 +116,8 @@ final class VectorFileWriter implements TableFileWriter {
               0,
               64,
               Integer.MAX_VALUE,
-              false);
+              // Page CRC32s: readers verify them (Lake.VERIFY_CHECKSUMS).
+              true);
       file.start();
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot open Parquet file " + path + " for writing", e);

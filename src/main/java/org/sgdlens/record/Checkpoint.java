@@ -1,21 +1,33 @@
 package org.sgdlens.record;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
-import org.apache.hadoop.fs.FSDataInputStream;
+import java.util.zip.CRC32;
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
+import org.sgdlens.lake.CrashPoint;
 import org.sgdlens.lake.Lake;
+import org.sgdlens.lake.LakeErrors;
+import org.sgdlens.lake.RunStaging.StagedFile;
+import org.sgdlens.lake.VectorChunks;
 
 /**
  * A resumable training state: step, parameters, momentum buffers, the running minibatch-loss
- * accumulator, and the staged files that hold every record up to the step. Written to a temporary
- * file and renamed, so a kill leaves either the old or the new checkpoint.
+ * accumulator, the divergence monitor's state, and the staged files (with their sizes) that hold
+ * every record up to the step. Each checkpoint is a new file {@code state-<step>.bin}, written to a
+ * temporary name and renamed, then the older ones are deleted: a kill at any instant leaves at
+ * least one whole checkpoint or none. A CRC32 over the content catches a damaged file.
  */
 record Checkpoint(
     String configHash,
@@ -25,32 +37,57 @@ record Checkpoint(
     double lossSum,
     long lossCount,
     double wallSeconds,
-    List<String> stagedFiles) {
+    double[] monitorState,
+    List<StagedFile> stagedFiles) {
 
-  private static final int FORMAT = 1;
+  private static final int FORMAT = 2;
+  private static final String PREFIX = "state-";
+  private static final String SUFFIX = ".bin";
 
-  static Path path(Lake lake, String runId) {
-    return new Path(new Path(lake.staging(runId), "_checkpoint"), "state.bin");
+  static Path dir(Lake lake, String runId) {
+    return new Path(lake.staging(runId), "_checkpoint");
+  }
+
+  static Path path(Lake lake, String runId, long step) {
+    return new Path(
+        dir(lake, runId), String.format(Locale.ROOT, "%s%012d%s", PREFIX, step, SUFFIX));
+  }
+
+  /** The same state naming {@code files}. */
+  Checkpoint withFiles(List<StagedFile> files) {
+    return new Checkpoint(
+        configHash, step, weights, velocity, lossSum, lossCount, wallSeconds, monitorState, files);
   }
 
   void write(Lake lake, String runId) {
-    Path target = path(lake, runId);
-    Path tmp = new Path(target.getParent(), ".state.bin.tmp");
+    Path target = path(lake, runId, step);
+    Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp");
     try {
       lake.fs().mkdirs(target.getParent());
+      byte[] bytes = encode();
       try (FSDataOutputStream out = lake.fs().create(tmp, true)) {
-        write(out);
+        out.write(bytes);
       }
+      lake.at(CrashPoint.CHECKPOINT_STATE_WRITTEN);
       lake.fs().delete(target, false);
       if (!lake.fs().rename(tmp, target)) {
         throw new IOException("rename " + tmp + " -> " + target + " failed");
       }
+      lake.at(CrashPoint.CHECKPOINT_PUBLISHED);
+      for (FileStatus s : lake.fs().listStatus(target.getParent())) {
+        if (!s.getPath().getName().equals(target.getName())) {
+          lake.fs().delete(s.getPath(), false);
+        }
+      }
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot write the checkpoint of run " + runId, e);
+      throw LakeErrors.wrap(
+          "Cannot write the checkpoint of run " + runId + " at step " + step, e, lake);
     }
   }
 
-  private void write(DataOutputStream out) throws IOException {
+  private byte[] encode() throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    DataOutputStream out = new DataOutputStream(bytes);
     out.writeInt(FORMAT);
     out.writeUTF(configHash);
     out.writeLong(step);
@@ -59,56 +96,108 @@ record Checkpoint(
     out.writeDouble(lossSum);
     out.writeLong(lossCount);
     out.writeDouble(wallSeconds);
-    out.writeInt(stagedFiles.size());
-    for (String f : stagedFiles) {
-      out.writeUTF(f);
+    out.writeInt(monitorState.length);
+    for (double v : monitorState) {
+      out.writeDouble(v);
     }
+    out.writeInt(stagedFiles.size());
+    for (StagedFile f : stagedFiles) {
+      out.writeUTF(f.name());
+      out.writeLong(f.bytes());
+    }
+    out.flush();
+    CRC32 crc = new CRC32();
+    crc.update(bytes.toByteArray());
+    out.writeLong(crc.getValue());
+    out.flush();
+    return bytes.toByteArray();
   }
 
+  /**
+   * The newest whole checkpoint of a run, if any. A damaged file (bad checksum, cut short) is
+   * skipped with a warning on stderr: the run then resumes from an older one or starts afresh.
+   */
   static Optional<Checkpoint> read(Lake lake, String runId) {
-    Path path = path(lake, runId);
+    Path dir = dir(lake, runId);
     try {
-      if (!lake.fs().exists(path)) {
+      if (!lake.fs().exists(dir)) {
         return Optional.empty();
       }
-      try (FSDataInputStream in = lake.fs().open(path)) {
-        return Optional.of(read(in));
+      List<FileStatus> states =
+          new ArrayList<>(
+              Arrays.stream(lake.fs().listStatus(dir))
+                  .filter(
+                      s ->
+                          s.getPath().getName().startsWith(PREFIX)
+                              && s.getPath().getName().endsWith(SUFFIX))
+                  .toList());
+      states.sort(Comparator.comparing((FileStatus s) -> s.getPath().getName()).reversed());
+      for (FileStatus state : states) {
+        byte[] bytes;
+        try (InputStream in = lake.fs().open(state.getPath())) {
+          bytes = in.readAllBytes();
+        }
+        Optional<Checkpoint> c = decode(bytes);
+        if (c.isPresent()) {
+          return c;
+        }
+        System.err.println(
+            "sgdlens: the checkpoint "
+                + state.getPath()
+                + " is damaged (checksum mismatch or cut short); not resuming from it");
       }
+      return Optional.empty();
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read the checkpoint " + path, e);
+      throw LakeErrors.wrap("Cannot read the checkpoints in " + dir, e, lake);
     }
   }
 
-  private static Checkpoint read(DataInputStream in) throws IOException {
-    int format = in.readInt();
-    if (format != FORMAT) {
-      throw new IOException("Unknown checkpoint format " + format);
+  private static Optional<Checkpoint> decode(byte[] bytes) {
+    if (bytes.length < Long.BYTES + Integer.BYTES) {
+      return Optional.empty();
     }
-    String hash = in.readUTF();
-    long step = in.readLong();
-    float[] weights = readFloats(in);
-    float[] velocity = readFloats(in);
-    double lossSum = in.readDouble();
-    long lossCount = in.readLong();
-    double wall = in.readDouble();
-    int n = in.readInt();
-    List<String> files = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      files.add(in.readUTF());
+    CRC32 crc = new CRC32();
+    crc.update(bytes, 0, bytes.length - Long.BYTES);
+    long stored = java.nio.ByteBuffer.wrap(bytes, bytes.length - Long.BYTES, Long.BYTES).getLong();
+    if (stored != crc.getValue()) {
+      return Optional.empty();
     }
-    return new Checkpoint(hash, step, weights, velocity, lossSum, lossCount, wall, files);
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+      if (in.readInt() != FORMAT) {
+        return Optional.empty();
+      }
+      String hash = in.readUTF();
+      long step = in.readLong();
+      float[] weights = readFloats(in);
+      float[] velocity = readFloats(in);
+      double lossSum = in.readDouble();
+      long lossCount = in.readLong();
+      double wall = in.readDouble();
+      double[] monitor = new double[in.readInt()];
+      for (int i = 0; i < monitor.length; i++) {
+        monitor[i] = in.readDouble();
+      }
+      int n = in.readInt();
+      List<StagedFile> files = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        files.add(new StagedFile(in.readUTF(), in.readLong()));
+      }
+      return Optional.of(
+          new Checkpoint(hash, step, weights, velocity, lossSum, lossCount, wall, monitor, files));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
   }
 
   private static void writeFloats(DataOutputStream out, float[] values) throws IOException {
     out.writeInt(values.length);
-    byte[] bytes = org.sgdlens.lake.VectorChunks.pack(values, 0, values.length);
-    out.write(bytes);
+    out.write(VectorChunks.pack(values, 0, values.length));
   }
 
   private static float[] readFloats(DataInputStream in) throws IOException {
     int n = in.readInt();
     byte[] bytes = new byte[n * Float.BYTES];
     in.readFully(bytes);
-    return org.sgdlens.lake.VectorChunks.unpack(bytes);
+    return VectorChunks.unpack(bytes);
   }
 }

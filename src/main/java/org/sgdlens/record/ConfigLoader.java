@@ -168,6 +168,11 @@ public final class ConfigLoader {
     node.remove("run_id");
     // How the recording is executed does not change what is recorded.
     node.remove("parallel_recording");
+    // Sections added after the first lakes enter the hash only when set, so that the run ids of
+    // existing lakes stay what they were.
+    if (node.get("divergence").equals(JSON.valueToTree(new RunConfig.DivergenceConfig()))) {
+      node.remove("divergence");
+    }
     try {
       byte[] digest =
           MessageDigest.getInstance("SHA-256")

@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.sgdlens.kernel.Permutations;
+import org.sgdlens.lake.CrashPoint;
 import org.sgdlens.lake.RunStaging;
 import org.sgdlens.lake.Tables;
 import org.sgdlens.lake.VectorChunks;
@@ -155,9 +156,12 @@ final class Recorder implements AutoCloseable {
                 }
               });
     }
+    Throwable own = null;
     try {
       laneNetworks[0].setWeights(snapshot);
       work.accept(laneNetworks[0]);
+    } catch (Throwable t) {
+      own = t;
     } finally {
       try {
         // A helper whose thread failed to start never runs its task: its failure ends the wait.
@@ -169,13 +173,32 @@ final class Recorder implements AutoCloseable {
         throw new IllegalStateException("Interrupted while waiting for the probe lanes", e);
       }
     }
-    Throwable t = failed.get();
+    // The lane that failed first says why; the others only stopped because of it.
+    Throwable t = own;
+    Throwable helper = failed.get();
+    if ((t == null || t instanceof LaneAborted)
+        && helper != null
+        && !(helper instanceof LaneAborted)) {
+      t = helper;
+    } else if (t == null) {
+      t = helper;
+    }
+    if (t instanceof LaneAborted a && a.getCause() != null) {
+      t = a.getCause();
+    }
     if (t instanceof RuntimeException e) {
       throw e;
     } else if (t instanceof Error e) {
       throw e;
     } else if (t != null) {
       throw new IllegalStateException(t);
+    }
+  }
+
+  /** Thrown on a lane that stops because another lane failed; its cause is that failure. */
+  private static final class LaneAborted extends IllegalStateException {
+    LaneAborted(Throwable cause) {
+      super("Stopped because another probe lane failed: " + cause, cause);
     }
   }
 
@@ -321,15 +344,9 @@ final class Recorder implements AutoCloseable {
             writer.submit(
                 () -> {
                   writerStaging.closeOpenFiles();
-                  new Checkpoint(
-                          partial.configHash(),
-                          partial.step(),
-                          partial.weights(),
-                          partial.velocity(),
-                          partial.lossSum(),
-                          partial.lossCount(),
-                          partial.wallSeconds(),
-                          writerStaging.stagedFiles())
+                  lake.at(CrashPoint.CHECKPOINT_FILES_CLOSED);
+                  partial
+                      .withFiles(writerStaging.stagedFilesWithSizes())
                       .write(lake, writerStaging.runId());
                 });
     if (probe != null) {
@@ -339,9 +356,18 @@ final class Recorder implements AutoCloseable {
     }
   }
 
-  /** Writes all P final parameters. */
+  /**
+   * Writes all P final parameters. Through the probe queue like every record, so that a checkpoint
+   * still queued there never names the final parameters' file (a resume would write them twice).
+   */
   void writeFinalParams(float[] weights) {
-    writer.submit(() -> writeVector(Tables.FINAL_PARAMS, new Object[] {}, weights));
+    Runnable toWriter =
+        () -> writer.submit(() -> writeVector(Tables.FINAL_PARAMS, new Object[] {}, weights));
+    if (probe != null) {
+      probe.submit(toWriter);
+    } else {
+      toWriter.run();
+    }
   }
 
   private float[] recordedVector(float[] snapshot) {
@@ -393,6 +419,7 @@ final class Recorder implements AutoCloseable {
     private int taken;
     private int next;
     private boolean failed;
+    private Throwable cause;
 
     Members(int count, int window) {
       this.count = count;
@@ -410,7 +437,7 @@ final class Recorder implements AutoCloseable {
         }
       }
       if (failed) {
-        throw new IllegalStateException("Another probe lane failed; see its error");
+        throw new LaneAborted(cause);
       }
       return taken < count ? taken++ : -1;
     }
@@ -425,7 +452,10 @@ final class Recorder implements AutoCloseable {
       notifyAll();
     }
 
-    synchronized void fail() {
+    synchronized void fail(Throwable why) {
+      if (!failed) {
+        cause = why;
+      }
       failed = true;
       notifyAll();
     }
@@ -438,7 +468,7 @@ final class Recorder implements AutoCloseable {
         member(net, step, perm, member, members);
       }
     } catch (RuntimeException | Error e) {
-      members.fail();
+      members.fail(e);
       throw e;
     }
   }

@@ -24,6 +24,7 @@ public final class RunConfig {
   public NoiseConfig noise = new NoiseConfig();
   public SgdConfig sgd = new SgdConfig();
   public RecordConfig record = new RecordConfig();
+  public DivergenceConfig divergence = new DivergenceConfig();
 
   /** Steps between resumable checkpoints; 0 disables them. */
   public long checkpointEvery = 1000;
@@ -94,6 +95,24 @@ public final class RunConfig {
 
     /** Seed of the noise; -1 means the run seed. */
     public long seed = -1;
+  }
+
+  /** When a run counts as diverged (runs.diverged, runs.diverged_reason); see kernel.Divergence. */
+  public static final class DivergenceConfig {
+    /** A mean minibatch loss above this multiple of the initial loss is divergence. */
+    public double lossRatio = org.sgdlens.kernel.Divergence.LOSS_RATIO_DEFAULT;
+
+    /** Minibatch losses averaged by the loss-ratio rule. */
+    public int lossWindow = org.sgdlens.kernel.Divergence.LOSS_WINDOW_DEFAULT;
+
+    /** A final training accuracy at most chance plus this margin is divergence. */
+    public double chanceMargin = org.sgdlens.kernel.Divergence.CHANCE_MARGIN_DEFAULT;
+
+    /** The accuracy rule applies only to runs longer than this many epochs. */
+    public double warmupEpochs = org.sgdlens.kernel.Divergence.WARMUP_EPOCHS_DEFAULT;
+
+    /** Stop training at the step where the loss rules see divergence (the run is recorded). */
+    public boolean stop = true;
   }
 
   public static final class SgdConfig {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.LongConsumer;
+import org.sgdlens.kernel.Divergence;
 import org.sgdlens.kernel.Permutations;
 
 /**
@@ -27,7 +28,7 @@ public final class SgdTrainer {
   public record Result(
       long steps,
       float[] finalWeights,
-      boolean diverged,
+      boolean stoppedByDivergence,
       double wallSeconds,
       double stepsPerSecond,
       double trainingCpuSeconds) {}
@@ -126,6 +127,7 @@ public final class SgdTrainer {
       double lossSum0,
       long lossCount0,
       double wall0,
+      Divergence.Monitor monitor,
       CheckpointSink checkpoints,
       LongConsumer progress) {
     long total = totalSteps();
@@ -152,8 +154,10 @@ public final class SgdTrainer {
     int[] order = null;
     long orderEpoch = -1;
     long step = startStep;
+    long lastCheckpoint = startStep;
     try (NDManager scope = network.manager().newSubManager()) {
       for (; ; step++) {
+        StopRequest.check(step, lastCheckpoint);
         // A resumed run recorded its start step before the checkpoint was taken.
         boolean recordedBeforeResume = startStep > 0 && step == startStep;
         if (recorder != null && !recordedBeforeResume) {
@@ -187,7 +191,9 @@ public final class SgdTrainer {
               velocityVector(),
               lossSum,
               lossCount,
-              wall0 + (System.nanoTime() - start) / 1e9);
+              wall0 + (System.nanoTime() - start) / 1e9,
+              monitor.state());
+          lastCheckpoint = step;
         }
         long epoch = step / perEpoch;
         if (epoch != orderEpoch) {
@@ -195,11 +201,14 @@ public final class SgdTrainer {
           orderEpoch = epoch;
         }
         float loss = step(scope, order, (int) (step % perEpoch) * b, b, lr, wd, momentum);
-        if (!Float.isFinite(loss)) {
-          diverged = true;
-        } else {
+        if (Float.isFinite(loss)) {
           lossSum += loss;
           lossCount++;
+        }
+        // A NaN or infinite loss always ends training; the loss-ratio rule when asked to.
+        if (monitor.minibatchLoss(step, loss)
+            && (!Float.isFinite(loss) || config.divergence.stop)) {
+          diverged = true;
         }
         if (progress != null) {
           progress.accept(step + 1);
@@ -291,6 +300,7 @@ public final class SgdTrainer {
         float[] velocity,
         double lossSum,
         long lossCount,
-        double wallSeconds);
+        double wallSeconds,
+        double[] monitorState);
   }
 }

@@ -2,13 +2,19 @@ package org.sgdlens.record;
 
 import ai.djl.Device;
 import java.time.Instant;
-import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.LongConsumer;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.sgdlens.kernel.Divergence;
 import org.sgdlens.lake.Lake;
+import org.sgdlens.lake.LakeErrors;
+import org.sgdlens.lake.RunIds;
+import org.sgdlens.lake.RunLease;
 import org.sgdlens.lake.RunStaging;
+import org.sgdlens.lake.RunStatus;
 
 /**
  * One training run end to end: validate the config, load data, resume or start, train with
@@ -22,10 +28,12 @@ public final class TrainRun {
       String status,
       boolean skipped,
       boolean resumed,
+      boolean recovered,
       long steps,
       double stepsPerSecond,
       double wallSeconds,
       boolean diverged,
+      String divergedReason,
       Double finalTrainLoss,
       Double finalTestAccuracy,
       int trainSize,
@@ -40,6 +48,9 @@ public final class TrainRun {
 
   private TrainRun() {}
 
+  /** Characters a derived run id adds to the name: a dash and the config hash. */
+  static final int NAME_SUFFIX = 11;
+
   /** The run id of a config: its own, or name-hash. */
   public static String runId(RunConfig config) {
     if (config.runId != null && !config.runId.isBlank()) {
@@ -50,9 +61,11 @@ public final class TrainRun {
 
   /** Checks everything that can be checked without data, naming the value and the fix. */
   public static void validate(RunConfig c) {
-    if (!c.runId.isBlank() && !c.runId.matches("[A-Za-z0-9._-]+")) {
-      throw new IllegalArgumentException(
-          "run_id '" + c.runId + "' has characters outside A-Z a-z 0-9 . _ -; choose another");
+    if (c.runId != null && !c.runId.isBlank()) {
+      RunIds.check("run_id (--run-id)", c.runId);
+    } else {
+      // A derived id is <name>-<10 hex digits>: the name may use what the suffix leaves.
+      RunIds.check("name (--name)", c.name, RunIds.MAX_LENGTH - NAME_SUFFIX);
     }
     if (!(c.sgd.learningRate > 0) || !Double.isFinite(c.sgd.learningRate)) {
       throw new IllegalArgumentException(
@@ -80,7 +93,7 @@ public final class TrainRun {
               + c.sgd.epochs
               + "; give a positive number of steps or epochs");
     }
-    if (c.record.ensembleSize < 1) {
+    if (c.record.ensembleSize < 2) {
       throw new IllegalArgumentException(
           "record.ensemble_size is " + c.record.ensembleSize + "; use at least 2 minibatches");
     }
@@ -105,6 +118,11 @@ public final class TrainRun {
     c.record.gradients.validate("record.gradients");
     c.record.sampleLosses.validate("record.sample_losses");
     c.record.metrics.validate("record.metrics");
+    if (!(c.divergence.warmupEpochs >= 0)) {
+      throw new IllegalArgumentException(
+          "divergence.warmup_epochs is " + c.divergence.warmupEpochs + "; use 0 or more, e.g. 1");
+    }
+    divergenceRules(c, 1);
   }
 
   /** Checks that need the data (sizes). */
@@ -153,43 +171,90 @@ public final class TrainRun {
   /**
    * Runs (or resumes, or skips) a run. A committed run with the same id is skipped unless {@code
    * overwrite}; then its partitions are replaced on commit, so rows are never duplicated.
+   *
+   * <p>The run's lease is taken first, so a second writer of the same id stops before it writes
+   * anything. A commit that a crash interrupted is finished before anything else (the run is then
+   * reported as committed, {@link Outcome#recovered}), and a run that stopped during training
+   * resumes from its newest checkpoint.
    */
   public static Outcome execute(
       Lake lake, RunConfig config, boolean overwrite, LongConsumer progress) {
     validate(config);
     String runId = runId(config);
-    Optional<String> status = lake.runStatus(runId);
-    if (status.isPresent() && status.get().equals("COMMITTED") && !overwrite) {
-      return committedOutcome(runId, lake.runRow(runId).orElseThrow());
+    try (RunLease lease = RunLease.acquire(lake, runId)) {
+      RunStaging staging =
+          new RunStaging(lake, runId, codec(config.record.compression), 128L << 20);
+      Optional<RunStaging.Intent> pending = staging.pendingCommit();
+      if (pending.isPresent()) {
+        staging.rollForward(pending.get(), lease);
+        return committedOutcome(runId, lake.runRow(runId).orElseThrow(), true);
+      }
+      Optional<RunStatus> status = lake.runStatus(runId).flatMap(RunStatus::of);
+      if (status.equals(Optional.of(RunStatus.COMMITTED)) && !overwrite) {
+        return committedOutcome(runId, lake.runRow(runId).orElseThrow(), false);
+      }
+      StopRequest.enter();
+      try {
+        return train(lake, config, runId, staging, lease, progress);
+      } finally {
+        StopRequest.leave();
+      }
     }
+  }
+
+  private static Outcome train(
+      Lake lake,
+      RunConfig config,
+      String runId,
+      RunStaging staging,
+      RunLease lease,
+      LongConsumer progress) {
     System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(config.threads));
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
     TrainingData data = TrainingData.load(config);
     validate(config, data);
     Device device = SgdTrainer.device(config.device);
     String hash = ConfigLoader.hash(config);
-    RunStaging staging = new RunStaging(lake, runId, codec(config.record.compression), 128L << 20);
     Instant started = Instant.now();
     Network network = newNetwork(config, data, device);
+    SgdTrainer trainer;
+    long estimate;
     try {
-      Recorder.slices(network.layout(), config.record.layers);
+      long recorded = 0;
+      for (int[] slice : Recorder.slices(network.layout(), config.record.layers)) {
+        recorded += slice[1];
+      }
+      trainer = new SgdTrainer(config, data, network);
+      // Before anything is written: a run that cannot fit leaves the lake as it was.
+      estimate = estimatedBytes(config, data, network.size(), recorded, trainer);
+      checkSpace(lake, runId, estimate);
     } catch (RuntimeException e) {
       network.close();
       throw e;
     }
+    long startStep = 0;
     try (network) {
-      SgdTrainer trainer = new SgdTrainer(config, data, network);
+      Divergence.Rules rules = divergenceRules(config, trainer.stepsPerEpoch());
+      Divergence.Monitor monitor = new Divergence.Monitor(rules);
       Optional<Checkpoint> checkpoint =
           Checkpoint.read(lake, runId).filter(c -> c.configHash().equals(hash));
-      long startStep = 0;
+      if (checkpoint.isPresent() && !staging.keepOnly(checkpoint.get().stagedFiles())) {
+        System.err.println(
+            "sgdlens: run "
+                + runId
+                + ": a file named by the checkpoint at step "
+                + checkpoint.get().step()
+                + " is missing or changed; starting the run afresh");
+        checkpoint = Optional.empty();
+      }
       double lossSum = 0;
       long lossCount = 0;
       double wall0 = 0;
       if (checkpoint.isPresent()) {
         Checkpoint c = checkpoint.get();
-        staging.discardFilesNotIn(new HashSet<>(c.stagedFiles()));
         network.setWeights(c.weights());
         trainer.setVelocity(c.velocity());
+        monitor.restore(c.monitorState());
         startStep = c.step();
         lossSum = c.lossSum();
         lossCount = c.lossCount();
@@ -213,28 +278,33 @@ public final class TrainRun {
                 lossSum,
                 lossCount,
                 wall0,
-                (step, w, v, ls, lc, wall) ->
+                monitor,
+                (step, w, v, ls, lc, wall, state) ->
                     recorder.checkpoint(
-                        new Checkpoint(hash, step, w, v, ls, lc, wall, java.util.List.of()), lake),
+                        new Checkpoint(hash, step, w, v, ls, lc, wall, state, List.of()), lake),
                 progress);
         recorder.writeFinalParams(result.finalWeights());
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
+        // Whatever is queued up to the last checkpoint is written (it is what a resume needs);
+        // a failed writer skips the rest.
         try {
           recorder.close();
-        } catch (RuntimeException suppressed) {
-          e.addSuppressed(suppressed);
+        } catch (RuntimeException | Error suppressed) {
+          if (suppressed != e) {
+            e.addSuppressed(suppressed);
+          }
         }
         throw e;
       }
       recorder.close();
       double trainAndRecord = (System.nanoTime() - loopStart) / 1e9;
       Recorder.Metrics last = recorder.lastMetrics();
-      boolean diverged = result.diverged() || recorder.sawNonFiniteGradient();
+      Optional<String> reason = divergence(monitor, recorder, last, rules, data);
       Object[] row =
           runsRow(
               config,
               runId,
-              "COMMITTED",
+              RunStatus.COMMITTED,
               started,
               data,
               network.size(),
@@ -243,18 +313,20 @@ public final class TrainRun {
               (double) result.steps() / trainer.stepsPerEpoch(),
               device,
               last,
-              diverged,
+              reason,
               null);
-      staging.commit(row);
+      staging.commit(row, lease);
       return new Outcome(
           runId,
-          "COMMITTED",
+          RunStatus.COMMITTED.name(),
           false,
           startStep > 0,
+          false,
           result.steps(),
           result.stepsPerSecond(),
           result.wallSeconds(),
-          diverged,
+          reason.isPresent(),
+          reason.orElse(null),
           last == null ? null : last.trainLoss(),
           last == null ? null : last.testAccuracy(),
           data.trainSize(),
@@ -267,12 +339,13 @@ public final class TrainRun {
           recorder.probeCpuSeconds(),
           recorder.writerCpuSeconds());
     } catch (RuntimeException e) {
+      RuntimeException shown = explain(e, lake, runId, estimate, staging.bytesWritten(), startStep);
       try {
         staging.markFailed(
             runsRow(
                 config,
                 runId,
-                "FAILED",
+                RunStatus.FAILED,
                 started,
                 data,
                 0,
@@ -281,13 +354,151 @@ public final class TrainRun {
                 0,
                 device,
                 null,
-                false,
-                String.valueOf(e.getMessage())));
+                Optional.empty(),
+                String.valueOf(shown.getMessage())));
       } catch (RuntimeException suppressed) {
-        e.addSuppressed(suppressed);
+        shown.addSuppressed(suppressed);
       }
-      throw e;
+      throw shown;
     }
+  }
+
+  /** The divergence rules of a run, the warm-up in steps. */
+  static Divergence.Rules divergenceRules(RunConfig c, long stepsPerEpoch) {
+    return new Divergence.Rules(
+        c.divergence.lossRatio,
+        c.divergence.lossWindow,
+        c.divergence.chanceMargin,
+        (long) Math.ceil(c.divergence.warmupEpochs * stepsPerEpoch));
+  }
+
+  /** Why a run that finished counts as diverged, if it does (the first rule that fired). */
+  private static Optional<String> divergence(
+      Divergence.Monitor monitor,
+      Recorder recorder,
+      Recorder.Metrics last,
+      Divergence.Rules rules,
+      TrainingData data) {
+    if (monitor.diverged()) {
+      return monitor.reason();
+    }
+    if (recorder.sawNonFiniteGradient()) {
+      return Optional.of("a recorded gradient has NaN or infinite values");
+    }
+    if (last != null) {
+      return Divergence.atChance(rules, last.step(), last.trainAccuracy(), chance(data));
+    }
+    return Optional.empty();
+  }
+
+  /** The training accuracy of always guessing the most common given label. */
+  static double chance(TrainingData data) {
+    int[] counts = new int[Math.max(1, data.classes())];
+    for (int label : data.givenLabels()) {
+      counts[label]++;
+    }
+    int most = 0;
+    for (int c : counts) {
+      most = Math.max(most, c);
+    }
+    return data.trainSize() == 0 ? 0 : (double) most / data.trainSize();
+  }
+
+  /**
+   * The error the user sees for a failed run: a full disk names the lake, the free space and what
+   * the run still needed; a signal says how to resume.
+   */
+  private static RuntimeException explain(
+      RuntimeException e, Lake lake, String runId, long estimate, long written, long startStep) {
+    if (e instanceof StopRequest.Stopped stopped) {
+      return new StopRequest.Stopped(
+          stopped.signal(),
+          stopped.step(),
+          stopped.checkpoint(),
+          "Run "
+              + runId
+              + " stopped by "
+              + stopped.signal()
+              + " at step "
+              + stopped.step()
+              + " and is marked FAILED; run the same command again to resume it from "
+              + (stopped.checkpoint() > 0
+                  ? "its checkpoint at step " + stopped.checkpoint()
+                  : "the start (no checkpoint yet)"));
+    }
+    if (LakeErrors.isDiskFull(e)) {
+      OptionalLong free = LakeErrors.freeBytes(lake);
+      return new LakeErrors.DiskFull(
+          "Run "
+              + runId
+              + " stopped: the disk holding the lake "
+              + lake.root()
+              + " is full ("
+              + e.getMessage()
+              + "). The run needs about "
+              + LakeErrors.bytes(estimate)
+              + " in all and had written "
+              + LakeErrors.bytes(written)
+              + (free.isPresent() ? "; " + LakeErrors.bytes(free.getAsLong()) + " are free" : "")
+              + ". Free at least "
+              + LakeErrors.bytes(Math.max(0, estimate - written))
+              + " or use --lake on a larger disk, then run the same command again to resume"
+              + (startStep > 0 ? " (from step " + startStep + " or later)" : ""),
+          free.orElse(-1),
+          e);
+    }
+    return e;
+  }
+
+  /** Refuses to start a run whose records cannot fit in the free space of the lake's disk. */
+  private static void checkSpace(Lake lake, String runId, long estimate) {
+    OptionalLong free = LakeErrors.freeBytes(lake);
+    if (free.isPresent() && free.getAsLong() < estimate) {
+      throw new LakeErrors.DiskFull(
+          "Run "
+              + runId
+              + " needs about "
+              + LakeErrors.bytes(estimate)
+              + " in the lake "
+              + lake.root()
+              + " but its disk has "
+              + LakeErrors.bytes(free.getAsLong())
+              + " free; nothing was written (what the run recorded earlier is kept). Free space, record less (record.gradients, record.weights, record.sample_losses"
+              + " schedules) or use --lake on a larger disk",
+          free.getAsLong(),
+          null);
+    }
+  }
+
+  /**
+   * Bytes a run writes into the lake, from its schedules: vector tables at 4 bytes a float, row
+   * tables at their uncompressed row size (an upper bound: compression only shrinks them).
+   */
+  static long estimatedBytes(
+      RunConfig c, TrainingData data, long params, long recorded, SgdTrainer trainer) {
+    long total = trainer.totalSteps();
+    long perEpoch = trainer.stepsPerEpoch();
+    long weights = c.record.weights.resolve(total, perEpoch).size() * recorded * Float.BYTES;
+    int parts = data.mislabeledCount() > 0 ? 2 : 1;
+    long gradients =
+        c.record.gradients.resolve(total, perEpoch).size()
+            * c.record.ensembleSize
+            * parts
+            * params
+            * Float.BYTES;
+    int lossRows =
+        c.record.sampleLossSubset > 0
+            ? Math.min(c.record.sampleLossSubset, data.trainSize())
+            : data.trainSize();
+    long losses = c.record.sampleLosses.resolve(total, perEpoch).size() * lossRows * 40L;
+    long metrics = c.record.metrics.resolve(total, perEpoch).size() * 100L;
+    return weights
+        + gradients
+        + losses
+        + metrics
+        + params * Float.BYTES
+        + data.trainSize() * 30L
+        + (64L << 10);
   }
 
   static Network newNetwork(RunConfig config, TrainingData data, Device device) {
@@ -298,16 +509,19 @@ public final class TrainRun {
    * The outcome of a run committed earlier, from its row in {@code runs}: what it trained and its
    * final metrics (a caller that skips training still reports them); times are not stored, so 0.
    */
-  static Outcome committedOutcome(String runId, java.util.Map<String, Object> row) {
+  static Outcome committedOutcome(
+      String runId, java.util.Map<String, Object> row, boolean recovered) {
     return new Outcome(
         runId,
-        "COMMITTED",
-        true,
+        RunStatus.COMMITTED.name(),
+        !recovered,
         false,
+        recovered,
         (Long) row.get("steps"),
         0,
         0,
         (Boolean) row.get("diverged"),
+        (String) row.get("diverged_reason"),
         (Double) row.get("final_train_loss"),
         (Double) row.get("final_test_accuracy"),
         (Integer) row.get("train_size"),
@@ -324,7 +538,7 @@ public final class TrainRun {
   private static Object[] runsRow(
       RunConfig c,
       String runId,
-      String status,
+      RunStatus status,
       Instant started,
       TrainingData data,
       long params,
@@ -333,10 +547,10 @@ public final class TrainRun {
       double epochs,
       Device device,
       Recorder.Metrics last,
-      boolean diverged,
+      Optional<String> divergedReason,
       String message) {
     return new Object[] {
-      status,
+      status.name(),
       started,
       Instant.now(),
       c.dataset.name,
@@ -358,9 +572,10 @@ public final class TrainRun {
       device.toString(),
       last == null ? null : last.trainLoss(),
       last == null ? null : last.testAccuracy(),
-      diverged,
+      divergedReason.isPresent(),
       message,
-      ConfigLoader.toJson(c)
+      ConfigLoader.toJson(c),
+      divergedReason.orElse(null)
     };
   }
 

@@ -47,7 +47,8 @@ final class SyntheticLake {
         null,
         false,
         null,
-        "{}");
+        "{}",
+        null);
   }
 
   static void runs(SparkSession spark, String lake, Row... rows) {

@@ -110,7 +110,8 @@ public final class TrajectoryLakes {
       null,
       false,
       null,
-      "{}"
+      "{}",
+      null
     };
   }
 }
