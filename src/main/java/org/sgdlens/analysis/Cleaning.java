@@ -221,8 +221,8 @@ public final class Cleaning {
   private Cleaning() {}
 
   public static Result run(SparkSession spark, Options o) {
-    List<RunInfo> runs = RunInfo.select(spark, o.lake(), o.runs());
     Warnings warnings = new Warnings();
+    List<RunInfo> runs = RunInfo.select(spark, o.lake(), o.runs(), warnings);
     List<RunInfo> noisy = new ArrayList<>();
     for (RunInfo run : runs) {
       if (run.labelNoise()) {

@@ -152,8 +152,8 @@ public final class LossSeparation {
   }
 
   public static Result run(SparkSession spark, Options o) {
-    List<RunInfo> runs = RunInfo.select(spark, o.lake(), o.runs());
     Warnings warnings = new Warnings();
+    List<RunInfo> runs = RunInfo.select(spark, o.lake(), o.runs(), warnings);
     Dataset<Row> losses =
         LakeTables.read(spark, o.lake(), Tables.SAMPLE_LOSSES)
             .where(col("run_id").isin(RunInfo.ids(runs).toArray()));

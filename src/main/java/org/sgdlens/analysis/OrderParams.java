@@ -83,8 +83,8 @@ public final class OrderParams {
   private OrderParams() {}
 
   public static Result run(SparkSession spark, Options options) {
-    List<RunInfo> runs = RunInfo.select(spark, options.lake(), options.runs());
     Warnings warnings = new Warnings();
+    List<RunInfo> runs = RunInfo.select(spark, options.lake(), options.runs(), warnings);
     Dataset<Row> gradients =
         LakeTables.read(spark, options.lake(), Tables.GRADIENTS)
             .where(col("run_id").isin(RunInfo.ids(runs).toArray()));

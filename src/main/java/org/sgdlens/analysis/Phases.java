@@ -131,8 +131,8 @@ public final class Phases {
   private Phases() {}
 
   public static Result run(SparkSession spark, Options o) {
-    List<RunInfo> runs = RunInfo.select(spark, o.lake(), o.runs());
     Warnings warnings = new Warnings();
+    List<RunInfo> runs = RunInfo.select(spark, o.lake(), o.runs(), warnings);
     Object[] ids = RunInfo.ids(runs).toArray();
     Dataset<Row> metrics =
         LakeTables.read(spark, o.lake(), Tables.METRICS)

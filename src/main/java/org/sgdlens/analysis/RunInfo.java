@@ -28,6 +28,16 @@ public record RunInfo(
    * @throws IllegalArgumentException naming a requested run that is absent or not committed
    */
   public static List<RunInfo> select(SparkSession spark, String lake, List<String> requested) {
+    return select(spark, lake, requested, null);
+  }
+
+  /**
+   * The same, keeping diverged runs (runs.diverged) out of an unnamed selection: a run is analysed
+   * with its NaN losses or exploded weights only when {@code --run} names it, and either way {@code
+   * warnings} says so with the reason.
+   */
+  static List<RunInfo> select(
+      SparkSession spark, String lake, List<String> requested, Warnings warnings) {
     Map<String, RunInfo> committed = new LinkedHashMap<>();
     for (Row r :
         LakeTables.read(spark, lake, Tables.RUNS)
@@ -41,8 +51,26 @@ public record RunInfo(
     if (committed.isEmpty()) {
       throw new IllegalArgumentException(noCommittedRuns(spark, lake));
     }
+    Map<String, String> diverged = warnings == null ? Map.of() : diverged(spark, lake);
     if (requested.isEmpty()) {
-      return List.copyOf(committed.values());
+      List<RunInfo> out = new ArrayList<>();
+      for (RunInfo info : committed.values()) {
+        String why = diverged.get(info.runId());
+        if (why == null) {
+          out.add(info);
+        } else {
+          warnings.add(skippedDiverged(info.runId(), why));
+        }
+      }
+      if (out.isEmpty()) {
+        throw new IllegalArgumentException(
+            "Every committed run of the lake at "
+                + lake
+                + " diverged ("
+                + String.join("; ", diverged.keySet())
+                + "); name one with --run to analyse it anyway");
+      }
+      return out;
     }
     List<RunInfo> out = new ArrayList<>();
     for (String id : requested) {
@@ -57,9 +85,45 @@ public record RunInfo(
                 + committed.keySet()
                 + " (check --run and --lake)");
       }
+      if (diverged.containsKey(id)) {
+        warnings.add(analysedDiverged(id, diverged.get(id)));
+      }
       out.add(info);
     }
     return out;
+  }
+
+  /** The committed runs that diverged, each with the reason the run recorded. */
+  static Map<String, String> diverged(SparkSession spark, String lake) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Row r :
+        LakeTables.read(spark, lake, Tables.RUNS)
+            .where(col("diverged"))
+            .select("run_id", "diverged_reason")
+            .orderBy("run_id")
+            .collectAsList()) {
+      out.put(
+          r.getString(0), r.isNullAt(1) ? "a NaN or infinite loss or gradient" : r.getString(1));
+    }
+    return out;
+  }
+
+  static String skippedDiverged(String runId, String why) {
+    return "run '"
+        + runId
+        + "' skipped: it diverged ("
+        + why
+        + "); name it with --run to analyse"
+        + " it anyway";
+  }
+
+  static String analysedDiverged(String runId, String why) {
+    return "run '"
+        + runId
+        + "' diverged ("
+        + why
+        + "); analysed because --run names it, so its"
+        + " numbers describe a diverged run";
   }
 
   /**

@@ -281,7 +281,7 @@ public final class TrajectoryPca {
   public static Result run(SparkSession spark, Options options) {
     List<String> warnings = new ArrayList<>();
     Dataset<Row> weights = LakeTables.read(spark, options.lake(), Tables.WEIGHTS);
-    List<String> runs = resolveRuns(weights, options.runs(), "weights", warnings);
+    List<String> runs = resolveRuns(weights, options.lake(), options.runs(), "weights", warnings);
     List<RunResult> results = new ArrayList<>();
     for (String runId : runs) {
       Dataset<Row> runWeights = weights.where(col("run_id").equalTo(runId));
@@ -329,13 +329,32 @@ public final class TrajectoryPca {
 
   /** Committed runs that have rows in a table, restricted to the requested ones. */
   static List<String> resolveRuns(
-      Dataset<Row> table, List<String> requested, String tableName, List<String> warnings) {
+      Dataset<Row> table,
+      String lake,
+      List<String> requested,
+      String tableName,
+      List<String> warnings) {
     List<String> present =
         table.select("run_id").distinct().collectAsList().stream()
             .map(r -> r.getString(0))
             .sorted()
             .toList();
+    Map<String, String> diverged = RunInfo.diverged(table.sparkSession(), lake);
+    for (String run : requested) {
+      if (diverged.containsKey(run)) {
+        warnings.add(RunInfo.analysedDiverged(run, diverged.get(run)));
+      }
+    }
     if (requested.isEmpty()) {
+      List<String> healthy = new ArrayList<>();
+      for (String run : present) {
+        if (diverged.containsKey(run)) {
+          warnings.add(RunInfo.skippedDiverged(run, diverged.get(run)));
+        } else {
+          healthy.add(run);
+        }
+      }
+      present = healthy;
       if (present.isEmpty()) {
         throw new IllegalArgumentException(
             "No committed run has rows in '" + tableName + "'; check --lake or record runs first");

@@ -167,7 +167,8 @@ public final class VarianceFlatness {
     List<String> warnings = new ArrayList<>();
     Dataset<Row> variances = LakeTables.read(spark, options.lake(), Tables.PCA_VARIANCES);
     List<String> runs =
-        TrajectoryPca.resolveRuns(variances, options.runs(), Tables.PCA_VARIANCES, warnings);
+        TrajectoryPca.resolveRuns(
+            variances, options.lake(), options.runs(), Tables.PCA_VARIANCES, warnings);
     Dataset<Row> flatness =
         LakeTables.read(spark, options.lake(), Tables.FLATNESS)
             .select(

@@ -98,6 +98,14 @@ final class RunReport {
 
   private void headline(Page page) {
     page.begin(HEADLINE, "Headline numbers");
+    Row runRow = rows(Tables.RUNS).stream().findFirst().orElse(null);
+    if (runRow != null && Boolean.TRUE.equals(runRow.getAs("diverged"))) {
+      page.note(
+          "This run DIVERGED: "
+              + Format.get(runRow, "diverged_reason")
+              + ". Its numbers describe a diverged run; the analysis jobs skip it unless --run"
+              + " names it.");
+    }
     List<List<Object>> config = new ArrayList<>();
     config.add(List.of("run_id", runId));
     config.add(Arrays.asList("name", configName(run)));
@@ -122,6 +130,7 @@ final class RunReport {
             "final_train_loss",
             "final_test_accuracy",
             "diverged",
+            "diverged_reason",
             "started_at",
             "finished_at")) {
       config.add(Arrays.asList(c, Format.get(run, c)));
