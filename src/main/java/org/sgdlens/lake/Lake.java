@@ -41,6 +41,42 @@ public final class Lake {
 
   private static final Hook NO_HOOK = point -> {};
 
+  /**
+   * Java property for crash tests of whole processes (bench/crash-kill): {@code POINT[#k]:millis}
+   * makes the k-th (default first) arrival at that {@link CrashPoint} print {@code sgdlens: pausing
+   * at POINT#k} on stderr and sleep, so that a kill -9 lands inside the step. Unset in production.
+   */
+  public static final String PAUSE_AT = "sgdlens.lake.pause-at";
+
+  private static Hook defaultHook() {
+    String spec = System.getProperty(PAUSE_AT);
+    if (spec == null || spec.isBlank()) {
+      return NO_HOOK;
+    }
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("([A-Z_]+)(?:#(\\d+))?:(\\d+)").matcher(spec.trim());
+    if (!m.matches()) {
+      throw new IllegalArgumentException(
+          PAUSE_AT + " is '" + spec + "'; use POINT[#k]:millis, e.g. COMMIT_FILE_MOVED#2:3000");
+    }
+    CrashPoint point = CrashPoint.valueOf(m.group(1));
+    int occurrence = m.group(2) == null ? 1 : Integer.parseInt(m.group(2));
+    long millis = Long.parseLong(m.group(3));
+    java.util.concurrent.atomic.AtomicInteger seen =
+        new java.util.concurrent.atomic.AtomicInteger();
+    return p -> {
+      if (p == point && seen.incrementAndGet() == occurrence) {
+        System.err.println("sgdlens: pausing at " + point + "#" + occurrence);
+        System.err.flush();
+        try {
+          Thread.sleep(millis);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    };
+  }
+
   private final Path root;
   private final Configuration conf;
   private final FileSystem fs;
@@ -83,7 +119,7 @@ public final class Lake {
       conf.setBoolean(VERIFY_CHECKSUMS, true);
       Path qualified = fs.makeQualified(path);
       fs.mkdirs(qualified);
-      return new Lake(qualified, conf, fs, NO_HOOK);
+      return new Lake(qualified, conf, fs, defaultHook());
     } catch (IOException e) {
       throw new UncheckedIOException(
           "Cannot open the lake at '"
