@@ -16,6 +16,7 @@ import org.apache.spark.sql.catalyst.TableIdentifier;
 import org.apache.spark.sql.catalyst.catalog.CatalogTable;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.sgdlens.lake.RunStatus;
 import org.sgdlens.lake.SchemaRegistry;
 import org.sgdlens.lake.TableSchema;
 import org.sgdlens.lake.Tables;
@@ -222,7 +223,7 @@ public final class LakeCatalog {
 
   /** The view text: rows of committed runs only (the runs row is the commit marker). */
   static String committedQuery(String table) {
-    String committed = "status = '" + LakeTables.COMMITTED + "'";
+    String committed = "status = '" + RunStatus.COMMITTED.name() + "'";
     // Columns in schema order (the table itself has the partition column last).
     String columns =
         String.join(

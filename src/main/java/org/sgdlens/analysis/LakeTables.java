@@ -15,6 +15,7 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.sgdlens.lake.Lake;
+import org.sgdlens.lake.RunStatus;
 import org.sgdlens.lake.SchemaRegistry;
 import org.sgdlens.lake.TableSchema;
 import org.sgdlens.lake.Tables;
@@ -24,7 +25,6 @@ import org.sgdlens.lake.Tables;
  * inferred) and writes result tables partitioned by run, replacing only the runs written.
  */
 public final class LakeTables {
-  public static final String COMMITTED = "COMMITTED";
 
   private LakeTables() {}
 
@@ -68,11 +68,11 @@ public final class LakeTables {
   public static Dataset<Row> read(SparkSession spark, String lakeRoot, String table) {
     Dataset<Row> data = readRaw(spark, lakeRoot, table);
     if (table.equals(Tables.RUNS)) {
-      return data.where(col("status").equalTo(COMMITTED));
+      return data.where(col("status").equalTo(RunStatus.COMMITTED.name()));
     }
     Dataset<Row> committed =
         readRaw(spark, lakeRoot, Tables.RUNS)
-            .where(col("status").equalTo(COMMITTED))
+            .where(col("status").equalTo(RunStatus.COMMITTED.name()))
             .select("run_id");
     if (isRecordTable(table)) {
       return data.join(committed, data.col("run_id").equalTo(committed.col("run_id")), "left_semi");

@@ -30,6 +30,7 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.sgdlens.kernel.Gram;
 import org.sgdlens.kernel.OrderParameters;
+import org.sgdlens.lake.GradientPart;
 import org.sgdlens.lake.Tables;
 import org.sgdlens.lake.VectorChunks;
 import scala.Tuple3;
@@ -40,9 +41,9 @@ import scala.Tuple3;
  * order parameters of science.md section 1 derived from them by {@link OrderParameters}.
  */
 public final class OrderParams {
-  public static final String ALL = "all";
-  public static final String CLEAN = "clean";
-  public static final String WRONG = "wrong";
+  public static final String ALL = GradientPart.ALL.stored();
+  public static final String CLEAN = GradientPart.CLEAN.stored();
+  public static final String WRONG = GradientPart.WRONG.stored();
 
   /** One partial Gram entry of one chunk (or, after the sum, of the whole vector). */
   static final StructType ENTRY =

@@ -14,6 +14,7 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.sgdlens.kernel.Permutations;
 import org.sgdlens.lake.CrashPoint;
+import org.sgdlens.lake.GradientPart;
 import org.sgdlens.lake.RunStaging;
 import org.sgdlens.lake.Tables;
 import org.sgdlens.lake.VectorChunks;
@@ -503,15 +504,15 @@ final class Recorder implements AutoCloseable {
       members.complete(
           member,
           () -> {
-            submitGradient(step, member, "clean", m, b, cleanCount, gc);
-            submitGradient(step, member, "wrong", m, b, wrongCount, gw);
+            submitGradient(step, member, GradientPart.CLEAN, m, b, cleanCount, gc);
+            submitGradient(step, member, GradientPart.WRONG, m, b, wrongCount, gw);
           });
     } else {
       byte[] g = gradientBuffer(p, b);
       noteFinite(
           net.gradient(
               data.trainX(), data.features(), data.givenLabels(), perm, from, b, 1.0 / b, g));
-      members.complete(member, () -> submitGradient(step, member, "all", m, b, b, g));
+      members.complete(member, () -> submitGradient(step, member, GradientPart.ALL, m, b, b, g));
     }
   }
 
@@ -544,12 +545,12 @@ final class Recorder implements AutoCloseable {
 
   /** The writer holds {@code g} until its row group is written, then hands it back for reuse. */
   private void submitGradient(
-      long step, int member, String part, int m, int b, int count, byte[] g) {
+      long step, int member, GradientPart part, int m, int b, int count, byte[] g) {
     writer.submit(
         () ->
             writerStaging.writeVector(
                 Tables.GRADIENTS,
-                new Object[] {step, member, part, m, b, count},
+                new Object[] {step, member, part.stored(), m, b, count},
                 g,
                 chunk,
                 () -> freeGradients.offer(g)));

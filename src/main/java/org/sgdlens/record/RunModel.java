@@ -4,6 +4,7 @@ import ai.djl.Device;
 import java.util.Arrays;
 import org.sgdlens.kernel.Permutations;
 import org.sgdlens.lake.Lake;
+import org.sgdlens.lake.RunStatus;
 import org.sgdlens.lake.Tables;
 
 /**
@@ -55,7 +56,7 @@ public final class RunModel implements AutoCloseable {
                             + " is not in the lake "
                             + lakeRoot
                             + "; list runs with jobs/sql -e 'SELECT run_id FROM runs'"));
-    if (!status.equals("COMMITTED")) {
+    if (!status.equals(RunStatus.COMMITTED.name())) {
       throw new IllegalArgumentException(
           "Run " + runId + " is " + status + ", not COMMITTED; resume it with jobs/train first");
     }

@@ -33,6 +33,7 @@ import org.apache.spark.sql.SparkSession;
 import org.sgdlens.analysis.LakeTables;
 import org.sgdlens.kernel.Bands;
 import org.sgdlens.lake.Lake;
+import org.sgdlens.lake.RunStatus;
 import org.sgdlens.lake.Tables;
 
 /**
@@ -217,7 +218,8 @@ public final class Nightly {
         Row sr = summary.get(s.runId());
         boolean isNew = !seenRuns.contains(s.runId());
         boolean newFailure =
-            s.status().equals(Sweeps.FAILED) && !Sweeps.FAILED.equals(lastStatus.get(s.runId()));
+            s.status().equals(RunStatus.FAILED.name())
+                && !RunStatus.FAILED.name().equals(lastStatus.get(s.runId()));
         if (isNew) {
           newRuns.add(s.runId() + " " + s.variedJson());
         }

@@ -5,6 +5,7 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.resource.ResourceInformation;
 import org.apache.spark.util.CollectionAccumulator;
 import org.sgdlens.lake.Lake;
+import org.sgdlens.lake.RunStatus;
 import org.sgdlens.record.ConfigLoader;
 import org.sgdlens.record.RunConfig;
 import org.sgdlens.record.TrainRun;
@@ -36,7 +37,7 @@ final class SweepTask {
       double seconds)
       implements Serializable {
     boolean ok() {
-      return status.equals("COMMITTED");
+      return status.equals(RunStatus.COMMITTED.name());
     }
   }
 
@@ -67,7 +68,7 @@ final class SweepTask {
             new Outcome(
                 in.index(),
                 in.runId(),
-                "COMMITTED",
+                RunStatus.COMMITTED.name(),
                 !o.skipped(),
                 o.resumed() || attempts > 1,
                 attempts,
@@ -84,7 +85,7 @@ final class SweepTask {
           new Outcome(
               in.index(),
               in.runId(),
-              "FAILED",
+              RunStatus.FAILED.name(),
               true,
               false,
               attempts,

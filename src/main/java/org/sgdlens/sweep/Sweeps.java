@@ -35,6 +35,7 @@ import org.sgdlens.analysis.Phases;
 import org.sgdlens.analysis.TrajectoryPca;
 import org.sgdlens.analysis.VarianceFlatness;
 import org.sgdlens.lake.Lake;
+import org.sgdlens.lake.RunStatus;
 import org.sgdlens.lake.Tables;
 import org.sgdlens.record.ConfigLoader;
 import org.sgdlens.record.RunModelOracleFactory;
@@ -47,8 +48,6 @@ import org.sgdlens.record.RunModelOracleFactory;
  */
 public final class Sweeps {
   public static final String PENDING = "PENDING";
-  public static final String COMMITTED = "COMMITTED";
-  public static final String FAILED = "FAILED";
 
   private Sweeps() {}
 
@@ -119,7 +118,7 @@ public final class Sweeps {
               "sweep %s: %d runs, %d trained now, %d already committed, %d failed%n",
               sweep, total(), trained - failed, skipped, failed));
       for (RunState r : runs) {
-        if (r.status().equals(FAILED)) {
+        if (r.status().equals(RunStatus.FAILED.name())) {
           s.append("  FAILED ")
               .append(r.runId())
               .append(" after ")
@@ -158,7 +157,7 @@ public final class Sweeps {
     AtomicInteger done = new AtomicInteger();
     int skipped = 0;
     for (SweepSpec.Planned p : planned) {
-      if (lake.runStatus(p.runId()).filter(COMMITTED::equals).isPresent()) {
+      if (lake.runStatus(p.runId()).filter(RunStatus.COMMITTED.name()::equals).isPresent()) {
         skipped++;
         out.printf(
             "sweep %s: run %d/%d done (skipped) %s%n",
@@ -189,9 +188,9 @@ public final class Sweeps {
         status = t.status();
         message = t.message();
       } else {
-        status = COMMITTED;
+        status = RunStatus.COMMITTED.name();
       }
-      if (status.equals(FAILED)) {
+      if (status.equals(RunStatus.FAILED.name())) {
         failed++;
       }
       states.add(
@@ -232,7 +231,7 @@ public final class Sweeps {
         List<String> pending = new ArrayList<>();
         for (int i = 0; i < n; i++) {
           SweepSpec.Planned p = planned.get(i);
-          if (states.get(i).status().equals(COMMITTED)
+          if (states.get(i).status().equals(RunStatus.COMMITTED.name())
               && a.appliesTo(p.config())
               && !analysesDone.get(p.runId()).contains(a.id())) {
             pending.add(p.runId());
@@ -345,7 +344,7 @@ public final class Sweeps {
             new SweepTask.Outcome(
                 in.index(),
                 in.runId(),
-                FAILED,
+                RunStatus.FAILED.name(),
                 true,
                 false,
                 1,
@@ -378,7 +377,7 @@ public final class Sweeps {
           sweep,
           done.incrementAndGet(),
           total,
-          parts[1].equals(COMMITTED) ? "ok" : "failed",
+          parts[1].equals(RunStatus.COMMITTED.name()) ? "ok" : "failed",
           parts[2]);
     }
   }
@@ -515,7 +514,7 @@ public final class Sweeps {
     org.apache.spark.sql.types.StructType schema = LakeTables.sparkSchema(Tables.SWEEP_SUMMARY);
     for (RunState s : states) {
       Row r = runs.get(s.runId());
-      boolean committed = r != null && COMMITTED.equals(r.getAs("status"));
+      boolean committed = r != null && RunStatus.COMMITTED.name().equals(r.getAs("status"));
       Row sp = sep.get(s.runId());
       Row v = vf.get(s.runId());
       out.add(
