@@ -1,6 +1,7 @@
 package org.sgdlens.cli;
 
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.sgdlens.lake.Lake;
@@ -130,7 +131,7 @@ public final class TrainJob {
   }
 
   private static String fmt(Double v) {
-    return v == null ? "n/a" : String.format("%.4f", v);
+    return v == null ? "n/a" : String.format(Locale.ROOT, "%.4f", v);
   }
 
   /** Resolves the config layers; public for tests of the precedence. */
