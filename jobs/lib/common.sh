@@ -19,25 +19,16 @@ SGDLENS_CONF_DIR="${SGDLENS_CONF_DIR:-$SGDLENS_HOME/conf}"
 SGDLENS_TARGET="$SGDLENS_HOME/target"
 SGDLENS_DEFAULT_MASTER="local[2]"
 
-# JVM options Spark's own launcher uses on Java 17 (kept equal to spark.jvm.opens in pom.xml).
-SGDLENS_JVM_OPENS=(
-  -XX:+IgnoreUnrecognizedVMOptions --add-modules=jdk.incubator.vector
-  --add-opens=java.base/java.lang=ALL-UNNAMED
-  --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
-  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED
-  --add-opens=java.base/java.io=ALL-UNNAMED
-  --add-opens=java.base/java.net=ALL-UNNAMED
-  --add-opens=java.base/java.nio=ALL-UNNAMED
-  --add-opens=java.base/java.util=ALL-UNNAMED
-  --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
-  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED
-  --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED
-  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
-  --add-opens=java.base/sun.nio.cs=ALL-UNNAMED
-  --add-opens=java.base/sun.security.action=ALL-UNNAMED
-  --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
-  -Dio.netty.tryReflectionSetAccessible=true
-)
+# JVM options Spark's own launcher uses on Java 17, from jobs/lib/jvm-options: the project's one
+# list (the pom's Surefire argLine and the tests' forked JVMs read the same file). A java @argfile:
+# one option per line, '#' starts a comment.
+SGDLENS_JVM_OPTIONS_FILE="$SGDLENS_HOME/jobs/lib/jvm-options"
+mapfile -t SGDLENS_JVM_OPENS < <(sed -e 's/#.*//' -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' \
+  "$SGDLENS_JVM_OPTIONS_FILE" | grep -v '^$')
+if [[ ${#SGDLENS_JVM_OPENS[@]} == 0 ]]; then
+  echo "sgdlens: no JVM options read from $SGDLENS_JVM_OPTIONS_FILE (restore it from git)" >&2
+  exit 1
+fi
 
 # spark-submit options that take a value, and those that do not. Everything else goes to the job.
 SGDLENS_SPARK_VALUED=(--master --deploy-mode --conf --driver-memory --driver-cores

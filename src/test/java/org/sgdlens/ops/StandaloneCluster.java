@@ -346,30 +346,19 @@ public final class StandaloneCluster implements AutoCloseable {
     return text.length() <= 4000 ? text : "..." + text.substring(text.length() - 4000);
   }
 
-  /** Spark's JVM options for Java 17, as the launchers use them. */
+  /**
+   * Spark's JVM options for Java 17 from jobs/lib/jvm-options, the list the launchers and Surefire
+   * use (a java @argfile: one option per line, '#' starts a comment).
+   */
   static String[] jvmOpens() {
-    List<String> opens = new ArrayList<>();
-    opens.add("-XX:+IgnoreUnrecognizedVMOptions");
-    opens.add("--add-modules=jdk.incubator.vector");
-    for (String pkg :
-        List.of(
-            "java.lang",
-            "java.lang.invoke",
-            "java.lang.reflect",
-            "java.io",
-            "java.net",
-            "java.nio",
-            "java.util",
-            "java.util.concurrent",
-            "java.util.concurrent.atomic",
-            "jdk.internal.ref",
-            "sun.nio.ch",
-            "sun.nio.cs",
-            "sun.security.action",
-            "sun.util.calendar")) {
-      opens.add("--add-opens=java.base/" + pkg + "=ALL-UNNAMED");
+    Path file = Launchers.projectDir().resolve("jobs/lib/jvm-options");
+    try {
+      return Files.readAllLines(file, StandardCharsets.UTF_8).stream()
+          .map(line -> line.replaceFirst("#.*", "").strip())
+          .filter(option -> !option.isEmpty())
+          .toArray(String[]::new);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read the JVM options in " + file, e);
     }
-    opens.add("-Dio.netty.tryReflectionSetAccessible=true");
-    return opens.toArray(String[]::new);
   }
 }
