@@ -111,79 +111,75 @@ sgdlens_locked() {
   fi
 }
 
+# The build writes the application jar and the launchers' two jar sets (pom.xml, the
+# maven-dependency-plugin executions ship-jars and spark-jars), ':'-separated:
+#   target/ship-jars.txt   compile + runtime scope: sgdlens's jars a cluster lacks (--jars)
+#   target/spark-jars.txt  provided scope: what a Spark distribution's jars/ holds
+# The local classpath is both. Every build rewrites them, so one older than pom.xml is stale.
+SGDLENS_SHIP_JARS="$SGDLENS_TARGET/ship-jars.txt"
+SGDLENS_SPARK_JARS="$SGDLENS_TARGET/spark-jars.txt"
+
+sgdlens_jar_stale() {
+  sgdlens_stale "$SGDLENS_TARGET/sgdlens.jar" "$SGDLENS_HOME/pom.xml" "$SGDLENS_HOME/src/main" \
+    "$SGDLENS_HOME/schemas"
+}
+
+sgdlens_classpaths_stale() {
+  sgdlens_stale "$SGDLENS_SHIP_JARS" "$SGDLENS_HOME/pom.xml" ||
+    sgdlens_stale "$SGDLENS_SPARK_JARS" "$SGDLENS_HOME/pom.xml"
+}
+
+# Builds the jar and the jar sets (checked again under the lock: another launcher may have just
+# built them). Tests are neither compiled nor run: mvn verify is the place for them.
+sgdlens_build() {
+  sgdlens_jar_stale || sgdlens_classpaths_stale || return 0
+  local jar="$SGDLENS_TARGET/sgdlens.jar"
+  local when="20-60 s"
+  [[ -d "$HOME/.m2/repository/org/apache/spark" ]] ||
+    when="several minutes: Maven downloads about 350 MB of dependencies once"
+  echo "sgdlens: building $jar and its classpath first (mvn package, $when)" >&2
+  sgdlens_mvn -Dmaven.test.skip=true -DskipTests package
+}
+
+# Writes the jar sets alone (mvn generate-resources, no compiling): for SGDLENS_JAR runs.
+sgdlens_classpaths() {
+  sgdlens_classpaths_stale || return 0
+  echo "sgdlens: resolving the classpath (mvn generate-resources)" >&2
+  sgdlens_mvn generate-resources
+}
+
 sgdlens_app_jar() {
   if [[ -n "${SGDLENS_JAR:-}" ]]; then
     [[ -f "$SGDLENS_JAR" ]] || sgdlens_die "SGDLENS_JAR=$SGDLENS_JAR does not exist; unset it to build"
     echo "$SGDLENS_JAR"
     return
   fi
-  local jar="$SGDLENS_TARGET/sgdlens.jar"
-  if sgdlens_stale "$jar" "$SGDLENS_HOME/pom.xml" "$SGDLENS_HOME/src/main" "$SGDLENS_HOME/schemas"; then
-    echo "sgdlens: building $jar (mvn -DskipTests package)" >&2
-    sgdlens_locked sgdlens_mvn -DskipTests package
+  if sgdlens_jar_stale || sgdlens_classpaths_stale; then
+    sgdlens_locked sgdlens_build
   fi
-  echo "$jar"
+  echo "$SGDLENS_TARGET/sgdlens.jar"
 }
 
-sgdlens_spark_version() {
-  sed -n 's:.*<spark.version>\(.*\)</spark.version>.*:\1:p' "$SGDLENS_HOME/pom.xml" | head -1
-}
-
-# Resolves the three classpath files (only when pom.xml or the spark-dist pom changed):
-#   target/classpath.txt        compile + runtime + provided scope: everything a local run needs
-#   target/spark-classpath.txt  what a Spark distribution's jars/ holds (jobs/lib/spark-dist/pom.xml)
-#   target/ship-jars.txt        runtime jars of sgdlens that a Spark distribution lacks (--jars)
-sgdlens_classpaths() {
-  local cp="$SGDLENS_TARGET/classpath.txt" dist="$SGDLENS_TARGET/spark-classpath.txt"
-  local ship="$SGDLENS_TARGET/ship-jars.txt" runtime="$SGDLENS_TARGET/runtime-classpath.txt"
-  local distpom="$SGDLENS_HOME/jobs/lib/spark-dist/pom.xml"
-  if sgdlens_stale "$ship" "$SGDLENS_HOME/pom.xml" "$distpom" "${BASH_SOURCE[0]}"; then
-    echo "sgdlens: resolving classpaths (mvn dependency:build-classpath)" >&2
-    mkdir -p "$SGDLENS_TARGET"
-    # compile+runtime scope (sgdlens's own dependencies) and provided scope (Spark); Maven's
-    # "compile" includeScope would miss runtime-only jars such as parquet-jackson.
-    sgdlens_mvn dependency:build-classpath -DincludeScope=runtime "-Dmdep.outputFile=$runtime"
-    sgdlens_mvn dependency:build-classpath -DincludeScope=provided "-Dmdep.outputFile=$cp.provided"
-    { cat "$runtime"; printf ':'; cat "$cp.provided"; } | tr -d '\n' >"$cp"
-    rm -f "$cp.provided"
-    sgdlens_mvn -f "$distpom" "-Dspark.version=$(sgdlens_spark_version)" \
-      dependency:build-classpath -DincludeScope=runtime "-Dmdep.outputFile=$dist"
-    # An artifact is "in Spark" when the distribution has the same groupId/artifactId (any
-    # version): shipping a second version of it would put two copies on the executors' classpath.
-    # commons-logging is bridged in Spark by jcl-over-slf4j, so it is dropped as well.
-    local artifact_key='s#^.*/repository/##; s#/[^/]*/[^/]*$##'
-    tr ':' '\n' <"$dist" | sed "$artifact_key" | sort -u >"$SGDLENS_TARGET/.spark-artifacts"
-    : >"$ship.tmp"
-    local jar key
-    while IFS= read -r jar; do
-      [[ -n "$jar" ]] || continue
-      key="$(sed "$artifact_key" <<<"$jar")"
-      if grep -qxF "$key" "$SGDLENS_TARGET/.spark-artifacts" || [[ "$key" == */commons-logging ]]; then
-        continue
-      fi
-      echo "$jar" >>"$ship.tmp"
-    done < <(tr ':' '\n' <"$runtime")
-    mv "$ship.tmp" "$ship"
-  fi
+# A jar-set file as one path per line.
+sgdlens_jar_list() {
+  if sgdlens_classpaths_stale; then sgdlens_locked sgdlens_classpaths; fi
+  tr ':' '\n' <"$1" | grep -v '^[[:space:]]*$' || true
 }
 
 sgdlens_local_classpath() {
   if [[ -n "${SGDLENS_CLASSPATH:-}" ]]; then
     echo "$SGDLENS_CLASSPATH"
   else
-    sgdlens_locked sgdlens_classpaths
-    cat "$SGDLENS_TARGET/classpath.txt"
+    { sgdlens_jar_list "$SGDLENS_SHIP_JARS"; sgdlens_jar_list "$SGDLENS_SPARK_JARS"; } | paste -sd: -
   fi
 }
 
 # Comma-separated jars to ship with --jars (empty when SGDLENS_SHIP_DJL=0 removes all of them).
 sgdlens_ship_jars() {
-  sgdlens_locked sgdlens_classpaths
   local jars
+  jars="$(sgdlens_jar_list "$SGDLENS_SHIP_JARS")"
   if [[ "${SGDLENS_SHIP_DJL:-1}" == 0 ]]; then
-    jars="$(grep -vE '/(ai/djl|net/java/dev/jna)/' "$SGDLENS_TARGET/ship-jars.txt" || true)"
-  else
-    jars="$(cat "$SGDLENS_TARGET/ship-jars.txt")"
+    jars="$(grep -vE '/(ai/djl|net/java/dev/jna)/' <<<"$jars" || true)"
   fi
   paste -sd, - <<<"$jars" | sed 's/^,*//; s/,*$//'
 }

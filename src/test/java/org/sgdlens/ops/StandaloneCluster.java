@@ -181,8 +181,8 @@ public final class StandaloneCluster implements AutoCloseable {
   }
 
   /**
-   * A SPARK_HOME with jars/ linking to the Spark distribution's jars as the launcher resolves them
-   * (target/spark-classpath.txt, from jobs/lib/spark-dist/pom.xml).
+   * A SPARK_HOME with jars/ linking to the Spark distribution's jars as the build lists them
+   * (target/spark-jars.txt: the pom's provided scope).
    */
   private Path buildSparkHome() throws IOException {
     Path home = Files.createDirectories(workDir.resolve("spark-home"));
@@ -249,7 +249,10 @@ public final class StandaloneCluster implements AutoCloseable {
     return sparkHome;
   }
 
-  /** Runs the launcher library's classpath step (Maven, only when stale) and reads its result. */
+  /**
+   * The jars of a Spark distribution: target/spark-jars.txt, which the build writes (the launcher
+   * library's classpath step runs Maven only if it is missing or older than pom.xml).
+   */
   static List<String> sparkDistributionJars() {
     Path project = Launchers.projectDir();
     try {
@@ -264,7 +267,7 @@ public final class StandaloneCluster implements AutoCloseable {
         throw new IllegalStateException("Resolving the Spark classpath failed:\n" + out);
       }
       String classpath =
-          Files.readString(project.resolve("target/spark-classpath.txt"), StandardCharsets.UTF_8);
+          Files.readString(project.resolve("target/spark-jars.txt"), StandardCharsets.UTF_8);
       return List.of(classpath.strip().split(":"));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
