@@ -17,14 +17,8 @@ mkdir -p "$OUT"
 mvn -q -B -o test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.cp \
   -Dmdep.includeScope=test >/dev/null
 CP="target/classes:target/test-classes:$(cat target/bench.cp)"
-# Spark's launcher options for Java 17 (the pom's spark.jvm.opens).
-OPENS="-XX:+IgnoreUnrecognizedVMOptions --add-modules=jdk.incubator.vector"
-for p in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util \
-  java.util.concurrent java.util.concurrent.atomic jdk.internal.ref sun.nio.ch sun.nio.cs \
-  sun.security.action sun.util.calendar; do
-  OPENS="$OPENS --add-opens=java.base/$p=ALL-UNNAMED"
-done
-OPENS="$OPENS -Dio.netty.tryReflectionSetAccessible=true"
+# Spark's launcher options for Java 17: the project's one list, a java @argfile.
+OPENS="@jobs/lib/jvm-options"
 export SPARK_LOCAL_IP=127.0.0.1 OPENBLAS_NUM_THREADS=1
 rm -rf "$OUT/lake" "$OUT/spark-local" "$OUT"/gc.log*
 cleanup() {

@@ -19,25 +19,25 @@ SGDLENS_CONF_DIR="${SGDLENS_CONF_DIR:-$SGDLENS_HOME/conf}"
 SGDLENS_TARGET="$SGDLENS_HOME/target"
 SGDLENS_DEFAULT_MASTER="local[2]"
 
-# JVM options Spark's own launcher uses on Java 17 (kept equal to spark.jvm.opens in pom.xml).
-SGDLENS_JVM_OPENS=(
-  -XX:+IgnoreUnrecognizedVMOptions --add-modules=jdk.incubator.vector
-  --add-opens=java.base/java.lang=ALL-UNNAMED
-  --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
-  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED
-  --add-opens=java.base/java.io=ALL-UNNAMED
-  --add-opens=java.base/java.net=ALL-UNNAMED
-  --add-opens=java.base/java.nio=ALL-UNNAMED
-  --add-opens=java.base/java.util=ALL-UNNAMED
-  --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
-  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED
-  --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED
-  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
-  --add-opens=java.base/sun.nio.cs=ALL-UNNAMED
-  --add-opens=java.base/sun.security.action=ALL-UNNAMED
-  --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
-  -Dio.netty.tryReflectionSetAccessible=true
-)
+# JVM options Spark's own launcher uses on Java 17, from jobs/lib/jvm-options: the project's one
+# list (the pom's Surefire argLine and the tests' forked JVMs read the same file). A java @argfile:
+# one option per line, '#' starts a comment.
+SGDLENS_JVM_OPTIONS_FILE="$SGDLENS_HOME/jobs/lib/jvm-options"
+mapfile -t SGDLENS_JVM_OPENS < <(sed -e 's/#.*//' -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' \
+  "$SGDLENS_JVM_OPTIONS_FILE" | grep -v '^$')
+if [[ ${#SGDLENS_JVM_OPENS[@]} == 0 ]]; then
+  echo "sgdlens: no JVM options read from $SGDLENS_JVM_OPTIONS_FILE (restore it from git)" >&2
+  exit 1
+fi
+
+# The options for a JVM that only prints --help: no incubator module, so no "WARNING: Using
+# incubator modules" line (the Vector API only speeds up BLAS, which --help never calls).
+sgdlens_help_jvm_opens() {
+  local opt
+  for opt in "${SGDLENS_JVM_OPENS[@]}"; do
+    [[ "$opt" == --add-modules=jdk.incubator.vector ]] || echo "$opt"
+  done
+}
 
 # spark-submit options that take a value, and those that do not. Everything else goes to the job.
 SGDLENS_SPARK_VALUED=(--master --deploy-mode --conf --driver-memory --driver-cores
@@ -120,79 +120,75 @@ sgdlens_locked() {
   fi
 }
 
+# The build writes the application jar and the launchers' two jar sets (pom.xml, the
+# maven-dependency-plugin executions ship-jars and spark-jars), ':'-separated:
+#   target/ship-jars.txt   compile + runtime scope: sgdlens's jars a cluster lacks (--jars)
+#   target/spark-jars.txt  provided scope: what a Spark distribution's jars/ holds
+# The local classpath is both. Every build rewrites them, so one older than pom.xml is stale.
+SGDLENS_SHIP_JARS="$SGDLENS_TARGET/ship-jars.txt"
+SGDLENS_SPARK_JARS="$SGDLENS_TARGET/spark-jars.txt"
+
+sgdlens_jar_stale() {
+  sgdlens_stale "$SGDLENS_TARGET/sgdlens.jar" "$SGDLENS_HOME/pom.xml" "$SGDLENS_HOME/src/main" \
+    "$SGDLENS_HOME/schemas"
+}
+
+sgdlens_classpaths_stale() {
+  sgdlens_stale "$SGDLENS_SHIP_JARS" "$SGDLENS_HOME/pom.xml" ||
+    sgdlens_stale "$SGDLENS_SPARK_JARS" "$SGDLENS_HOME/pom.xml"
+}
+
+# Builds the jar and the jar sets (checked again under the lock: another launcher may have just
+# built them). Tests are neither compiled nor run: mvn verify is the place for them.
+sgdlens_build() {
+  sgdlens_jar_stale || sgdlens_classpaths_stale || return 0
+  local jar="$SGDLENS_TARGET/sgdlens.jar"
+  local when="20-60 s"
+  [[ -d "$HOME/.m2/repository/org/apache/spark" ]] ||
+    when="several minutes: Maven downloads about 350 MB of dependencies once"
+  echo "sgdlens: building $jar and its classpath first (mvn package, $when)" >&2
+  sgdlens_mvn -Dmaven.test.skip=true -DskipTests package
+}
+
+# Writes the jar sets alone (mvn generate-resources, no compiling): for SGDLENS_JAR runs.
+sgdlens_classpaths() {
+  sgdlens_classpaths_stale || return 0
+  echo "sgdlens: resolving the classpath (mvn generate-resources)" >&2
+  sgdlens_mvn generate-resources
+}
+
 sgdlens_app_jar() {
   if [[ -n "${SGDLENS_JAR:-}" ]]; then
     [[ -f "$SGDLENS_JAR" ]] || sgdlens_die "SGDLENS_JAR=$SGDLENS_JAR does not exist; unset it to build"
     echo "$SGDLENS_JAR"
     return
   fi
-  local jar="$SGDLENS_TARGET/sgdlens.jar"
-  if sgdlens_stale "$jar" "$SGDLENS_HOME/pom.xml" "$SGDLENS_HOME/src/main" "$SGDLENS_HOME/schemas"; then
-    echo "sgdlens: building $jar (mvn -DskipTests package)" >&2
-    sgdlens_locked sgdlens_mvn -DskipTests package
+  if sgdlens_jar_stale || sgdlens_classpaths_stale; then
+    sgdlens_locked sgdlens_build
   fi
-  echo "$jar"
+  echo "$SGDLENS_TARGET/sgdlens.jar"
 }
 
-sgdlens_spark_version() {
-  sed -n 's:.*<spark.version>\(.*\)</spark.version>.*:\1:p' "$SGDLENS_HOME/pom.xml" | head -1
-}
-
-# Resolves the three classpath files (only when pom.xml or the spark-dist pom changed):
-#   target/classpath.txt        compile + runtime + provided scope: everything a local run needs
-#   target/spark-classpath.txt  what a Spark distribution's jars/ holds (jobs/lib/spark-dist/pom.xml)
-#   target/ship-jars.txt        runtime jars of sgdlens that a Spark distribution lacks (--jars)
-sgdlens_classpaths() {
-  local cp="$SGDLENS_TARGET/classpath.txt" dist="$SGDLENS_TARGET/spark-classpath.txt"
-  local ship="$SGDLENS_TARGET/ship-jars.txt" runtime="$SGDLENS_TARGET/runtime-classpath.txt"
-  local distpom="$SGDLENS_HOME/jobs/lib/spark-dist/pom.xml"
-  if sgdlens_stale "$ship" "$SGDLENS_HOME/pom.xml" "$distpom" "${BASH_SOURCE[0]}"; then
-    echo "sgdlens: resolving classpaths (mvn dependency:build-classpath)" >&2
-    mkdir -p "$SGDLENS_TARGET"
-    # compile+runtime scope (sgdlens's own dependencies) and provided scope (Spark); Maven's
-    # "compile" includeScope would miss runtime-only jars such as parquet-jackson.
-    sgdlens_mvn dependency:build-classpath -DincludeScope=runtime "-Dmdep.outputFile=$runtime"
-    sgdlens_mvn dependency:build-classpath -DincludeScope=provided "-Dmdep.outputFile=$cp.provided"
-    { cat "$runtime"; printf ':'; cat "$cp.provided"; } | tr -d '\n' >"$cp"
-    rm -f "$cp.provided"
-    sgdlens_mvn -f "$distpom" "-Dspark.version=$(sgdlens_spark_version)" \
-      dependency:build-classpath -DincludeScope=runtime "-Dmdep.outputFile=$dist"
-    # An artifact is "in Spark" when the distribution has the same groupId/artifactId (any
-    # version): shipping a second version of it would put two copies on the executors' classpath.
-    # commons-logging is bridged in Spark by jcl-over-slf4j, so it is dropped as well.
-    local artifact_key='s#^.*/repository/##; s#/[^/]*/[^/]*$##'
-    tr ':' '\n' <"$dist" | sed "$artifact_key" | sort -u >"$SGDLENS_TARGET/.spark-artifacts"
-    : >"$ship.tmp"
-    local jar key
-    while IFS= read -r jar; do
-      [[ -n "$jar" ]] || continue
-      key="$(sed "$artifact_key" <<<"$jar")"
-      if grep -qxF "$key" "$SGDLENS_TARGET/.spark-artifacts" || [[ "$key" == */commons-logging ]]; then
-        continue
-      fi
-      echo "$jar" >>"$ship.tmp"
-    done < <(tr ':' '\n' <"$runtime")
-    mv "$ship.tmp" "$ship"
-  fi
+# A jar-set file as one path per line.
+sgdlens_jar_list() {
+  if sgdlens_classpaths_stale; then sgdlens_locked sgdlens_classpaths; fi
+  tr ':' '\n' <"$1" | grep -v '^[[:space:]]*$' || true
 }
 
 sgdlens_local_classpath() {
   if [[ -n "${SGDLENS_CLASSPATH:-}" ]]; then
     echo "$SGDLENS_CLASSPATH"
   else
-    sgdlens_locked sgdlens_classpaths
-    cat "$SGDLENS_TARGET/classpath.txt"
+    { sgdlens_jar_list "$SGDLENS_SHIP_JARS"; sgdlens_jar_list "$SGDLENS_SPARK_JARS"; } | paste -sd: -
   fi
 }
 
 # Comma-separated jars to ship with --jars (empty when SGDLENS_SHIP_DJL=0 removes all of them).
 sgdlens_ship_jars() {
-  sgdlens_locked sgdlens_classpaths
   local jars
+  jars="$(sgdlens_jar_list "$SGDLENS_SHIP_JARS")"
   if [[ "${SGDLENS_SHIP_DJL:-1}" == 0 ]]; then
-    jars="$(grep -vE '/(ai/djl|net/java/dev/jna)/' "$SGDLENS_TARGET/ship-jars.txt" || true)"
-  else
-    jars="$(cat "$SGDLENS_TARGET/ship-jars.txt")"
+    jars="$(grep -vE '/(ai/djl|net/java/dev/jna)/' <<<"$jars" || true)"
   fi
   paste -sd, - <<<"$jars" | sed 's/^,*//; s/,*$//'
 }
@@ -285,6 +281,10 @@ sgdlens_run_spark() {
   shift 2
   sgdlens_env
   sgdlens_split_args "$@"
+  if [[ $SGDLENS_HELP == 1 ]]; then
+    sgdlens_job_help "$job" "$cls"
+    return
+  fi
 
   local submit
   submit="$(sgdlens_spark_submit)"
@@ -368,9 +368,30 @@ sgdlens_run_spark() {
   fi
   local rc=0
   "${cmd[@]}" || rc=$?
-  if [[ $SGDLENS_HELP == 1 && $rc == 0 ]]; then
-    sgdlens_spark_options_help "$job"
+  return $rc
+}
+
+# --help of a Spark job: it only prints, so the job class runs straight on the local classpath,
+# without SparkSubmit (0.3 s instead of 1.5 s) and without the incubator module (no JVM
+# warning), whether or not a Spark distribution is installed.
+sgdlens_job_help() {
+  local job="$1" cls="$2"
+  local app_jar cp
+  app_jar="$(sgdlens_app_jar)"
+  cp="$(sgdlens_local_classpath)"
+  local opens=() driver_props=()
+  mapfile -t opens < <(sgdlens_help_jvm_opens)
+  mapfile -t driver_props < <(sgdlens_driver_props)
+  local cmd=("$(sgdlens_java)" "${opens[@]}" "${driver_props[@]}" -cp "$app_jar:$cp" "$cls"
+    "${SGDLENS_JOB_ARGS[@]}")
+  if [[ -n "${SGDLENS_DRY_RUN:-}" ]]; then
+    printf '%q ' "${cmd[@]}"
+    echo
+    return 0
   fi
+  local rc=0
+  "${cmd[@]}" || rc=$?
+  [[ $rc != 0 ]] || sgdlens_spark_options_help "$job"
   return $rc
 }
 
@@ -386,7 +407,11 @@ sgdlens_run_java() {
   mapfile -t driver_props < <(sgdlens_driver_props)
   # shellcheck disable=SC2206
   local java_opts=(${SGDLENS_JAVA_OPTS:-})
-  local cmd=("$(sgdlens_java)" "${SGDLENS_JVM_OPENS[@]}" "${driver_props[@]}" "${java_opts[@]}"
+  local opens=("${SGDLENS_JVM_OPENS[@]}")
+  if sgdlens_in --help "$@" || sgdlens_in -h "$@"; then
+    mapfile -t opens < <(sgdlens_help_jvm_opens)
+  fi
+  local cmd=("$(sgdlens_java)" "${opens[@]}" "${driver_props[@]}" "${java_opts[@]}"
     -cp "$app_jar:$cp" "$cls" "$@")
   if [[ -n "${SGDLENS_DRY_RUN:-}" ]]; then
     printf '%q ' "${cmd[@]}"

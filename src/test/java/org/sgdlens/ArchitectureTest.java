@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Imports flow one way: cli -> sweep -> analysis/record -> kernel/lake (cli -> analysis directly
- * too); cli -> report -> analysis (the HTML report reads result tables through analysis).
+ * too); cli -> report -> analysis (the HTML report reads result tables through analysis). analysis
+ * and record never see each other.
  */
 class ArchitectureTest {
   static JavaClasses classes;
@@ -111,6 +112,19 @@ class ArchitectureTest {
         .should()
         .dependOnClassesThat()
         .resideInAPackage("org.sgdlens.cli..")
+        .check(classes);
+  }
+
+  @Test
+  void analysisNeverImportsRecord() {
+    // The two sides meet only in the lake: analysis reads what the recorder wrote through lake's
+    // schemas, never its classes, so an analysis job needs no DJL and no PyTorch native.
+    noClasses()
+        .that()
+        .resideInAPackage("org.sgdlens.analysis..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("org.sgdlens.record..", "ai.djl..")
         .check(classes);
   }
 

@@ -1,5 +1,6 @@
 package org.sgdlens.cli;
 
+import java.util.Locale;
 import java.util.function.LongConsumer;
 import org.sgdlens.record.RunConfig;
 
@@ -35,7 +36,9 @@ public final class Progress {
     double rate = done / Math.max(seconds, 1e-9);
     String of = total > 0 ? "/" + total : "";
     String eta =
-        total > 0 ? String.format(", ETA %.0f s", (total - done) / Math.max(rate, 1e-9)) : "";
+        total > 0
+            ? String.format(Locale.ROOT, ", ETA %.0f s", (total - done) / Math.max(rate, 1e-9))
+            : "";
     System.out.printf("[%s] step %d%s, %.0f steps/s%s%n", label, done, of, rate, eta);
   }
 

@@ -5,6 +5,7 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.BinaryType;
@@ -20,7 +21,7 @@ final class TextTable {
 
   private static final int ARRAY_ELEMENTS_SHOWN = 8;
   private static final DateTimeFormatter TIMESTAMP =
-      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT);
 
   private TextTable() {}
 
@@ -87,7 +88,7 @@ final class TextTable {
       String fraction =
           time.getNano() == 0
               ? ""
-              : String.format(".%06d", time.getNano() / 1000).replaceAll("0+$", "");
+              : String.format(Locale.ROOT, ".%06d", time.getNano() / 1000).replaceAll("0+$", "");
       return TIMESTAMP.format(time) + fraction;
     }
     if (type instanceof ArrayType) {

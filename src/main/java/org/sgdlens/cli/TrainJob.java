@@ -8,6 +8,7 @@ import java.lang.reflect.Field;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.sgdlens.lake.Lake;
 import org.sgdlens.record.ConfigLoader;
@@ -244,7 +245,7 @@ public final class TrainJob {
   }
 
   private static String fmt(Double v) {
-    return v == null ? "n/a" : String.format("%.4f", v);
+    return v == null ? "n/a" : String.format(Locale.ROOT, "%.4f", v);
   }
 
   /**

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.zip.CRC32;
@@ -136,7 +137,8 @@ public final class RunStaging {
   private TableFileWriter newFile(String table) {
     int part = nextPart.computeIfAbsent(table, t -> firstFreePart(t));
     nextPart.put(table, part + 1);
-    Path path = new Path(new Path(dir(), table), String.format("part-%05d.parquet", part));
+    Path path =
+        new Path(new Path(dir(), table), String.format(Locale.ROOT, "part-%05d.parquet", part));
     TableSchema schema = SchemaRegistry.schema(table);
     try {
       // Uncompressed vector tables take the page-level writer (VectorFileWriter says why).

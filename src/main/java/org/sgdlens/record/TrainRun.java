@@ -85,7 +85,7 @@ public final class TrainRun {
       throw new IllegalArgumentException(
           "sgd.batch_size is " + c.sgd.batchSize + "; use a positive batch size such as 64");
     }
-    if (c.sgd.steps < 0 || c.sgd.steps == 0 && !(c.sgd.epochs > 0)) {
+    if (c.sgd.steps < 0 || (c.sgd.steps == 0 && !(c.sgd.epochs > 0))) {
       throw new IllegalArgumentException(
           "sgd.steps is "
               + c.sgd.steps
@@ -481,7 +481,7 @@ public final class TrainRun {
     long weights = c.record.weights.resolve(total, perEpoch).size() * recorded * Float.BYTES;
     int parts = data.mislabeledCount() > 0 ? 2 : 1;
     long gradients =
-        c.record.gradients.resolve(total, perEpoch).size()
+        (long) c.record.gradients.resolve(total, perEpoch).size()
             * c.record.ensembleSize
             * parts
             * params
@@ -490,7 +490,7 @@ public final class TrainRun {
         c.record.sampleLossSubset > 0
             ? Math.min(c.record.sampleLossSubset, data.trainSize())
             : data.trainSize();
-    long losses = c.record.sampleLosses.resolve(total, perEpoch).size() * lossRows * 40L;
+    long losses = (long) c.record.sampleLosses.resolve(total, perEpoch).size() * lossRows * 40L;
     long metrics = c.record.metrics.resolve(total, perEpoch).size() * 100L;
     return weights
         + gradients

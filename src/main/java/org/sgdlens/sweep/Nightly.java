@@ -145,12 +145,21 @@ public final class Nightly {
         System.setErr(err);
         try {
           out.printf(
+              Locale.ROOT,
               "nightly %s: night %s started %s, pid %d, lake %s%n",
-              name, o.night(), Instant.now(), ProcessHandle.current().pid(), o.lake());
+              name,
+              o.night(),
+              Instant.now(),
+              ProcessHandle.current().pid(),
+              o.lake());
           Result r = night(session.get(), o, out, log, summaryFile);
           out.printf(
+              Locale.ROOT,
               "nightly %s: night %s finished %s, exit code %d%n",
-              name, o.night(), Instant.now(), r.exitCode());
+              name,
+              o.night(),
+              Instant.now(),
+              r.exitCode());
           return r;
         } finally {
           System.setOut(stdout);

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -115,8 +116,13 @@ public final class Sweeps {
       StringBuilder s = new StringBuilder();
       s.append(
           String.format(
+              Locale.ROOT,
               "sweep %s: %d runs, %d trained now, %d already committed, %d failed%n",
-              sweep, total(), trained - failed, skipped, failed));
+              sweep,
+              total(),
+              trained - failed,
+              skipped,
+              failed));
       for (RunState r : runs) {
         if (r.status().equals(RunStatus.FAILED.name())) {
           s.append("  FAILED ")
@@ -160,8 +166,12 @@ public final class Sweeps {
       if (lake.runStatus(p.runId()).filter(RunStatus.COMMITTED.name()::equals).isPresent()) {
         skipped++;
         out.printf(
+            Locale.ROOT,
             "sweep %s: run %d/%d done (skipped) %s%n",
-            spec.name(), done.incrementAndGet(), n, p.runId());
+            spec.name(),
+            done.incrementAndGet(),
+            n,
+            p.runId());
       } else {
         todo.add(
             new SweepTask.Input(
@@ -172,8 +182,11 @@ public final class Sweeps {
       long t0 = System.nanoTime();
       train(spark, spec.name(), todo, n, done, out).forEach(t -> outcomes.put(t.runId(), t));
       out.printf(
+          Locale.ROOT,
           "sweep %s: trained %d run(s) in %.1f s%n",
-          spec.name(), todo.size(), (System.nanoTime() - t0) / 1e9);
+          spec.name(),
+          todo.size(),
+          (System.nanoTime() - t0) / 1e9);
     }
 
     // 2. Membership and statuses.
@@ -244,8 +257,12 @@ public final class Sweeps {
         try {
           warnings.addAll(analyse(spark, root, a, pending, spec.settings()));
           out.printf(
+              Locale.ROOT,
               "sweep %s: %s on %d run(s) in %.1f s%n",
-              spec.name(), a.id(), pending.size(), (System.nanoTime() - t0) / 1e9);
+              spec.name(),
+              a.id(),
+              pending.size(),
+              (System.nanoTime() - t0) / 1e9);
           pending.forEach(id -> analysesDone.get(id).add(a.id()));
           analysed.put(a.id(), pending.size());
         } catch (RuntimeException e) {
@@ -373,6 +390,7 @@ public final class Sweeps {
     String[] parts = item.split("\t");
     if (printed.add(Integer.parseInt(parts[0]))) {
       out.printf(
+          Locale.ROOT,
           "sweep %s: run %d/%d done (%s) %s%n",
           sweep,
           done.incrementAndGet(),

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.TreeSet;
 import org.sgdlens.kernel.Permutations;
 import org.sgdlens.lake.Lake;
@@ -156,7 +157,7 @@ public final class RecordingOverheadBench {
   }
 
   private static String fmt(double v) {
-    return String.format("%.3f", v);
+    return String.format(Locale.ROOT, "%.3f", v);
   }
 
   static RunConfig config(String dataDir, long steps, String runId) {

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
@@ -66,8 +67,8 @@ public final class VectorEncodingBench {
             new String[] {
               isList ? "list<float>" : "binary",
               codec.name().toLowerCase(),
-              String.format("%.0f", payloadMb / seconds),
-              String.format("%.0f", Files.size(file) / 1e6),
+              String.format(Locale.ROOT, "%.0f", payloadMb / seconds),
+              String.format(Locale.ROOT, "%.0f", Files.size(file) / 1e6),
               file.toString()
             });
       }
@@ -83,8 +84,8 @@ public final class VectorEncodingBench {
           new String[] {
             "binary",
             "uncompressed (recorder page writer)",
-            String.format("%.0f", payloadMb / seconds),
-            String.format("%.0f", Files.size(file) / 1e6),
+            String.format(Locale.ROOT, "%.0f", payloadMb / seconds),
+            String.format(Locale.ROOT, "%.0f", Files.size(file) / 1e6),
             file.toString()
           });
       // Gradients reach the writer already packed (the probe lane copies the tensor into the
@@ -102,8 +103,8 @@ public final class VectorEncodingBench {
           new String[] {
             "binary",
             "uncompressed (recorder, packed)",
-            String.format("%.0f", payloadMb / seconds),
-            String.format("%.0f", Files.size(file) / 1e6),
+            String.format(Locale.ROOT, "%.0f", payloadMb / seconds),
+            String.format(Locale.ROOT, "%.0f", Files.size(file) / 1e6),
             file.toString()
           });
     }

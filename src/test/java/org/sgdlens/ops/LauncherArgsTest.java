@@ -71,10 +71,25 @@ class LauncherArgsTest {
   }
 
   @Test
-  void helpReachesTheJob() {
-    List<String> cmd = dryRun("order-params", "--help");
-    assertThat(cmd.get(cmd.size() - 1)).as("--help is the job's argument").isEqualTo("--help");
-    assertThat(cmd.get(cmd.size() - 2)).as("after the app jar").endsWith(".jar");
+  void helpRunsTheJobClassAloneWithoutTheIncubatorModule() {
+    // --help only prints: no SparkSubmit (ten times faster) and no Vector API module, whose
+    // "WARNING: Using incubator modules" line would be the first thing a new user sees.
+    List<String> cmd = dryRun("order-params", "--help", "--master", "local[3]");
+    assertThat(cmd.subList(cmd.size() - 2, cmd.size()))
+        .as("the job class and its --help, last")
+        .containsExactly("org.sgdlens.cli.OrderParamsJob", "--help");
+    assertThat(cmd)
+        .as("plain java with Spark's opens, but no SparkSubmit, no incubator module")
+        .contains("--add-opens=java.base/java.nio=ALL-UNNAMED")
+        .doesNotContain(
+            "org.apache.spark.deploy.SparkSubmit",
+            "--add-modules=jdk.incubator.vector",
+            "--master");
+    List<String> train = dryRun("train", "--help");
+    assertThat(train).as("train --help").doesNotContain("--add-modules=jdk.incubator.vector");
+    assertThat(dryRun("train", "--lake", "L"))
+        .as("a real run keeps the module (netlib's VectorBLAS)")
+        .contains("--add-modules=jdk.incubator.vector");
   }
 
   @Test

@@ -181,8 +181,8 @@ public final class StandaloneCluster implements AutoCloseable {
   }
 
   /**
-   * A SPARK_HOME with jars/ linking to the Spark distribution's jars as the launcher resolves them
-   * (target/spark-classpath.txt, from jobs/lib/spark-dist/pom.xml).
+   * A SPARK_HOME with jars/ linking to the Spark distribution's jars as the build lists them
+   * (target/spark-jars.txt: the pom's provided scope).
    */
   private Path buildSparkHome() throws IOException {
     Path home = Files.createDirectories(workDir.resolve("spark-home"));
@@ -249,7 +249,10 @@ public final class StandaloneCluster implements AutoCloseable {
     return sparkHome;
   }
 
-  /** Runs the launcher library's classpath step (Maven, only when stale) and reads its result. */
+  /**
+   * The jars of a Spark distribution: target/spark-jars.txt, which the build writes (the launcher
+   * library's classpath step runs Maven only if it is missing or older than pom.xml).
+   */
   static List<String> sparkDistributionJars() {
     Path project = Launchers.projectDir();
     try {
@@ -264,7 +267,7 @@ public final class StandaloneCluster implements AutoCloseable {
         throw new IllegalStateException("Resolving the Spark classpath failed:\n" + out);
       }
       String classpath =
-          Files.readString(project.resolve("target/spark-classpath.txt"), StandardCharsets.UTF_8);
+          Files.readString(project.resolve("target/spark-jars.txt"), StandardCharsets.UTF_8);
       return List.of(classpath.strip().split(":"));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -346,30 +349,19 @@ public final class StandaloneCluster implements AutoCloseable {
     return text.length() <= 4000 ? text : "..." + text.substring(text.length() - 4000);
   }
 
-  /** Spark's JVM options for Java 17, as the launchers use them. */
+  /**
+   * Spark's JVM options for Java 17 from jobs/lib/jvm-options, the list the launchers and Surefire
+   * use (a java @argfile: one option per line, '#' starts a comment).
+   */
   static String[] jvmOpens() {
-    List<String> opens = new ArrayList<>();
-    opens.add("-XX:+IgnoreUnrecognizedVMOptions");
-    opens.add("--add-modules=jdk.incubator.vector");
-    for (String pkg :
-        List.of(
-            "java.lang",
-            "java.lang.invoke",
-            "java.lang.reflect",
-            "java.io",
-            "java.net",
-            "java.nio",
-            "java.util",
-            "java.util.concurrent",
-            "java.util.concurrent.atomic",
-            "jdk.internal.ref",
-            "sun.nio.ch",
-            "sun.nio.cs",
-            "sun.security.action",
-            "sun.util.calendar")) {
-      opens.add("--add-opens=java.base/" + pkg + "=ALL-UNNAMED");
+    Path file = Launchers.projectDir().resolve("jobs/lib/jvm-options");
+    try {
+      return Files.readAllLines(file, StandardCharsets.UTF_8).stream()
+          .map(line -> line.replaceFirst("#.*", "").strip())
+          .filter(option -> !option.isEmpty())
+          .toArray(String[]::new);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read the JVM options in " + file, e);
     }
-    opens.add("-Dio.netty.tryReflectionSetAccessible=true");
-    return opens.toArray(String[]::new);
   }
 }
