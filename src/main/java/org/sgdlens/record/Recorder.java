@@ -671,11 +671,24 @@ final class Recorder implements AutoCloseable {
   /** Waits for every queued record to be written. */
   @Override
   public void close() {
+    close(() -> {});
+  }
+
+  /**
+   * Waits for every queued record to be written, running {@code watch} while it waits: when it
+   * throws (a stop request after training ended), the records still queued are dropped (a resume
+   * recomputes them from the last checkpoint) and the exception propagates.
+   */
+  void close(Runnable watch) {
     trainingEnded = true;
     RuntimeException failure = null;
     if (probe != null) {
       try {
-        probe.close();
+        probe.close(watch);
+      } catch (StopRequest.Stopped stopped) {
+        helpers.forEach(SerialWorker::abort);
+        writer.abort();
+        throw stopped;
       } catch (RuntimeException e) {
         failure = e;
       }
@@ -690,7 +703,9 @@ final class Recorder implements AutoCloseable {
       }
     }
     try {
-      writer.close();
+      writer.close(watch);
+    } catch (StopRequest.Stopped stopped) {
+      throw stopped;
     } catch (RuntimeException e) {
       if (failure == null) {
         failure = e;

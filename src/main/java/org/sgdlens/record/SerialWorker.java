@@ -94,12 +94,41 @@ final class SerialWorker implements AutoCloseable {
   /** Runs every queued task, stops the thread and rethrows the first failure. */
   @Override
   public void close() {
+    close(() -> {});
+  }
+
+  /**
+   * As {@link #close()}, running {@code watch} every 100 ms while the queue drains; when {@code
+   * watch} throws (a stop request), the tasks not started yet are dropped, the running one
+   * finishes, and the exception propagates.
+   */
+  void close(Runnable watch) {
+    try {
+      queue.put(POISON);
+      while (thread.isAlive()) {
+        try {
+          watch.run();
+        } catch (RuntimeException stop) {
+          abort();
+          throw stop;
+        }
+        thread.join(100);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    rethrow();
+  }
+
+  /** Drops the tasks not started yet, lets the running one finish and stops the thread. */
+  void abort() {
+    queue.clear();
     try {
       queue.put(POISON);
       thread.join();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    rethrow();
+    queue.clear();
   }
 }

@@ -37,6 +37,7 @@ public final class StopRequest {
     active--;
   }
 
+  /** Throws {@link Stopped} when a stop was asked for. */
   static void check(long step, long lastCheckpoint) {
     String s = signal;
     if (s != null) {

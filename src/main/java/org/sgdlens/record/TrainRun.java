@@ -296,7 +296,9 @@ public final class TrainRun {
         }
         throw e;
       }
-      recorder.close();
+      long trained = result.steps();
+      long lastCheckpoint = lastCheckpointStep(config, trained);
+      recorder.close(() -> StopRequest.check(trained, lastCheckpoint));
       double trainAndRecord = (System.nanoTime() - loopStart) / 1e9;
       Recorder.Metrics last = recorder.lastMetrics();
       Optional<String> reason = divergence(monitor, recorder, last, rules, data);
@@ -361,6 +363,15 @@ public final class TrainRun {
       }
       throw shown;
     }
+  }
+
+  /** The step of the last checkpoint a run of {@code steps} steps took (0 for none). */
+  private static long lastCheckpointStep(RunConfig c, long steps) {
+    if (c.checkpointEvery <= 0 || steps <= c.checkpointEvery) {
+      return 0;
+    }
+    long last = (steps - 1) / c.checkpointEvery * c.checkpointEvery;
+    return last;
   }
 
   /** The divergence rules of a run, the warm-up in steps. */

@@ -63,6 +63,7 @@ class SqlCatalogTest {
     documented.put(
         "spark.hadoop.javax.jdo.option.ConnectionURL",
         "jdbc:derby:;databaseName=" + catalog + "/metastore_db;create=true");
+    documented.put("spark.hadoop.parquet.page.verify-checksum.enabled", "true");
     assertThat(LakeCatalog.sessionSettings(lakeDir.toString()))
         .as("the settings the sql command uses are the documented ones")
         .isEqualTo(documented);
