@@ -233,7 +233,7 @@ public final class SgdTrainer {
       NDArray x = network.batch(batchScope, data.trainX(), data.features(), order, from, b);
       NDArray y = network.labels(batchScope, data.givenLabels(), order, from, b);
       Network.enableGrad();
-      NDArray logLikelihood = Network.meanLogLikelihood(network.logits(x, true), y);
+      NDArray logLikelihood = network.negatedMeanLoss(network.logits(x, true), y);
       // Seeding backward with -lr leaves lr * g in the gradient buffers, so plain SGD is one
       // in-place subtraction per parameter (PyTorch's add_(g, alpha=-lr)); DJL's sgdUpdate
       // clones the gradient and makes three more passes over it.
@@ -243,6 +243,9 @@ public final class SgdTrainer {
       PtNDArray[] gradients = network.gradients();
       boolean plain = momentum == 0f && wd == 0f;
       for (int i = 0; i < params.size(); i++) {
+        if (gradients[i] == null) {
+          continue; // running statistics: the forward pass in training mode updated them
+        }
         PtNDArray w = (PtNDArray) params.get(i).getArray();
         if (plain) {
           JniUtils.setGradMode(false);
