@@ -89,6 +89,18 @@ public final class Network implements AutoCloseable {
         device);
   }
 
+  /**
+   * A network over a user's DJL block (initialised, e.g. by {@code Trainer.initialize}, or not),
+   * whose per-sample loss is {@code loss} (cross_entropy or mse); parameters keep DJL's names.
+   */
+  public static Network of(Block block, int[] inputShape, int classes, String loss, Device device) {
+    return new Network(
+        new Models.Built(block, inputShape.clone(), null, null),
+        classes,
+        Objective.of(loss),
+        device);
+  }
+
   /** A network over any DJL block (or a loaded TorchScript module) with its loss. */
   Network(Models.Built built, int classes, Objective objective, Device device) {
     this.manager = NDManager.newBaseManager(device);
@@ -103,7 +115,7 @@ public final class Network implements AutoCloseable {
       dims[i + 1] = this.inputShape[i];
     }
     boolean torchScript = block instanceof ai.djl.pytorch.engine.PtSymbolBlock;
-    if (!torchScript) {
+    if (!torchScript && !block.isInitialized()) {
       block.initialize(manager, DataType.FLOAT32, new Shape(dims));
     }
     this.store = new ParameterStore(manager, false);

@@ -9,10 +9,8 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.LongConsumer;
 import org.sgdlens.kernel.Divergence;
 import org.sgdlens.kernel.Permutations;
@@ -137,13 +135,7 @@ public final class SgdTrainer {
     float wd = (float) config.sgd.weightDecay;
     float momentum = (float) config.sgd.momentum;
     RunConfig.RecordConfig rc = config.record;
-    Due schedule =
-        new Due(
-            rc.weights.resolve(total, perEpoch),
-            rc.gradients.resolve(total, perEpoch),
-            rc.sampleLosses.resolve(total, perEpoch),
-            rc.metrics.resolve(total, perEpoch),
-            total);
+    RecordSchedule schedule = RecordSchedule.of(rc, total, perEpoch);
     long start = System.nanoTime();
     java.lang.management.ThreadMXBean threads =
         java.lang.management.ManagementFactory.getThreadMXBean();
@@ -258,40 +250,6 @@ public final class SgdTrainer {
         JniUtils.zeroGrad(w);
       }
       return loss;
-    }
-  }
-
-  /** The steps each record kind is due at. */
-  private record Due(
-      TreeSet<Long> weights,
-      TreeSet<Long> gradients,
-      TreeSet<Long> sampleLosses,
-      TreeSet<Long> metrics,
-      long total) {
-    boolean due(long step, boolean diverged) {
-      return weights.contains(step)
-          || gradients.contains(step)
-          || sampleLosses.contains(step)
-          || metrics.contains(step)
-          || step == total
-          || diverged;
-    }
-
-    Set<Recorder.Kind> kinds(long step, boolean diverged) {
-      Set<Recorder.Kind> kinds = EnumSet.noneOf(Recorder.Kind.class);
-      if (weights.contains(step)) {
-        kinds.add(Recorder.Kind.WEIGHTS);
-      }
-      if (gradients.contains(step)) {
-        kinds.add(Recorder.Kind.GRADIENTS);
-      }
-      if (sampleLosses.contains(step)) {
-        kinds.add(Recorder.Kind.SAMPLE_LOSSES);
-      }
-      if (metrics.contains(step) || step == total || diverged) {
-        kinds.add(Recorder.Kind.METRICS);
-      }
-      return kinds;
     }
   }
 

@@ -535,7 +535,7 @@ public final class TrainRun {
         0);
   }
 
-  private static Object[] runsRow(
+  static Object[] runsRow(
       RunConfig c,
       String runId,
       RunStatus status,
@@ -589,6 +589,9 @@ public final class TrainRun {
           + "/"
           + data.classes()
           + loss;
+    }
+    if (c.model.kind.equals("djl")) {
+      return "djl:" + (c.model.path.isBlank() ? "user block" : c.model.path) + loss;
     }
     if (c.model.kind.equals("torchscript")) {
       return "torchscript:" + java.nio.file.Path.of(c.model.path).getFileName() + loss;
