@@ -30,6 +30,7 @@ import org.sgdlens.lake.RunStatus;
  *         .setName("my-net")
  *         .setData(data)                               // TrainingData: arrays and true labels
  *         .setNetworkFactory(MyNet::build)              // a fresh, uninitialised copy of the block
+ *         .optInputShape(784)                           // one sample as the block reads it
  *         .setSteps(epochs * batchesPerEpoch, batchesPerEpoch)
  *         .optGradients(Schedule.every(100), 16)
  *         .optSampleLosses(Schedule.every(200))
@@ -152,7 +153,10 @@ public final class RecordingListener extends TrainingListenerAdapter implements 
               + names(n)
               + " vs "
               + names(training)
-              + "); it must build the same architecture");
+              + "); it must build the same architecture, and optInputShape must give the shape"
+              + " of one sample as the block reads it (now "
+              + java.util.Arrays.toString(inputShape)
+              + ")");
     }
     return n;
   }
