@@ -105,8 +105,36 @@ public final class TrainJob {
     boolean onlyClean;
 
     @ConfigKey("model.kind")
-    @Option(names = "--model", paramLabel = "KIND", description = "mlp | cnn")
+    @Option(
+        names = "--model",
+        paramLabel = "KIND",
+        description = "mlp | cnn | resnet | torchscript (docs/models.md)")
     String model;
+
+    @ConfigKey("model.depth")
+    @Option(
+        names = "--depth",
+        paramLabel = "N",
+        description = "ResNet depth: 6n+2 (8, 14, 20, 32, ...) or 18, 34")
+    String depth;
+
+    @ConfigKey(value = "model.widths", list = true)
+    @Option(
+        names = "--widths",
+        paramLabel = "N[,N...]",
+        description = "ResNet stage widths (default 16,32,64; 64,128,256,512 for 18 and 34)")
+    String widths;
+
+    @ConfigKey("model.path")
+    @Option(
+        names = "--model-file",
+        paramLabel = "FILE",
+        description = "TorchScript file for --model torchscript (torch.jit.save)")
+    String modelFile;
+
+    @ConfigKey("model.loss")
+    @Option(names = "--loss", paramLabel = "LOSS", description = "cross_entropy | mse")
+    String loss;
 
     @ConfigKey(value = "model.hidden", list = true)
     @Option(names = "--hidden", paramLabel = "N[,N...]", description = "hidden layer widths")

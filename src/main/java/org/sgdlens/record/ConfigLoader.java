@@ -173,6 +173,13 @@ public final class ConfigLoader {
     if (node.get("divergence").equals(JSON.valueToTree(new RunConfig.DivergenceConfig()))) {
       node.remove("divergence");
     }
+    ObjectNode model = (ObjectNode) node.get("model");
+    ObjectNode modelDefaults = JSON.valueToTree(new RunConfig.ModelConfig());
+    for (String added : new String[] {"loss", "depth", "widths", "path"}) {
+      if (model.get(added).equals(modelDefaults.get(added))) {
+        model.remove(added);
+      }
+    }
     try {
       byte[] digest =
           MessageDigest.getInstance("SHA-256")

@@ -6,14 +6,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
-import ai.djl.nn.Blocks;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.convolutional.Conv2d;
-import ai.djl.nn.core.Linear;
-import ai.djl.nn.pooling.Pool;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
@@ -24,7 +18,6 @@ import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.function.Function;
 import org.sgdlens.kernel.Permutations;
 
 /**
@@ -39,6 +32,9 @@ public final class Network implements AutoCloseable {
 
   private final NDManager manager;
   private final Block block;
+  private final ai.djl.Model owner;
+  private final Objective objective;
+  private final int classes;
   private final ParameterStore store;
   private final List<Parameter> params = new ArrayList<>();
   private final List<ParamInfo> layout = new ArrayList<>();
@@ -51,115 +47,117 @@ public final class Network implements AutoCloseable {
   private PtNDArray[] gradientHandles;
   private ByteBuffer labelBuffer;
 
-  /** One parameter in the flattened vector. */
+  /**
+   * One parameter in the flattened vector. Non-trainable parameters (batch norm's running mean and
+   * variance) travel with the weights, so a snapshot restores the whole model, and have gradient 0.
+   */
   public record ParamInfo(
-      int position, String name, long[] shape, long offset, long size, int fanIn) {}
+      int position,
+      String name,
+      long[] shape,
+      long offset,
+      long size,
+      int fanIn,
+      Parameter.Type type,
+      boolean trainable) {}
+
+  /** The training loss of a network, on logits and integer labels. */
+  public enum Objective {
+    /** Softmax cross-entropy: l = -log p_y. */
+    CROSS_ENTROPY,
+    /**
+     * Squared error against one-hot targets averaged over the K outputs: l = (1/K) sum (z - e_y)^2.
+     */
+    MSE;
+
+    static Objective of(String name) {
+      return switch (name) {
+        case "cross_entropy", "ce" -> CROSS_ENTROPY;
+        case "mse" -> MSE;
+        default ->
+            throw new IllegalArgumentException(
+                "Unknown model.loss '" + name + "'; use cross_entropy or mse");
+      };
+    }
+  }
 
   public Network(RunConfig.ModelConfig model, int[] inputShape, int classes, Device device) {
+    this(
+        Models.build(model, inputShape, classes, device),
+        classes,
+        Objective.of(model.loss),
+        device);
+  }
+
+  /**
+   * A network over a user's DJL block (initialised, e.g. by {@code Trainer.initialize}, or not),
+   * whose per-sample loss is {@code loss} (cross_entropy or mse); parameters keep DJL's names.
+   */
+  public static Network of(Block block, int[] inputShape, int classes, String loss, Device device) {
+    return new Network(
+        new Models.Built(block, inputShape.clone(), null, null),
+        classes,
+        Objective.of(loss),
+        device);
+  }
+
+  /** A network over any DJL block (or a loaded TorchScript module) with its loss. */
+  Network(Models.Built built, int classes, Objective objective, Device device) {
     this.manager = NDManager.newBaseManager(device);
-    // An MLP reads flat rows, so its batches are built as (count, features) and need no
-    // flatten step (one engine call less per forward pass).
-    this.inputShape =
-        model.kind.equals("mlp") ? new int[] {product(inputShape)} : inputShape.clone();
-    List<String> names = new ArrayList<>();
-    this.block = build(model, this.inputShape, classes, names);
+    this.owner = built.owner();
+    this.objective = objective;
+    this.classes = classes;
+    this.inputShape = built.inputShape().clone();
+    this.block = built.block();
     long[] dims = new long[this.inputShape.length + 1];
     dims[0] = 1;
     for (int i = 0; i < this.inputShape.length; i++) {
       dims[i + 1] = this.inputShape[i];
     }
-    block.initialize(manager, DataType.FLOAT32, new Shape(dims));
+    boolean torchScript = block instanceof ai.djl.pytorch.engine.PtSymbolBlock;
+    if (!torchScript && !block.isInitialized()) {
+      block.initialize(manager, DataType.FLOAT32, new Shape(dims));
+    }
     this.store = new ParameterStore(manager, false);
     this.plusOne = manager.create(1f);
     this.minusOne = manager.create(-1f);
+    List<String> names = built.layerNames();
     long offset = 0;
     int position = 0;
     int layer = 0;
-    for (Pair<String, Parameter> pair : block.getParameters()) {
+    ai.djl.util.PairList<String, Parameter> all =
+        torchScript ? block.getDirectParameters() : block.getParameters();
+    for (Pair<String, Parameter> pair : all) {
       Parameter p = pair.getValue();
       long[] shape = p.getArray().getShape().getShape();
       long n = p.getArray().size();
-      boolean isWeight = p.getType() == Parameter.Type.WEIGHT;
+      Parameter.Type type = p.getType();
+      boolean isWeight = type == Parameter.Type.WEIGHT;
       if (isWeight) {
         layer++;
       }
-      String friendly = names.get(layer - 1) + (isWeight ? ".weight" : ".bias");
+      String friendly =
+          names != null ? names.get(layer - 1) + (isWeight ? ".weight" : ".bias") : pair.getKey();
       int fanIn = 1;
       if (isWeight) {
         for (int i = 1; i < shape.length; i++) {
           fanIn *= (int) shape[i];
         }
-      } else {
+      } else if (!layout.isEmpty()) {
         fanIn = layout.get(layout.size() - 1).fanIn();
       }
+      boolean trainable = p.requiresGradient();
+      if (trainable && torchScript) {
+        p.getArray().setRequiresGradient(true);
+      }
       params.add(p);
-      layout.add(new ParamInfo(position++, friendly, shape, offset, n, fanIn));
+      layout.add(new ParamInfo(position++, friendly, shape, offset, n, fanIn, type, trainable));
       offset += n;
     }
+    if (layout.isEmpty()) {
+      throw new IllegalArgumentException("The model has no parameters to train");
+    }
     this.size = offset;
-  }
-
-  private static Block build(
-      RunConfig.ModelConfig model, int[] inputShape, int classes, List<String> names) {
-    Function<NDList, NDList> activation =
-        switch (model.activation) {
-          case "relu" -> Activation::relu;
-          case "tanh" -> Activation::tanh;
-          case "sigmoid" -> Activation::sigmoid;
-          default ->
-              throw new IllegalArgumentException(
-                  "Unknown model.activation '" + model.activation + "'; use relu, tanh or sigmoid");
-        };
-    SequentialBlock net = new SequentialBlock();
-    int fc = 0;
-    switch (model.kind) {
-      case "mlp" -> {}
-      case "cnn" -> {
-        if (inputShape.length != 3) {
-          throw new IllegalArgumentException(
-              "model.kind cnn needs image input (channels x rows x cols); this dataset has "
-                  + inputShape.length
-                  + "-d samples, use model.kind mlp");
-        }
-        int conv = 0;
-        for (int channels : model.channels) {
-          net.add(
-              Conv2d.builder()
-                  .setKernelShape(new Shape(3, 3))
-                  .optPadding(new Shape(1, 1))
-                  .setFilters(channels)
-                  .optBias(model.bias)
-                  .build());
-          names.add("conv" + (++conv));
-          net.add(activation);
-          net.add(Pool.maxPool2dBlock(new Shape(2, 2)));
-        }
-        net.add(Blocks.batchFlattenBlock());
-      }
-      default ->
-          throw new IllegalArgumentException(
-              "Unknown model.kind '" + model.kind + "'; use mlp or cnn");
-    }
-    for (int width : model.hidden) {
-      if (width <= 0) {
-        throw new IllegalArgumentException(
-            "model.hidden has width " + width + "; every hidden width must be positive");
-      }
-      net.add(Linear.builder().setUnits(width).optBias(model.bias).build());
-      names.add("fc" + (++fc));
-      net.add(activation);
-    }
-    net.add(Linear.builder().setUnits(classes).optBias(model.bias).build());
-    names.add("fc" + (++fc));
-    return net;
-  }
-
-  private static int product(int[] shape) {
-    int p = 1;
-    for (int d : shape) {
-      p *= d;
-    }
-    return p;
   }
 
   public long size() {
@@ -175,19 +173,42 @@ public final class Network implements AutoCloseable {
   }
 
   /**
-   * PyTorch's default initialisation for Linear and Conv2d, U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
-   * drawn in Java from the seed so it is identical on every engine and thread count.
+   * PyTorch's default initialisation: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the weights and biases
+   * of Linear and Conv2d, drawn in Java from the seed so it is identical on every engine and thread
+   * count; batch norm's scale 1, shift 0, running mean 0 and variance 1. A TorchScript module keeps
+   * the weights it was exported with.
    */
   public float[] initialWeights(long seed) {
+    if (owner != null) {
+      return weights();
+    }
     float[] w = new float[(int) size];
     for (ParamInfo p : layout) {
-      SplittableRandom random = new SplittableRandom(Permutations.mix(seed, 0x1417 + p.position()));
-      double bound = 1 / Math.sqrt(p.fanIn());
-      for (long i = 0; i < p.size(); i++) {
-        w[(int) (p.offset() + i)] = (float) ((random.nextDouble() * 2 - 1) * bound);
+      int from = (int) p.offset();
+      int to = (int) (p.offset() + p.size());
+      switch (p.type()) {
+        case GAMMA, RUNNING_VAR -> java.util.Arrays.fill(w, from, to, 1f);
+        case BETA, RUNNING_MEAN -> java.util.Arrays.fill(w, from, to, 0f);
+        default -> {
+          SplittableRandom random =
+              new SplittableRandom(Permutations.mix(seed, 0x1417 + p.position()));
+          double bound = 1 / Math.sqrt(p.fanIn());
+          for (int i = from; i < to; i++) {
+            w[i] = (float) ((random.nextDouble() * 2 - 1) * bound);
+          }
+        }
       }
     }
     return w;
+  }
+
+  /** Whether some parameter is not trained by gradients (batch norm's running statistics). */
+  public boolean hasRunningStatistics() {
+    return layout.stream().anyMatch(p -> !p.trainable());
+  }
+
+  public Objective objective() {
+    return objective;
   }
 
   public void setWeights(float[] flat) {
@@ -293,6 +314,27 @@ public final class Network implements AutoCloseable {
     return logits.logSoftmax(1).gather(labelColumn, 1).mean();
   }
 
+  /** The negated mean training loss of a batch: train on it with {@code backward(x, -lr)}. */
+  NDArray negatedMeanLoss(NDArray logits, NDArray labelColumn) {
+    return objective == Objective.CROSS_ENTROPY
+        ? meanLogLikelihood(logits, labelColumn)
+        : mseLoss(logits, labelColumn).mean().neg();
+  }
+
+  /** Per-sample losses of the network's objective, shape (count x 1). */
+  NDArray losses(NDArray logits, NDArray labelColumn) {
+    return objective == Objective.CROSS_ENTROPY
+        ? perSampleLoss(logits, labelColumn)
+        : mseLoss(logits, labelColumn);
+  }
+
+  /** Per-sample (1/K) sum_k (z_k - [k = y])^2, shape (count x 1). */
+  static NDArray mseLoss(NDArray outputs, NDArray labelColumn) {
+    long k = outputs.getShape().get(1);
+    NDArray target = labelColumn.squeeze(1).oneHot((int) k, outputs.getDataType());
+    return outputs.sub(target).square().mean(new int[] {1}, true);
+  }
+
   /**
    * Per-sample cross-entropy l_n on the given labels, shape (count x 1): one gather from the log
    * softmax (equals softmaxCrossEntropyLoss's per-sample values; a gather is fewer engine calls
@@ -370,11 +412,75 @@ public final class Network implements AutoCloseable {
       backwardScaledLoss(scope, x, features, labels, rows, from, count, (float) scale);
       PtNDArray[] gradients = gradients();
       for (int i = 0; i < params.size(); i++) {
+        if (gradients[i] == null) {
+          continue; // not trained: its gradient is 0, as the caller's zeroed output holds
+        }
         try (NDArray sum = gradients[i].sum()) {
           sink.accept(gradients[i], (int) layout.get(i).offset());
           finite &= Float.isFinite(sum.getFloat());
         }
         JniUtils.zeroGrad((PtNDArray) params.get(i).getArray());
+      }
+    }
+    return finite;
+  }
+
+  /**
+   * Whether the samples of a batch see each other in the forward pass (batch norm's batch
+   * statistics; a TorchScript module may hold batch norm too). Then the clean and mislabeled parts
+   * of an ensemble gradient must come from one forward pass of the whole minibatch, so that they
+   * add up to its gradient ({@link #gradientParts}).
+   */
+  boolean couplesSamples() {
+    return hasRunningStatistics() || owner != null;
+  }
+
+  /**
+   * The gradients of {@code scale * sum_{i in part} l_i} for the two parts of one minibatch {@code
+   * rows[from, from + count)} ({@code wrong[i]} puts row i in the second), from one forward pass of
+   * the whole minibatch in training mode: with batch norm both parts use the minibatch's statistics
+   * and their sum is the minibatch gradient. Packed as {@link #gradient(float[], int, int[], int[],
+   * int, int, double, byte[])} packs; returns false on a non-finite value.
+   */
+  boolean gradientParts(
+      float[] x,
+      int features,
+      int[] labels,
+      int[] rows,
+      int from,
+      int count,
+      boolean[] wrong,
+      double scale,
+      byte[] outFirst,
+      byte[] outSecond) {
+    enableGrad();
+    boolean finite = true;
+    try (NDManager scope = manager.newSubManager()) {
+      NDArray input = batch(scope, x, features, rows, from, count);
+      NDArray y = labels(scope, labels, rows, from, count);
+      NDArray l = losses(logits(input, true), y);
+      float[] mask = new float[count];
+      for (int i = 0; i < count; i++) {
+        mask[i] = wrong[i] ? 0f : 1f;
+      }
+      NDArray first = scope.create(mask, new Shape(count, 1));
+      NDArray second = first.neg().add(1f);
+      byte[][] outs = {outFirst, outSecond};
+      NDArray[] parts = {l.mul(first).sum(), l.mul(second).sum()};
+      for (int k = 0; k < 2; k++) {
+        NDArray seed = seed((float) scale);
+        JniUtils.backward((PtNDArray) parts[k], (PtNDArray) seed, k == 0, false);
+        PtNDArray[] gradients = gradients();
+        for (int i = 0; i < params.size(); i++) {
+          if (gradients[i] == null) {
+            continue;
+          }
+          try (NDArray sum = gradients[i].sum()) {
+            copyOutPacked(gradients[i], outs[k], (int) layout.get(i).offset());
+            finite &= Float.isFinite(sum.getFloat());
+          }
+          JniUtils.zeroGrad((PtNDArray) params.get(i).getArray());
+        }
       }
     }
     return finite;
@@ -396,7 +502,12 @@ public final class Network implements AutoCloseable {
       float scale) {
     NDArray input = batch(scope, x, features, rows, from, count);
     NDArray y = labels(scope, labels, rows, from, count);
-    backward(logits(input, true).logSoftmax(1).gather(y, 1).sum(), -scale);
+    NDArray logits = logits(input, true);
+    if (objective == Objective.CROSS_ENTROPY) {
+      backward(logits.logSoftmax(1).gather(y, 1).sum(), -scale);
+    } else {
+      backward(mseLoss(logits, y).sum(), scale);
+    }
   }
 
   /**
@@ -407,7 +518,9 @@ public final class Network implements AutoCloseable {
     if (gradientHandles == null) {
       gradientHandles = new PtNDArray[params.size()];
       for (int i = 0; i < params.size(); i++) {
-        gradientHandles[i] = (PtNDArray) params.get(i).getArray().getGradient();
+        if (layout.get(i).trainable()) {
+          gradientHandles[i] = (PtNDArray) params.get(i).getArray().getGradient();
+        }
       }
     }
     return gradientHandles;
@@ -422,8 +535,10 @@ public final class Network implements AutoCloseable {
     enableGrad();
     try (NDManager scope = manager.newSubManager()) {
       backwardScaledLoss(scope, x, features, labels, rows, from, count, 1f / count);
-      for (Parameter p : params) {
-        JniUtils.zeroGrad((PtNDArray) p.getArray());
+      for (int i = 0; i < params.size(); i++) {
+        if (layout.get(i).trainable()) {
+          JniUtils.zeroGrad((PtNDArray) params.get(i).getArray());
+        }
       }
     }
   }
@@ -457,7 +572,7 @@ public final class Network implements AutoCloseable {
       try (NDManager scope = manager.newSubManager()) {
         NDArray logits = logits(batch(scope, x, features, rows, from - begin, count), false);
         NDArray y = labels(scope, labels, rows, from - begin, count);
-        float[] losses = perSampleLoss(logits, y).toFloatArray();
+        float[] losses = losses(logits, y).toFloatArray();
         long[] predicted = logits.argMax(1).toLongArray();
         for (int i = 0; i < count; i++) {
           lossOut[from + i] = losses[i];
@@ -503,5 +618,8 @@ public final class Network implements AutoCloseable {
   @Override
   public void close() {
     manager.close();
+    if (owner != null) {
+      owner.close();
+    }
   }
 }

@@ -243,7 +243,7 @@ final class Recorder implements AutoCloseable {
     List<int[]> out = new ArrayList<>();
     int at = 0;
     for (Network.ParamInfo p : layout) {
-      if (layers.isEmpty() || layers.contains(p.name())) {
+      if (layers.isEmpty() ? p.trainable() : layers.contains(p.name())) {
         out.add(new int[] {(int) p.offset(), (int) p.size(), at});
         at += (int) p.size();
       }
@@ -286,7 +286,8 @@ final class Recorder implements AutoCloseable {
                   Arrays.toString(p.shape()),
                   p.offset(),
                   p.size(),
-                  weightsOffset
+                  weightsOffset,
+                  p.trainable()
                 });
           }
           for (int i = 0; i < data.trainSize(); i++) {
@@ -335,6 +336,11 @@ final class Recorder implements AutoCloseable {
       probe.submit(work);
     } else {
       work.run();
+      if (laneNetworks[0].hasRunningStatistics()) {
+        // The probes' forward passes in training mode moved the running statistics of the
+        // training network itself: put back the snapshot's, so recording leaves training alone.
+        laneNetworks[0].setWeights(snapshot);
+      }
     }
   }
 
@@ -479,7 +485,36 @@ final class Recorder implements AutoCloseable {
     int b = ensembleBatch(config);
     int p = (int) net.size();
     int from = member * b;
-    if (noisy) {
+    if (noisy && net.couplesSamples()) {
+      boolean[] wrong = new boolean[b];
+      int nw = 0;
+      for (int i = 0; i < b; i++) {
+        wrong[i] = data.mislabeled(perm[from + i]);
+        nw += wrong[i] ? 1 : 0;
+      }
+      byte[] gc = gradientBuffer(p, b - nw);
+      byte[] gw = gradientBuffer(p, nw);
+      noteFinite(
+          net.gradientParts(
+              data.trainX(),
+              data.features(),
+              data.givenLabels(),
+              perm,
+              from,
+              b,
+              wrong,
+              1.0 / b,
+              gc,
+              gw));
+      int cleanCount = b - nw;
+      int wrongCount = nw;
+      members.complete(
+          member,
+          () -> {
+            submitGradient(step, member, GradientPart.CLEAN, m, b, cleanCount, gc);
+            submitGradient(step, member, GradientPart.WRONG, m, b, wrongCount, gw);
+          });
+    } else if (noisy) {
       int[] clean = new int[b];
       int[] wrong = new int[b];
       int nc = 0;

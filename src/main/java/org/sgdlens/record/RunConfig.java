@@ -68,8 +68,32 @@ public final class RunConfig {
   }
 
   public static final class ModelConfig {
-    /** mlp or cnn. */
+    /**
+     * mlp, cnn, resnet (DJL model-zoo residual units) or torchscript (a file exported by PyTorch).
+     */
     public String kind = "mlp";
+
+    /**
+     * The training loss: cross_entropy on the logits, or mse (mean squared error of the outputs
+     * against one-hot targets, averaged over classes and samples, as torch.nn.MSELoss).
+     */
+    public String loss = LOSS_DEFAULT;
+
+    public static final String LOSS_DEFAULT = "cross_entropy";
+
+    /**
+     * ResNet depth: 6n+2 (CIFAR style: three stages of n basic units, widths [16, 32, 64] unless
+     * set) or 18 / 34 (ImageNet style: four stages, widths [64, 128, 256, 512]).
+     */
+    public int depth = DEPTH_DEFAULT;
+
+    public static final int DEPTH_DEFAULT = 20;
+
+    /** ResNet stage widths; empty for the depth's standard widths. */
+    public List<Integer> widths = new ArrayList<>();
+
+    /** A TorchScript file (torch.jit.script or torch.jit.trace of the model, docs/models.md). */
+    public String path = "";
 
     /** Hidden layer widths of the MLP (and the dense part of the CNN). */
     public List<Integer> hidden = new ArrayList<>(List.of(256));

@@ -9,10 +9,8 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.LongConsumer;
 import org.sgdlens.kernel.Divergence;
 import org.sgdlens.kernel.Permutations;
@@ -137,13 +135,7 @@ public final class SgdTrainer {
     float wd = (float) config.sgd.weightDecay;
     float momentum = (float) config.sgd.momentum;
     RunConfig.RecordConfig rc = config.record;
-    Due schedule =
-        new Due(
-            rc.weights.resolve(total, perEpoch),
-            rc.gradients.resolve(total, perEpoch),
-            rc.sampleLosses.resolve(total, perEpoch),
-            rc.metrics.resolve(total, perEpoch),
-            total);
+    RecordSchedule schedule = RecordSchedule.of(rc, total, perEpoch);
     long start = System.nanoTime();
     java.lang.management.ThreadMXBean threads =
         java.lang.management.ManagementFactory.getThreadMXBean();
@@ -233,7 +225,7 @@ public final class SgdTrainer {
       NDArray x = network.batch(batchScope, data.trainX(), data.features(), order, from, b);
       NDArray y = network.labels(batchScope, data.givenLabels(), order, from, b);
       Network.enableGrad();
-      NDArray logLikelihood = Network.meanLogLikelihood(network.logits(x, true), y);
+      NDArray logLikelihood = network.negatedMeanLoss(network.logits(x, true), y);
       // Seeding backward with -lr leaves lr * g in the gradient buffers, so plain SGD is one
       // in-place subtraction per parameter (PyTorch's add_(g, alpha=-lr)); DJL's sgdUpdate
       // clones the gradient and makes three more passes over it.
@@ -243,6 +235,9 @@ public final class SgdTrainer {
       PtNDArray[] gradients = network.gradients();
       boolean plain = momentum == 0f && wd == 0f;
       for (int i = 0; i < params.size(); i++) {
+        if (gradients[i] == null) {
+          continue; // running statistics: the forward pass in training mode updated them
+        }
         PtNDArray w = (PtNDArray) params.get(i).getArray();
         if (plain) {
           JniUtils.setGradMode(false);
@@ -255,40 +250,6 @@ public final class SgdTrainer {
         JniUtils.zeroGrad(w);
       }
       return loss;
-    }
-  }
-
-  /** The steps each record kind is due at. */
-  private record Due(
-      TreeSet<Long> weights,
-      TreeSet<Long> gradients,
-      TreeSet<Long> sampleLosses,
-      TreeSet<Long> metrics,
-      long total) {
-    boolean due(long step, boolean diverged) {
-      return weights.contains(step)
-          || gradients.contains(step)
-          || sampleLosses.contains(step)
-          || metrics.contains(step)
-          || step == total
-          || diverged;
-    }
-
-    Set<Recorder.Kind> kinds(long step, boolean diverged) {
-      Set<Recorder.Kind> kinds = EnumSet.noneOf(Recorder.Kind.class);
-      if (weights.contains(step)) {
-        kinds.add(Recorder.Kind.WEIGHTS);
-      }
-      if (gradients.contains(step)) {
-        kinds.add(Recorder.Kind.GRADIENTS);
-      }
-      if (sampleLosses.contains(step)) {
-        kinds.add(Recorder.Kind.SAMPLE_LOSSES);
-      }
-      if (metrics.contains(step) || step == total || diverged) {
-        kinds.add(Recorder.Kind.METRICS);
-      }
-      return kinds;
     }
   }
 

@@ -546,7 +546,7 @@ public final class TrainRun {
         0);
   }
 
-  private static Object[] runsRow(
+  static Object[] runsRow(
       RunConfig c,
       String runId,
       RunStatus status,
@@ -592,6 +592,21 @@ public final class TrainRun {
 
   /** A compact model description such as {@code mlp:784-256-10} or {@code cnn:16-32/128-10}. */
   public static String modelSpec(RunConfig c, TrainingData data) {
+    String loss = c.model.loss.equals(RunConfig.ModelConfig.LOSS_DEFAULT) ? "" : "," + c.model.loss;
+    if (c.model.kind.equals("resnet")) {
+      return "resnet"
+          + c.model.depth
+          + (c.model.widths.isEmpty() ? "" : ":" + c.model.widths)
+          + "/"
+          + data.classes()
+          + loss;
+    }
+    if (c.model.kind.equals("djl")) {
+      return "djl:" + (c.model.path.isBlank() ? "user block" : c.model.path) + loss;
+    }
+    if (c.model.kind.equals("torchscript")) {
+      return "torchscript:" + java.nio.file.Path.of(c.model.path).getFileName() + loss;
+    }
     StringBuilder s = new StringBuilder(c.model.kind).append(':');
     if (c.model.kind.equals("cnn")) {
       c.model.channels.forEach(ch -> s.append(ch).append('-'));
@@ -608,6 +623,6 @@ public final class TrainRun {
     if (!c.model.activation.equals("relu")) {
       s.append(',').append(c.model.activation);
     }
-    return s.toString();
+    return s.append(loss).toString();
   }
 }
