@@ -72,6 +72,9 @@ sgdlens_env() {
   export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
   export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
   export DJL_CACHE_DIR="${DJL_CACHE_DIR:-$SGDLENS_HOME/.djl-cache}"
+  # libtorch's C++ warnings (DJL calls a deprecated inference-mode guard: "AutoNonVariableTypeMode
+  # is deprecated") say nothing a user can act on; errors still print.
+  export TORCH_CPP_LOG_LEVEL="${TORCH_CPP_LOG_LEVEL:-ERROR}"
 }
 
 # Driver JVM system properties (not Spark options, so they go on the java command line).

@@ -105,7 +105,9 @@ public final class RecordingOverheadBench {
 
     System.out.println();
     System.out.println(
-        "Recording overhead, MLP 784-256-10, Fashion-MNIST, batch 64, "
+        "Recording overhead, "
+            + (MODEL.equals("resnet20") ? "ResNet-20 (272,186 weights)" : "MLP 784-256-10")
+            + ", Fashion-MNIST, batch 64, "
             + steps
             + " steps, best of "
             + repeats);
@@ -160,11 +162,18 @@ public final class RecordingOverheadBench {
     return String.format(Locale.ROOT, "%.3f", v);
   }
 
+  /** mlp (issue 2's 784-256-10) or resnet20 (-Dsgdlens.bench.model=resnet20). */
+  static final String MODEL = System.getProperty("sgdlens.bench.model", "mlp");
+
   static RunConfig config(String dataDir, long steps, String runId) {
     RunConfig c = new RunConfig();
     c.runId = runId;
     c.dataset.path = dataDir;
     c.model.hidden = new ArrayList<>(List.of(256));
+    if (MODEL.equals("resnet20")) {
+      c.model.kind = "resnet";
+      c.model.depth = 20;
+    }
     c.sgd.batchSize = 64;
     c.sgd.learningRate = 0.1;
     c.sgd.steps = steps;
