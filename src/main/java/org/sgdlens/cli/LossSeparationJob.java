@@ -35,13 +35,6 @@ public final class LossSeparationJob {
         defaultValue = "" + LossSeparation.Options.LOG_FLOOR_DEFAULT,
         description = "losses are floored at X before log (default: ${DEFAULT-VALUE})")
     double logFloor;
-
-    @Option(
-        names = "--parallel-jobs",
-        paramLabel = "N",
-        defaultValue = "" + LossSeparation.Options.PARALLEL_JOBS_DEFAULT,
-        description = "AUROC curves evaluated at once (default: ${DEFAULT-VALUE})")
-    int parallelJobs;
   }
 
   private LossSeparationJob() {}
@@ -61,7 +54,6 @@ public final class LossSeparationJob {
             .optRuns(a.runs.ids())
             .optWindow(a.window)
             .optLogFloor(a.logFloor)
-            .optParallelJobs(a.parallelJobs)
             .build();
     SparkSession spark = SparkSession.builder().appName("sgdlens-loss-separation").getOrCreate();
     LossSeparation.Result r = LossSeparation.run(spark, options);
