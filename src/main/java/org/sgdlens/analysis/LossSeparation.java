@@ -3,7 +3,6 @@ package org.sgdlens.analysis;
 import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.log;
@@ -26,7 +25,6 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
-import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructType;
 import org.sgdlens.kernel.Separation;
 import org.sgdlens.lake.Tables;
@@ -40,8 +38,8 @@ import org.sgdlens.lake.Tables;
 public final class LossSeparation {
   public static final String LOSS = "loss";
   public static final String HISTORY = "history";
-  static final String QUANTILES = "array(0.05, 0.25, 0.5, 0.75, 0.95)";
   private static final List<String> QUANTILE_NAMES = List.of("q05", "q25", "q50", "q75", "q95");
+  static final double[] QUANTILE_LEVELS = {0.05, 0.25, 0.5, 0.75, 0.95};
 
   /**
    * @param window recorded steps averaged by the history score (1 = the loss itself)
@@ -146,17 +144,18 @@ public final class LossSeparation {
     Column wrong = col("mislabeled");
     Column clean = not(wrong);
     List<Row> stats =
-        scored(losses, o.window(), o.logFloor())
+        scored(
+                losses.select("run_id", "step", "sample_index", "mislabeled", "loss"),
+                o.window(),
+                o.logFloor())
             .groupBy("run_id", "step")
             .agg(
                 count(when(clean, 1)).as("n_clean"),
                 count(when(wrong, 1)).as("n_wrong"),
                 avg(when(clean, col("loss"))).as("clean_mean"),
                 stddev_samp(when(clean, col("loss"))).as("clean_std"),
-                percentile(when(clean, col("loss"))).as("clean_q"),
                 avg(when(wrong, col("loss"))).as("wrong_mean"),
                 stddev_samp(when(wrong, col("loss"))).as("wrong_std"),
-                percentile(when(wrong, col("loss"))).as("wrong_q"),
                 avg(when(clean, col("log_loss"))).as("log_clean_mean"),
                 stddev_samp(when(clean, col("log_loss"))).as("log_clean_std"),
                 avg(when(wrong, col("log_loss"))).as("log_wrong_mean"),
@@ -166,7 +165,9 @@ public final class LossSeparation {
                 avg(when(wrong, col("log_history"))).as("hist_log_wrong_mean"),
                 stddev_samp(when(wrong, col("log_history"))).as("hist_log_wrong_std"),
                 max("history_steps").as("history_steps"),
-                RankAuroc.udaf().apply(col("loss"), col("history"), wrong).as("auc"))
+                RankAuroc.udaf(QUANTILE_LEVELS)
+                    .apply(col("loss"), col("history"), wrong)
+                    .as("order"))
             .orderBy("run_id", "step")
             .collectAsList();
 
@@ -213,13 +214,6 @@ public final class LossSeparation {
         stepRows, Rows.withSchema(summaryRows, Tables.SEPARATION_SUMMARY), warnings.list());
   }
 
-  /**
-   * Spark's exact percentile (linear interpolation between order statistics) at {@link #QUANTILES}.
-   */
-  private static Column percentile(Column c) {
-    return functions.call_function("percentile", c, expr(QUANTILES));
-  }
-
   private static Row stepRow(
       String run, Row s, int window, PhaseLookup phases, StructType schema, Warnings warnings) {
     long step = s.getAs("step");
@@ -235,7 +229,7 @@ public final class LossSeparation {
               + (nClean == 0 ? "mislabeled" : "clean")
               + " samples have losses; AUROC and d' left null");
     }
-    Row auc = s.getAs("auc");
+    Row order = s.getAs("order");
     Map<String, Object> v = new HashMap<>();
     v.put("run_id", run);
     v.put("step", step);
@@ -244,8 +238,9 @@ public final class LossSeparation {
     for (String group : List.of("clean", "wrong")) {
       v.put(group + "_mean", Rows.nullable(s, group + "_mean"));
       v.put(group + "_std", Rows.nullable(s, group + "_std"));
+      String side = group.equals("wrong") ? "positiveQuantiles" : "negativeQuantiles";
       List<Double> q =
-          s.isNullAt(s.fieldIndex(group + "_q")) ? null : s.getList(s.fieldIndex(group + "_q"));
+          order.isNullAt(order.fieldIndex(side)) ? null : order.getList(order.fieldIndex(side));
       for (int i = 0; i < QUANTILE_NAMES.size(); i++) {
         v.put(group + "_" + QUANTILE_NAMES.get(i), q == null ? null : q.get(i));
       }
@@ -253,7 +248,7 @@ public final class LossSeparation {
       v.put("log_" + group + "_std", Rows.nullable(s, "log_" + group + "_std"));
     }
     boolean twoSided = nClean > 0 && nWrong > 0;
-    v.put("auroc", twoSided && !auc.isNullAt(0) ? auc.getDouble(0) : null);
+    v.put("auroc", twoSided ? order.<Double>getAs("auroc") : null);
     v.put("d_prime", dPrime(s, "log_", nWrong, nClean));
     v.put("history_window", window);
     v.put(
@@ -261,7 +256,7 @@ public final class LossSeparation {
         s.isNullAt(s.fieldIndex("history_steps"))
             ? 0
             : (int) s.<Long>getAs("history_steps").longValue());
-    v.put("history_auroc", twoSided && !auc.isNullAt(1) ? auc.getDouble(1) : null);
+    v.put("history_auroc", twoSided ? order.<Double>getAs("historyAuroc") : null);
     v.put("history_d_prime", dPrime(s, "hist_log_", nWrong, nClean));
     v.put("phase_ground_truth", phases.phase(run, Phases.GROUND_TRUTH, step));
     v.put("phase_label_free", phases.phase(run, Phases.LABEL_FREE, step));

@@ -103,6 +103,13 @@ class SinglePassSeparationTest extends SparkTestBase {
     scored.unpersist();
   }
 
+  private static String levels() {
+    return java.util.Arrays.stream(LossSeparation.QUANTILE_LEVELS)
+        .mapToObj(Double::toString)
+        .collect(java.util.stream.Collectors.joining(", "));
+  }
+
+  /** The statistics as the job computed them before, one group per (run, step, class). */
   @Test
   void groupStatisticsEqualThePerGroupQuery() {
     List<Row> oracle =
@@ -114,7 +121,7 @@ class SinglePassSeparationTest extends SparkTestBase {
                 count(lit(1)).as("n"),
                 avg("loss").as("mean"),
                 stddev_samp("loss").as("std"),
-                expr("percentile(loss, " + LossSeparation.QUANTILES + ")").as("q"),
+                expr("percentile(loss, array(" + levels() + "))").as("q"),
                 avg("log_loss").as("log_mean"),
                 stddev_samp("log_loss").as("log_std"))
             .collectAsList();
