@@ -282,6 +282,7 @@ public final class QuickstartJob {
     Stopwatch w = new Stopwatch(timings);
 
     RunConfig noisyConfig = noisyConfig(dataDir, tiny);
+    System.out.println("[quickstart] linear algebra: " + NativeLinearAlgebra.describe());
     System.out.println("[quickstart] 1/9 training the noisy run (MLP 784-256-10, 20% label noise)");
     TrainRun.Outcome noisy = TrainRun.execute(lake, noisyConfig, false, progress(noisyConfig));
     String id = noisy.runId();

@@ -93,6 +93,25 @@ class LauncherArgsTest {
   }
 
   @Test
+  void driverMemoryBecomesTheHeapOfTheEmbeddedDriver() {
+    // SparkSubmit runs inside the launcher's JVM here, so only -Xmx can honour --driver-memory.
+    assertThat(dryRun("phases", "--driver-memory", "3g", "--lake", "L"))
+        .as("--driver-memory 3g")
+        .contains("-Xmx3g")
+        .doesNotContain("-Xmx6g");
+    assertThat(dryRun("phases", "--conf", "spark.driver.memory=2048", "--lake", "L"))
+        .as("a bare number is MiB, as in Spark")
+        .contains("-Xmx2048m");
+    assertThat(dryRun("phases", "--lake", "L"))
+        .as("conf/spark-defaults.conf's spark.driver.memory")
+        .contains("-Xmx6g");
+    assertThat(dryRun("phases", "--driver-memory=1GB", "--conf", "spark.driver.memory=5g"))
+        .as("--driver-memory beats --conf, as in spark-submit")
+        .contains("-Xmx1g")
+        .doesNotContain("-Xmx5g");
+  }
+
+  @Test
   void trainRunsAsPlainJava() {
     List<String> cmd = dryRun("train", "--lake", "L", "--master", "x");
     assertThat(cmd)
