@@ -410,8 +410,18 @@ sgdlens_run_spark() {
     return 0
   fi
   local rc=0
-  "${cmd[@]}" || rc=$?
+  "${cmd[@]}" 2> >(sgdlens_stderr_filter) || rc=$?
+  wait $! 2>/dev/null || true # the filter has written its last line
   return $rc
+}
+
+# Drops the native libraries' known noise from stderr, line by line, and passes every other line
+# on at once: libtorch's "AutoNonVariableTypeMode is deprecated" warning (DJL calls the deprecated
+# guard; libtorch writes it to fd 2 itself, TORCH_CPP_LOG_LEVEL does not reach it). The filter
+# ignores Ctrl-C and SIGTERM so the job's own last words still get through.
+sgdlens_stderr_filter() {
+  trap '' INT TERM HUP
+  exec grep --line-buffered -v -F -e 'Warning: AutoNonVariableTypeMode is deprecated' >&2
 }
 
 # --help of a Spark job: it only prints, so the job class runs straight on the local classpath,
@@ -451,7 +461,9 @@ sgdlens_run_java() {
   # shellcheck disable=SC2206
   local java_opts=(${SGDLENS_JAVA_OPTS:-})
   local opens=("${SGDLENS_JVM_OPENS[@]}")
-  if sgdlens_in --help "$@" || sgdlens_in -h "$@"; then
+  # The Vector API module serves only netlib's Java BLAS: not needed for --help, nor when the
+  # machine has a native BLAS.
+  if sgdlens_in --help "$@" || sgdlens_in -h "$@" || sgdlens_has_native_blas; then
     mapfile -t opens < <(sgdlens_help_jvm_opens)
   fi
   local cmd=("$(sgdlens_java)" "${opens[@]}" "${driver_props[@]}" "${java_opts[@]}"
@@ -461,5 +473,5 @@ sgdlens_run_java() {
     echo
     return 0
   fi
-  exec "${cmd[@]}"
+  exec "${cmd[@]}" 2> >(sgdlens_stderr_filter)
 }
