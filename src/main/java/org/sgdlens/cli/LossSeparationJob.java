@@ -13,8 +13,8 @@ public final class LossSeparationJob {
       name = "jobs/loss-separation",
       description =
           "Per recorded step, separation of clean and mislabeled per-sample losses (table"
-              + " loss_separation): group statistics, AUROC (Spark MLlib"
-              + " BinaryClassificationMetrics), d' on log losses, the same for a history score;"
+              + " loss_separation): group statistics, exact AUROC from ranks (Mann-Whitney, ties"
+              + " 1/2), d' on log losses, the same for a history score, all steps in one pass;"
               + " t_sep and its phase per run (table separation_summary; run the phases job first"
               + " to fill the phase columns). Runs without label noise are skipped with a"
               + " warning.")
