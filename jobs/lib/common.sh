@@ -15,6 +15,8 @@
 set -euo pipefail
 
 SGDLENS_HOME="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=blas.sh
+source "$SGDLENS_HOME/jobs/lib/blas.sh"
 SGDLENS_CONF_DIR="${SGDLENS_CONF_DIR:-$SGDLENS_HOME/conf}"
 SGDLENS_TARGET="$SGDLENS_HOME/target"
 SGDLENS_DEFAULT_MASTER="local[2]"
@@ -222,6 +224,32 @@ sgdlens_property() {
     END { if (val != "") print val }' "$file"
 }
 
+# The driver memory a launch asks for, as a JVM -Xmx value: --driver-memory, else --conf
+# spark.driver.memory=, else the properties file (spark-submit's order). Spark's units: k, m, g,
+# t with an optional b; a bare number is MiB.
+sgdlens_driver_heap() {
+  local props="$1" mem="" conf="" i
+  for ((i = 0; i < ${#SGDLENS_SPARK_ARGS[@]}; i++)); do
+    case "${SGDLENS_SPARK_ARGS[i]}" in
+      --driver-memory) mem="${SGDLENS_SPARK_ARGS[i + 1]}" ;;
+      --conf) [[ "${SGDLENS_SPARK_ARGS[i + 1]}" == spark.driver.memory=* ]] &&
+        conf="${SGDLENS_SPARK_ARGS[i + 1]#*=}" ;;
+    esac
+  done
+  [[ -z "$mem" ]] && mem="$conf"
+  [[ -z "$mem" && -n "$props" ]] && mem="$(sgdlens_property "$props" spark.driver.memory)"
+  [[ -z "$mem" ]] && return 0
+  local given="$mem"
+  mem="${mem,,}"
+  mem="${mem%b}"
+  if [[ "$mem" =~ ^[0-9]+$ ]]; then
+    mem="${mem}m"
+  elif [[ ! "$mem" =~ ^[0-9]+[kmgt]$ ]]; then
+    sgdlens_die "driver memory '$given' is not a size; give e.g. --driver-memory 4g or 512m"
+  fi
+  echo "$mem"
+}
+
 # Splits "$@" into Spark options (SGDLENS_SPARK_ARGS) and job arguments (SGDLENS_JOB_ARGS), and
 # records --master, --properties-file, --jars, --driver-class-path and --help.
 sgdlens_split_args() {
@@ -289,6 +317,13 @@ sgdlens_run_spark() {
     return
   fi
 
+  # Native BLAS/LAPACK when the machine has or can get it; then the Vector API fallback (and
+  # the JVM's "Using incubator modules" warning) is not needed.
+  sgdlens_ensure_blas
+  if sgdlens_has_native_blas; then
+    mapfile -t SGDLENS_JVM_OPENS < <(sgdlens_help_jvm_opens)
+  fi
+
   local submit
   submit="$(sgdlens_spark_submit)"
 
@@ -351,6 +386,11 @@ sgdlens_run_spark() {
     local cp
     cp="$(sgdlens_local_classpath)"
     [[ -n "$SGDLENS_USER_DRIVER_CP" ]] && cp="$SGDLENS_USER_DRIVER_CP:$cp"
+    # SparkSubmit runs inside this JVM here, so it cannot size the driver's heap: the launcher
+    # turns the driver memory into -Xmx (SGDLENS_JAVA_OPTS, later on the line, still wins).
+    local heap
+    heap="$(sgdlens_driver_heap "$props")"
+    [[ -n "$heap" ]] && java_opts=("-Xmx$heap" "${java_opts[@]}")
     if [[ $is_local == 1 ]]; then
       [[ -n "$SGDLENS_USER_JARS" ]] && spark_args+=(--jars "$SGDLENS_USER_JARS")
     else
@@ -370,8 +410,18 @@ sgdlens_run_spark() {
     return 0
   fi
   local rc=0
-  "${cmd[@]}" || rc=$?
+  "${cmd[@]}" 2> >(sgdlens_stderr_filter) || rc=$?
+  wait $! 2>/dev/null || true # the filter has written its last line
   return $rc
+}
+
+# Drops the native libraries' known noise from stderr, line by line, and passes every other line
+# on at once: libtorch's "AutoNonVariableTypeMode is deprecated" warning (DJL calls the deprecated
+# guard; libtorch writes it to fd 2 itself, TORCH_CPP_LOG_LEVEL does not reach it). The filter
+# ignores Ctrl-C and SIGTERM so the job's own last words still get through.
+sgdlens_stderr_filter() {
+  trap '' INT TERM HUP
+  exec grep --line-buffered -v -F -e 'Warning: AutoNonVariableTypeMode is deprecated' >&2
 }
 
 # --help of a Spark job: it only prints, so the job class runs straight on the local classpath,
@@ -411,7 +461,9 @@ sgdlens_run_java() {
   # shellcheck disable=SC2206
   local java_opts=(${SGDLENS_JAVA_OPTS:-})
   local opens=("${SGDLENS_JVM_OPENS[@]}")
-  if sgdlens_in --help "$@" || sgdlens_in -h "$@"; then
+  # The Vector API module serves only netlib's Java BLAS: not needed for --help, nor when the
+  # machine has a native BLAS.
+  if sgdlens_in --help "$@" || sgdlens_in -h "$@" || sgdlens_has_native_blas; then
     mapfile -t opens < <(sgdlens_help_jvm_opens)
   fi
   local cmd=("$(sgdlens_java)" "${opens[@]}" "${driver_props[@]}" "${java_opts[@]}"
@@ -421,5 +473,5 @@ sgdlens_run_java() {
     echo
     return 0
   fi
-  exec "${cmd[@]}"
+  exec "${cmd[@]}" 2> >(sgdlens_stderr_filter)
 }

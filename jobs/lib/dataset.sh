@@ -14,11 +14,15 @@ sgdlens_ensure_fashion_mnist() {
     sgdlens_die "no Fashion-MNIST IDX files in $dir; point --data-dir at a folder with train-images-idx3-ubyte.gz, or omit it to use the Debian package"
   fi
   if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
-    echo "sgdlens: Fashion-MNIST is missing; installing the Debian package dataset-fashion-mnist" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 \
-      && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist >&2 \
-      || sgdlens_die "apt-get could not install dataset-fashion-mnist; install it by hand: apt-get install -y dataset-fashion-mnist"
-    return 0
+    # apt's progress and debconf chatter go to a log; the user sees one line, or the log on failure
+    local log="${TMPDIR:-/tmp}/sgdlens-apt-$$.log"
+    echo "sgdlens: Fashion-MNIST is missing; installing the Debian package dataset-fashion-mnist (log: $log)" >&2
+    if DEBIAN_FRONTEND=noninteractive apt-get update -qq >"$log" 2>&1 &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist >>"$log" 2>&1; then
+      return 0
+    fi
+    tail -5 "$log" >&2
+    sgdlens_die "apt-get could not install dataset-fashion-mnist (log: $log); install it by hand: apt-get install -y dataset-fashion-mnist"
   fi
   echo "sgdlens: Fashion-MNIST is not installed. Install it with:" >&2
   echo "  sudo apt-get update && sudo apt-get install -y dataset-fashion-mnist" >&2

@@ -172,6 +172,13 @@ public final class LakeCatalog {
     spark.sessionState().catalog().databaseExists("default");
     LOG.debug("Metastore ready in {} ms", (System.nanoTime() - start) / 1_000_000);
     FileSystem fs = fileSystem(spark, lakeRoot);
+    // Nothing changed since the last refresh through this metastore (same table folders, run
+    // partitions and schema versions, every entry still there): nothing to do.
+    String state = state(spark, fs, lakeRoot, tables);
+    Optional<Refresh> unchanged = unchanged(spark, fs, lakeRoot, tables, state, start);
+    if (unchanged.isPresent()) {
+      return unchanged.get();
+    }
     for (String table : tables) {
       Path folder = new Path(lakeRoot, table);
       if (!exists(fs, folder)) {
@@ -211,6 +218,7 @@ public final class LakeCatalog {
       }
       views.add(table);
     }
+    writeState(fs, lakeRoot, registered, views, absent, state);
     long millis = (System.nanoTime() - start) / 1_000_000;
     LOG.debug(
         "Catalog refreshed in {} ms: tables {}, views {}, absent {}",
@@ -219,6 +227,153 @@ public final class LakeCatalog {
         views,
         absent);
     return new Refresh(List.copyOf(registered), List.copyOf(views), List.copyOf(absent), millis);
+  }
+
+  /** File of the lake's catalog folder holding what the last refresh saw and registered. */
+  public static final String STATE_FILE = "refresh-state";
+
+  /**
+   * Forgets the last refresh's state, so the next refresh does the full work: for statements that
+   * may have changed catalog entries (anything but a query).
+   */
+  public static void forgetState(SparkSession spark, String lakeRoot) {
+    try {
+      fileSystem(spark, lakeRoot).delete(stateFile(lakeRoot), false);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot delete " + stateFile(lakeRoot), e);
+    }
+  }
+
+  /**
+   * What a refresh depends on: the metastore, the lake's location, and per table whether its folder
+   * exists, its schema version and its run partition folders.
+   */
+  private static String state(
+      SparkSession spark, FileSystem fs, String lakeRoot, List<String> tables) {
+    StringBuilder b = new StringBuilder();
+    b.append("metastore ")
+        .append(spark.conf().get(METASTORE_URL, ""))
+        .append(' ')
+        .append(spark.conf().get(METASTORE_URIS, ""))
+        .append('\n');
+    b.append("lake ").append(fs.makeQualified(new Path(lakeRoot)).toUri()).append('\n');
+    for (String table : tables) {
+      Path folder = new Path(lakeRoot, table);
+      b.append(table).append(' ');
+      if (!exists(fs, folder)) {
+        b.append("absent\n");
+        continue;
+      }
+      b.append('v')
+          .append(SchemaRegistry.schema(table).version())
+          .append(' ')
+          .append(String.join(",", partitionFolders(fs, folder)))
+          .append('\n');
+    }
+    return b.toString();
+  }
+
+  private static Path stateFile(String lakeRoot) {
+    return new Path(new Path(lakeRoot, CATALOG_DIR), STATE_FILE);
+  }
+
+  /** The last refresh's result when the state is the same and every entry is still registered. */
+  private static Optional<Refresh> unchanged(
+      SparkSession spark,
+      FileSystem fs,
+      String lakeRoot,
+      List<String> tables,
+      String state,
+      long start) {
+    Path file = stateFile(lakeRoot);
+    String saved;
+    try {
+      if (!fs.exists(file)) {
+        return Optional.empty();
+      }
+      try (java.io.InputStream in = fs.open(file)) {
+        saved = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      }
+    } catch (IOException e) {
+      LOG.debug("Cannot read {}: refreshing", file, e);
+      return Optional.empty();
+    }
+    String[] parts = saved.split("\n---\n", 2);
+    if (parts.length != 2 || !parts[1].equals(state)) {
+      return Optional.empty();
+    }
+    String[] lists = parts[0].split("\n", -1);
+    if (lists.length < 3) {
+      return Optional.empty();
+    }
+    List<String> registered = names(lists[0]);
+    List<String> views = names(lists[1]);
+    List<String> absent = names(lists[2]);
+    // Entries can change behind the lake's back (ALTER TABLE, DROP TABLE in any session): each
+    // registered table must still be declared at its schema version and location, each view there.
+    for (String table : tables) {
+      String name = tableName(table);
+      if (!registered.contains(name)) {
+        continue;
+      }
+      Optional<CatalogTable> entry = existing(spark, name);
+      String location = fs.makeQualified(new Path(lakeRoot, table)).toUri().toString();
+      if (entry.isEmpty()
+          || !entry
+              .get()
+              .properties()
+              .get(SCHEMA_VERSION_PROPERTY)
+              .getOrElse(() -> "")
+              .equals(String.valueOf(SchemaRegistry.schema(table).version()))
+          || !entry.get().storage().locationUri().isDefined()
+          || !sameLocation(entry.get().storage().locationUri().get().toString(), location)) {
+        return Optional.empty();
+      }
+    }
+    for (String view : views) {
+      if (existing(spark, view).isEmpty()) {
+        return Optional.empty();
+      }
+    }
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    LOG.debug("Catalog unchanged since the last refresh ({} ms)", millis);
+    return Optional.of(new Refresh(registered, views, absent, millis));
+  }
+
+  private static List<String> names(String line) {
+    return line.isEmpty() ? List.of() : List.of(line.split(","));
+  }
+
+  /** Saves the state with what was registered, through a rename so readers never see half. */
+  private static void writeState(
+      FileSystem fs,
+      String lakeRoot,
+      List<String> registered,
+      List<String> views,
+      List<String> absent,
+      String state) {
+    Path file = stateFile(lakeRoot);
+    Path tmp = new Path(file.getParent(), "." + STATE_FILE + "." + java.util.UUID.randomUUID());
+    String text =
+        String.join(",", registered)
+            + "\n"
+            + String.join(",", views)
+            + "\n"
+            + String.join(",", absent)
+            + "\n---\n"
+            + state;
+    try {
+      try (java.io.OutputStream out = fs.create(tmp, true)) {
+        out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
+      fs.delete(file, false);
+      if (!fs.rename(tmp, file)) {
+        fs.delete(tmp, false);
+      }
+    } catch (IOException e) {
+      // Only an optimisation: the next refresh does the full work.
+      LOG.debug("Cannot save {}", file, e);
+    }
   }
 
   /** The view text: rows of committed runs only (the runs row is the commit marker). */

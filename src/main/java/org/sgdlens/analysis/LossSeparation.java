@@ -3,13 +3,12 @@ package org.sgdlens.analysis;
 import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.log;
 import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.stddev_samp;
-import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 import java.util.ArrayList;
@@ -18,52 +17,42 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.mllib.evaluation.BinaryClassificationMetrics;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
-import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.sql.types.StructType;
 import org.sgdlens.kernel.Separation;
 import org.sgdlens.lake.Tables;
-import scala.Tuple2;
 
 /**
  * The loss-separation job: per recorded step, how well the per-sample loss separates mislabeled
- * from clean samples (AUROC by Spark MLlib's BinaryClassificationMetrics, d' on log losses), for
- * the loss at the step and for a history score (mean loss over a window of recorded steps), and the
- * step of maximum separation t_sep with its phase.
+ * from clean samples (exact AUROC from ranks, ties one half; d' on log losses), for the loss at the
+ * step and for a history score (mean loss over a window of recorded steps), and the step of maximum
+ * separation t_sep with its phase.
  */
 public final class LossSeparation {
   public static final String LOSS = "loss";
   public static final String HISTORY = "history";
-  static final String QUANTILES = "array(0.05, 0.25, 0.5, 0.75, 0.95)";
+  private static final List<String> QUANTILE_NAMES = List.of("q05", "q25", "q50", "q75", "q95");
+  static final double[] QUANTILE_LEVELS = {0.05, 0.25, 0.5, 0.75, 0.95};
 
   /**
    * @param window recorded steps averaged by the history score (1 = the loss itself)
    * @param logFloor losses are floored here before taking logs for d'
-   * @param parallelJobs AUROC evaluations submitted to Spark at once
    */
-  public record Options(
-      String lake, List<String> runs, int window, double logFloor, int parallelJobs) {
+  public record Options(String lake, List<String> runs, int window, double logFloor) {
     public static final int WINDOW_DEFAULT = 5;
     public static final double LOG_FLOOR_DEFAULT = LossMixtures.LOG_FLOOR_DEFAULT;
-    public static final int PARALLEL_JOBS_DEFAULT = 4;
 
     public Options {
       if (window < 1) {
         throw new IllegalArgumentException(
             "--window is " + window + "; give the number of recorded steps to average, e.g. 5");
-      }
-      if (parallelJobs < 1) {
-        throw new IllegalArgumentException("--parallel-jobs is " + parallelJobs + "; give >= 1");
       }
     }
 
@@ -81,7 +70,6 @@ public final class LossSeparation {
       private List<String> runs = List.of();
       private int window = WINDOW_DEFAULT;
       private double logFloor = LOG_FLOOR_DEFAULT;
-      private int parallelJobs = PARALLEL_JOBS_DEFAULT;
 
       private Builder() {}
 
@@ -106,14 +94,8 @@ public final class LossSeparation {
         return this;
       }
 
-      public Builder optParallelJobs(int parallelJobs) {
-        this.parallelJobs = parallelJobs;
-        return this;
-      }
-
       public Options build() {
-        return new Options(
-            Objects.requireNonNull(lake, "call setLake"), runs, window, logFloor, parallelJobs);
+        return new Options(Objects.requireNonNull(lake, "call setLake"), runs, window, logFloor);
       }
     }
   }
@@ -122,14 +104,14 @@ public final class LossSeparation {
   public record Result(List<Row> steps, List<Row> summary, List<String> warnings) {
     public Row step(String runId, long step) {
       return steps.stream()
-          .filter(r -> r.getString(0).equals(runId) && r.getLong(1) == step)
+          .filter(r -> r.getAs("run_id").equals(runId) && r.<Long>getAs("step") == step)
           .findFirst()
           .orElse(null);
     }
 
     public Row summary(String runId, String score) {
       return summary.stream()
-          .filter(r -> r.getString(0).equals(runId) && r.getString(1).equals(score))
+          .filter(r -> r.getAs("run_id").equals(runId) && r.getAs("score").equals(score))
           .findFirst()
           .orElse(null);
     }
@@ -157,20 +139,51 @@ public final class LossSeparation {
     Dataset<Row> losses =
         LakeTables.read(spark, o.lake(), Tables.SAMPLE_LOSSES)
             .where(col("run_id").isin(RunInfo.ids(runs).toArray()));
+    // One pass: the history window, then one aggregation per (run, step) that gives the group
+    // statistics and both exact AUROCs of every step of every run at once.
+    Column wrong = col("mislabeled");
+    Column clean = not(wrong);
+    List<Row> stats =
+        scored(
+                losses.select("run_id", "step", "sample_index", "mislabeled", "loss"),
+                o.window(),
+                o.logFloor())
+            .groupBy("run_id", "step")
+            .agg(
+                count(when(clean, 1)).as("n_clean"),
+                count(when(wrong, 1)).as("n_wrong"),
+                avg(when(clean, col("loss"))).as("clean_mean"),
+                stddev_samp(when(clean, col("loss"))).as("clean_std"),
+                avg(when(wrong, col("loss"))).as("wrong_mean"),
+                stddev_samp(when(wrong, col("loss"))).as("wrong_std"),
+                avg(when(clean, col("log_loss"))).as("log_clean_mean"),
+                stddev_samp(when(clean, col("log_loss"))).as("log_clean_std"),
+                avg(when(wrong, col("log_loss"))).as("log_wrong_mean"),
+                stddev_samp(when(wrong, col("log_loss"))).as("log_wrong_std"),
+                avg(when(clean, col("log_history"))).as("hist_log_clean_mean"),
+                stddev_samp(when(clean, col("log_history"))).as("hist_log_clean_std"),
+                avg(when(wrong, col("log_history"))).as("hist_log_wrong_mean"),
+                stddev_samp(when(wrong, col("log_history"))).as("hist_log_wrong_std"),
+                max("history_steps").as("history_steps"),
+                RankAuroc.udaf(QUANTILE_LEVELS)
+                    .apply(col("loss"), col("history"), wrong)
+                    .as("order"))
+            .orderBy("run_id", "step")
+            .collectAsList();
+
+    Map<String, List<Row>> byRun = new LinkedHashMap<>();
     Map<String, Long> wrongPerRun = new HashMap<>();
-    for (Row r :
-        losses
-            .groupBy("run_id")
-            .agg(sum(when(col("mislabeled"), 1L).otherwise(0L)))
-            .collectAsList()) {
-      wrongPerRun.put(r.getString(0), r.getLong(1));
+    for (Row r : stats) {
+      String run = r.getAs("run_id");
+      byRun.computeIfAbsent(run, k -> new ArrayList<>()).add(r);
+      wrongPerRun.merge(run, r.<Long>getAs("n_wrong"), Long::sum);
     }
     List<String> usable = new ArrayList<>();
     for (RunInfo run : runs) {
-      Long wrong = wrongPerRun.get(run.runId());
-      if (wrong == null) {
+      Long nWrong = wrongPerRun.get(run.runId());
+      if (nWrong == null) {
         warnings.add("Run " + run.runId() + " has no sample_losses rows; skipped");
-      } else if (wrong == 0) {
+      } else if (nWrong == 0) {
         warnings.add(
             "Run "
                 + run.runId()
@@ -180,193 +193,108 @@ public final class LossSeparation {
         usable.add(run.runId());
       }
     }
-    Dataset<Row> scored =
-        scored(losses.where(col("run_id").isin(usable.toArray())), o.window(), o.logFloor())
-            .select(
-                "run_id",
-                "step",
-                "mislabeled",
-                "loss",
-                "log_loss",
-                "history",
-                "log_history",
-                "history_steps")
-            // One partition per core, not spark.sql.shuffle.partitions: every AUROC curve below
-            // filters this cached set, and each filter costs one task per partition.
-            .repartition(spark.sparkContext().defaultParallelism(), col("run_id"), col("step"))
-            .persist(StorageLevel.MEMORY_AND_DISK());
-    try {
-      List<Row> stats =
-          scored
-              .groupBy("run_id", "step", "mislabeled")
-              .agg(
-                  count(lit(1)).as("n"),
-                  avg("loss").as("mean"),
-                  stddev_samp("loss").as("std"),
-                  expr("percentile(loss, " + QUANTILES + ")").as("q"),
-                  avg("log_loss").as("log_mean"),
-                  stddev_samp("log_loss").as("log_std"),
-                  avg("log_history").as("hist_log_mean"),
-                  stddev_samp("log_history").as("hist_log_std"),
-                  max("history_steps").as("history_steps"))
-              .orderBy("run_id", "step", "mislabeled")
-              .collectAsList();
-      Map<String, Map<Long, Row[]>> groups = new LinkedHashMap<>();
-      for (Row r : stats) {
-        Row[] pair =
-            groups
-                .computeIfAbsent(r.getString(0), k -> new LinkedHashMap<>())
-                .computeIfAbsent(r.getLong(1), k -> new Row[2]);
-        pair[r.getBoolean(2) ? 1 : 0] = r;
+    PhaseLookup phases = PhaseLookup.read(spark, o.lake(), usable);
+    StructType stepSchema = LakeTables.sparkSchema(Tables.LOSS_SEPARATION);
+    List<Row> stepRows = new ArrayList<>();
+    List<Row> summaryRows = new ArrayList<>();
+    for (String run : usable) {
+      List<Row> runRows = new ArrayList<>();
+      for (Row r : byRun.get(run)) {
+        runRows.add(stepRow(run, r, o.window(), phases, stepSchema, warnings));
       }
-      Map<String, Double> auroc = aurocs(scored, groups, o.parallelJobs(), warnings);
-      PhaseLookup phases = PhaseLookup.read(spark, o.lake(), usable);
-
-      List<Row> stepRows = new ArrayList<>();
-      List<Row> summaryRows = new ArrayList<>();
-      for (Map.Entry<String, Map<Long, Row[]>> run : groups.entrySet()) {
-        List<Row> runRows = new ArrayList<>();
-        for (Map.Entry<Long, Row[]> e : run.getValue().entrySet()) {
-          runRows.add(stepRow(run.getKey(), e.getKey(), e.getValue(), auroc, o.window(), phases));
-        }
-        stepRows.addAll(runRows);
-        summaryRows.addAll(summaries(run.getKey(), runRows, o.window(), phases));
-      }
-      LakeTables.write(
-          spark.createDataFrame(stepRows, LakeTables.sparkSchema(Tables.LOSS_SEPARATION)),
-          o.lake(),
-          Tables.LOSS_SEPARATION);
-      LakeTables.write(
-          spark.createDataFrame(summaryRows, LakeTables.sparkSchema(Tables.SEPARATION_SUMMARY)),
-          o.lake(),
-          Tables.SEPARATION_SUMMARY);
-      return new Result(
-          Rows.withSchema(stepRows, Tables.LOSS_SEPARATION),
-          Rows.withSchema(summaryRows, Tables.SEPARATION_SUMMARY),
-          warnings.list());
-    } finally {
-      scored.unpersist();
+      stepRows.addAll(runRows);
+      summaryRows.addAll(summaries(run, runRows, o.window(), phases));
     }
-  }
-
-  /** AUROC per (run, step, score), keyed "run|step|score"; MLlib, one curve per step. */
-  private static Map<String, Double> aurocs(
-      Dataset<Row> scored, Map<String, Map<Long, Row[]>> groups, int parallel, Warnings warnings) {
-    Map<String, Future<Double>> futures = new LinkedHashMap<>();
-    ExecutorService pool = Executors.newFixedThreadPool(parallel);
-    try {
-      for (Map.Entry<String, Map<Long, Row[]>> run : groups.entrySet()) {
-        for (Map.Entry<Long, Row[]> e : run.getValue().entrySet()) {
-          if (e.getValue()[0] == null || e.getValue()[1] == null) {
-            warnings.add(
-                "Run "
-                    + run.getKey()
-                    + " step "
-                    + e.getKey()
-                    + ": only "
-                    + (e.getValue()[0] == null ? "mislabeled" : "clean")
-                    + " samples have losses; AUROC and d' left null");
-            continue;
-          }
-          Dataset<Row> at =
-              scored.where(
-                  col("run_id").equalTo(run.getKey()).and(col("step").equalTo(e.getKey())));
-          for (String score : List.of(LOSS, HISTORY)) {
-            futures.put(
-                run.getKey() + "|" + e.getKey() + "|" + score,
-                pool.submit(() -> auroc(at.select(col(score), col("mislabeled")))));
-          }
-        }
-      }
-      Map<String, Double> out = new HashMap<>();
-      for (Map.Entry<String, Future<Double>> f : futures.entrySet()) {
-        out.put(f.getKey(), f.getValue().get());
-      }
-      return out;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("Interrupted while computing AUROC", e);
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("AUROC failed: " + e.getCause(), e.getCause());
-    } finally {
-      pool.shutdownNow();
-    }
-  }
-
-  /** Area under the ROC curve of (score, mislabeled) by MLlib, ties at one threshold. */
-  static double auroc(Dataset<Row> scoreAndLabel) {
-    JavaRDD<Tuple2<Object, Object>> pairs =
-        scoreAndLabel
-            .coalesce(1) // one step's samples: a single-partition sort beats a range shuffle
-            .javaRDD()
-            .map(r -> new Tuple2<Object, Object>(r.getDouble(0), r.getBoolean(1) ? 1.0 : 0.0));
-    BinaryClassificationMetrics metrics = new BinaryClassificationMetrics(pairs.rdd());
-    try {
-      return metrics.areaUnderROC();
-    } finally {
-      metrics.unpersist();
-    }
+    LakeTables.write(spark.createDataFrame(stepRows, stepSchema), o.lake(), Tables.LOSS_SEPARATION);
+    LakeTables.write(
+        spark.createDataFrame(summaryRows, LakeTables.sparkSchema(Tables.SEPARATION_SUMMARY)),
+        o.lake(),
+        Tables.SEPARATION_SUMMARY);
+    return new Result(
+        stepRows, Rows.withSchema(summaryRows, Tables.SEPARATION_SUMMARY), warnings.list());
   }
 
   private static Row stepRow(
-      String run, long step, Row[] g, Map<String, Double> auroc, int window, PhaseLookup phases) {
-    Row c = g[0];
-    Row w = g[1];
-    List<Object> v = new ArrayList<>();
-    v.add(run);
-    v.add(step);
-    v.add(c == null ? 0L : c.getLong(3));
-    v.add(w == null ? 0L : w.getLong(3));
-    for (Row r : new Row[] {c, w}) {
-      v.add(r == null ? null : Rows.nullable(r, "mean"));
-      v.add(r == null ? null : Rows.nullable(r, "std"));
+      String run, Row s, int window, PhaseLookup phases, StructType schema, Warnings warnings) {
+    long step = s.getAs("step");
+    long nClean = s.getAs("n_clean");
+    long nWrong = s.getAs("n_wrong");
+    if (nClean == 0 || nWrong == 0) {
+      warnings.add(
+          "Run "
+              + run
+              + " step "
+              + step
+              + ": only "
+              + (nClean == 0 ? "mislabeled" : "clean")
+              + " samples have losses; AUROC and d' left null");
+    }
+    Row order = s.getAs("order");
+    Map<String, Object> v = new HashMap<>();
+    v.put("run_id", run);
+    v.put("step", step);
+    v.put("num_clean", nClean);
+    v.put("num_wrong", nWrong);
+    for (String group : List.of("clean", "wrong")) {
+      v.put(group + "_mean", Rows.nullable(s, group + "_mean"));
+      v.put(group + "_std", Rows.nullable(s, group + "_std"));
+      String side = group.equals("wrong") ? "positiveQuantiles" : "negativeQuantiles";
       List<Double> q =
-          r == null || r.isNullAt(r.fieldIndex("q")) ? null : r.getList(r.fieldIndex("q"));
-      for (int i = 0; i < 5; i++) {
-        v.add(q == null ? null : q.get(i));
+          order.isNullAt(order.fieldIndex(side)) ? null : order.getList(order.fieldIndex(side));
+      for (int i = 0; i < QUANTILE_NAMES.size(); i++) {
+        v.put(group + "_" + QUANTILE_NAMES.get(i), q == null ? null : q.get(i));
       }
+      v.put("log_" + group + "_mean", Rows.nullable(s, "log_" + group + "_mean"));
+      v.put("log_" + group + "_std", Rows.nullable(s, "log_" + group + "_std"));
     }
-    v.add(c == null ? null : Rows.nullable(c, "log_mean"));
-    v.add(c == null ? null : Rows.nullable(c, "log_std"));
-    v.add(w == null ? null : Rows.nullable(w, "log_mean"));
-    v.add(w == null ? null : Rows.nullable(w, "log_std"));
-    v.add(auroc.get(run + "|" + step + "|" + LOSS));
-    v.add(dPrime(c, w, "log_mean", "log_std"));
-    v.add(window);
-    long histSteps = 0;
-    for (Row r : new Row[] {c, w}) {
-      if (r != null) {
-        histSteps = Math.max(histSteps, r.getLong(r.fieldIndex("history_steps")));
+    boolean twoSided = nClean > 0 && nWrong > 0;
+    v.put("auroc", twoSided ? order.<Double>getAs("auroc") : null);
+    v.put("d_prime", dPrime(s, "log_", nWrong, nClean));
+    v.put("history_window", window);
+    v.put(
+        "history_steps",
+        s.isNullAt(s.fieldIndex("history_steps"))
+            ? 0
+            : (int) s.<Long>getAs("history_steps").longValue());
+    v.put("history_auroc", twoSided ? order.<Double>getAs("historyAuroc") : null);
+    v.put("history_d_prime", dPrime(s, "hist_log_", nWrong, nClean));
+    v.put("phase_ground_truth", phases.phase(run, Phases.GROUND_TRUTH, step));
+    v.put("phase_label_free", phases.phase(run, Phases.LABEL_FREE, step));
+    Object[] values = new Object[schema.length()];
+    for (int i = 0; i < values.length; i++) {
+      String name = schema.fields()[i].name();
+      if (!v.containsKey(name)) {
+        throw new IllegalStateException("loss_separation column " + name + " is not computed");
       }
+      values[i] = v.get(name);
     }
-    v.add((int) histSteps);
-    v.add(auroc.get(run + "|" + step + "|" + HISTORY));
-    v.add(dPrime(c, w, "hist_log_mean", "hist_log_std"));
-    v.add(phases.phase(run, Phases.GROUND_TRUTH, step));
-    v.add(phases.phase(run, Phases.LABEL_FREE, step));
-    return RowFactory.create(v.toArray());
+    return new GenericRowWithSchema(values, schema);
   }
 
-  private static Double dPrime(Row clean, Row wrong, String mean, String std) {
-    if (clean == null || wrong == null) {
-      return null;
-    }
-    Double mc = Rows.nullable(clean, mean);
-    Double sc = Rows.nullable(clean, std);
-    Double mw = Rows.nullable(wrong, mean);
-    Double sw = Rows.nullable(wrong, std);
+  private static Double dPrime(Row s, String prefix, long nWrong, long nClean) {
+    Double mc = Rows.nullable(s, prefix + "clean_mean");
+    Double sc = Rows.nullable(s, prefix + "clean_std");
+    Double mw = Rows.nullable(s, prefix + "wrong_mean");
+    Double sw = Rows.nullable(s, prefix + "wrong_std");
     if (mc == null || sc == null || mw == null || sw == null) {
       return null;
     }
-    return Rows.finite(Separation.dPrime(mw, sw, wrong.getLong(3), mc, sc, clean.getLong(3)));
+    return Rows.finite(Separation.dPrime(mw, sw, nWrong, mc, sc, nClean));
   }
 
   private static List<Row> summaries(String run, List<Row> rows, int window, PhaseLookup phases) {
     List<Row> out = new ArrayList<>();
     Double lossMax = null;
     for (String score : List.of(LOSS, HISTORY)) {
-      int aurocCol = score.equals(LOSS) ? 22 : 26; // auroc, history_auroc; d' follows each
-      int dCol = aurocCol + 1;
+      int aurocCol =
+          rows.isEmpty()
+              ? 0
+              : rows.get(0).fieldIndex(score.equals(LOSS) ? "auroc" : "history_auroc");
+      int dCol =
+          rows.isEmpty()
+              ? 0
+              : rows.get(0).fieldIndex(score.equals(LOSS) ? "d_prime" : "history_d_prime");
+      int stepCol = rows.isEmpty() ? 0 : rows.get(0).fieldIndex("step");
       Row best = null;
       Row bestD = null;
       for (Row r : rows) {
@@ -381,7 +309,7 @@ public final class LossSeparation {
       if (best == null) {
         continue;
       }
-      long tSep = best.getLong(1);
+      long tSep = best.getLong(stepCol);
       String gt = phases.phase(run, Phases.GROUND_TRUTH, tSep);
       String lf = phases.phase(run, Phases.LABEL_FREE, tSep);
       double max = best.getDouble(aurocCol);
@@ -396,7 +324,7 @@ public final class LossSeparation {
               tSep,
               max,
               best.isNullAt(dCol) ? null : best.getDouble(dCol),
-              bestD == null ? tSep : bestD.getLong(1),
+              bestD == null ? tSep : bestD.getLong(stepCol),
               bestD == null ? null : bestD.getDouble(dCol),
               gt,
               lf,
@@ -425,16 +353,16 @@ public final class LossSeparation {
 
     boolean has(String run, String method) {
       return rows.stream()
-          .anyMatch(r -> r.getString(0).equals(run) && r.getString(1).equals(method));
+          .anyMatch(r -> r.getAs("run_id").equals(run) && r.getAs("method").equals(method));
     }
 
     String phase(String run, String method, long step) {
       for (Row r : rows) {
-        if (r.getString(0).equals(run)
-            && r.getString(1).equals(method)
-            && r.getLong(3) <= step
-            && step <= r.getLong(4)) {
-          return r.getString(2);
+        if (r.getAs("run_id").equals(run)
+            && r.getAs("method").equals(method)
+            && r.<Long>getAs("start_step") <= step
+            && step <= r.<Long>getAs("end_step")) {
+          return r.getAs("phase");
         }
       }
       return null;

@@ -102,6 +102,10 @@ public final class SqlQueries {
     for (int i = 0; i < options.statements().size(); i++) {
       String sql = options.statements().get(i);
       boolean last = i == options.statements().size() - 1;
+      if (!isQuery(sql)) {
+        // DDL may change what the refresh registered: the next refresh checks everything
+        LakeCatalog.forgetState(spark, options.lakeRoot());
+      }
       Statement statement;
       try {
         statement = execute(spark, options, sql, last);
@@ -112,6 +116,14 @@ public final class SqlQueries {
       onStatement.accept(statement);
     }
     return new Result(refresh, List.copyOf(done));
+  }
+
+  /** Whether a statement only reads (SELECT, WITH, SHOW, DESCRIBE, EXPLAIN, VALUES, TABLE). */
+  static boolean isQuery(String sql) {
+    String head = sql.strip().replaceFirst("^\\(+", "").split("\\s+", 2)[0];
+    return java.util.Set.of(
+            "select", "with", "show", "describe", "desc", "explain", "values", "table")
+        .contains(head.toLowerCase(java.util.Locale.ROOT));
   }
 
   private static Statement execute(SparkSession spark, Options options, String sql, boolean last)

@@ -91,6 +91,7 @@ public final class JobMain {
   /** Entry-point helper: {@code System.exit(JobMain.main("train", args, TrainJob::run))}. */
   public static void main(String job, String[] args, Body body) {
     Signals.install();
+    NativeLinearAlgebra.quiet();
     System.exit(execute(job, args, body, System.err));
   }
 }

@@ -13,8 +13,8 @@ public final class LossSeparationJob {
       name = "jobs/loss-separation",
       description =
           "Per recorded step, separation of clean and mislabeled per-sample losses (table"
-              + " loss_separation): group statistics, AUROC (Spark MLlib"
-              + " BinaryClassificationMetrics), d' on log losses, the same for a history score;"
+              + " loss_separation): group statistics, exact AUROC from ranks (Mann-Whitney, ties"
+              + " 1/2), d' on log losses, the same for a history score, all steps in one pass;"
               + " t_sep and its phase per run (table separation_summary; run the phases job first"
               + " to fill the phase columns). Runs without label noise are skipped with a"
               + " warning.")
@@ -35,13 +35,6 @@ public final class LossSeparationJob {
         defaultValue = "" + LossSeparation.Options.LOG_FLOOR_DEFAULT,
         description = "losses are floored at X before log (default: ${DEFAULT-VALUE})")
     double logFloor;
-
-    @Option(
-        names = "--parallel-jobs",
-        paramLabel = "N",
-        defaultValue = "" + LossSeparation.Options.PARALLEL_JOBS_DEFAULT,
-        description = "AUROC curves evaluated at once (default: ${DEFAULT-VALUE})")
-    int parallelJobs;
   }
 
   private LossSeparationJob() {}
@@ -61,7 +54,6 @@ public final class LossSeparationJob {
             .optRuns(a.runs.ids())
             .optWindow(a.window)
             .optLogFloor(a.logFloor)
-            .optParallelJobs(a.parallelJobs)
             .build();
     SparkSession spark = SparkSession.builder().appName("sgdlens-loss-separation").getOrCreate();
     LossSeparation.Result r = LossSeparation.run(spark, options);

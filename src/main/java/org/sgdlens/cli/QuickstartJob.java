@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
  * runs every analysis job, and prints the headline numbers.
  */
 public final class QuickstartJob {
-  /** The scale of the README's quickstart, about 3 minutes on 2 cores. */
+  /** The scale of the README's quickstart, about 1 minute on 2 cores. */
   static final String SMALL = "small";
 
   /** Fewer samples and steps, for smoke tests. */
@@ -42,8 +42,8 @@ public final class QuickstartJob {
   @Command(
       name = "jobs/quickstart",
       description =
-          "Runs the whole sgdlens pipeline on a small real Fashion-MNIST run, about 3 minutes on"
-              + " 2 cores: train (DJL) with recording, order-params, phases, loss-separation,"
+          "Runs the whole sgdlens pipeline on a small real Fashion-MNIST run, about 1 minute on"
+              + " 2 cores after the build: train (DJL) with recording, order-params, phases, loss-separation,"
               + " clean (and retraining on the kept samples), trajectory-pca, landscape and"
               + " variance-flatness (Spark), then prints headline numbers. Results stay in the"
               + " lake for jobs/sql.")
@@ -282,6 +282,7 @@ public final class QuickstartJob {
     Stopwatch w = new Stopwatch(timings);
 
     RunConfig noisyConfig = noisyConfig(dataDir, tiny);
+    System.out.println("[quickstart] linear algebra: " + NativeLinearAlgebra.describe());
     System.out.println("[quickstart] 1/9 training the noisy run (MLP 784-256-10, 20% label noise)");
     TrainRun.Outcome noisy = TrainRun.execute(lake, noisyConfig, false, progress(noisyConfig));
     String id = noisy.runId();

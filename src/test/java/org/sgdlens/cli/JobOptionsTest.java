@@ -114,8 +114,7 @@ class JobOptionsTest {
         "loss-separation",
         Map.of(
             "--window", LossSeparation.Options.WINDOW_DEFAULT,
-            "--log-floor", LossSeparation.Options.LOG_FLOOR_DEFAULT,
-            "--parallel-jobs", LossSeparation.Options.PARALLEL_JOBS_DEFAULT));
+            "--log-floor", LossSeparation.Options.LOG_FLOOR_DEFAULT));
     DEFAULTS.put(
         "clean",
         Map.of(

@@ -165,6 +165,18 @@ class SqlCatalogTest {
           .as("the table's files are still there")
           .exists();
 
+      // A refresh of an unchanged lake skips the work but still sees a table dropped behind it.
+      LakeCatalog.Refresh again = LakeCatalog.refresh(fresh, lakeDir.toString());
+      assertThat(lakeDir.resolve("_catalog").resolve(LakeCatalog.STATE_FILE))
+          .as("the refresh state is saved")
+          .exists();
+      assertThat(again.tables()).as("an unchanged lake: the same tables").contains("metrics_all");
+      fresh.sql("DROP TABLE metrics_all");
+      LakeCatalog.refresh(fresh, lakeDir.toString());
+      assertThat(count(fresh, "SELECT * FROM metrics_all"))
+          .as("a dropped entry is declared again by the next refresh")
+          .isEqualTo(3L * ROWS);
+
       String[] declared = org.sgdlens.analysis.LakeTables.columns(Tables.WEIGHTS);
       assertThat(fresh.table("weights").columns())
           .as("the weights view has the columns of schemas/weights.json, in order")

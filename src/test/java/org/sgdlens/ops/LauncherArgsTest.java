@@ -87,9 +87,34 @@ class LauncherArgsTest {
             "--master");
     List<String> train = dryRun("train", "--help");
     assertThat(train).as("train --help").doesNotContain("--add-modules=jdk.incubator.vector");
-    assertThat(dryRun("train", "--lake", "L"))
-        .as("a real run keeps the module (netlib's VectorBLAS)")
-        .contains("--add-modules=jdk.incubator.vector");
+    if (nativeBlas()) {
+      assertThat(dryRun("train", "--lake", "L"))
+          .as("with a native BLAS nothing needs netlib's VectorBLAS, so no module")
+          .doesNotContain("--add-modules=jdk.incubator.vector");
+    } else {
+      assertThat(dryRun("train", "--lake", "L"))
+          .as("without a native BLAS a real run keeps the module (netlib's VectorBLAS)")
+          .contains("--add-modules=jdk.incubator.vector");
+    }
+  }
+
+  @Test
+  void driverMemoryBecomesTheHeapOfTheEmbeddedDriver() {
+    // SparkSubmit runs inside the launcher's JVM here, so only -Xmx can honour --driver-memory.
+    assertThat(dryRun("phases", "--driver-memory", "3g", "--lake", "L"))
+        .as("--driver-memory 3g")
+        .contains("-Xmx3g")
+        .doesNotContain("-Xmx6g");
+    assertThat(dryRun("phases", "--conf", "spark.driver.memory=2048", "--lake", "L"))
+        .as("a bare number is MiB, as in Spark")
+        .contains("-Xmx2048m");
+    assertThat(dryRun("phases", "--lake", "L"))
+        .as("conf/spark-defaults.conf's spark.driver.memory")
+        .contains("-Xmx6g");
+    assertThat(dryRun("phases", "--driver-memory=1GB", "--conf", "spark.driver.memory=5g"))
+        .as("--driver-memory beats --conf, as in spark-submit")
+        .contains("-Xmx1g")
+        .doesNotContain("-Xmx5g");
   }
 
   @Test
@@ -101,6 +126,28 @@ class LauncherArgsTest {
     assertThat(cmd.subList(cmd.indexOf("org.sgdlens.cli.TrainJob"), cmd.size()))
         .as("every argument goes to TrainJob")
         .containsExactly("org.sgdlens.cli.TrainJob", "--lake", "L", "--master", "x");
+  }
+
+  /** Whether jobs/lib/blas.sh finds libblas.so.3 and liblapack.so.3 on this machine. */
+  private static boolean nativeBlas() {
+    try {
+      Process p =
+          new ProcessBuilder(
+                  "bash",
+                  "-c",
+                  "source \"$1\" && sgdlens_has_native_blas",
+                  "blas",
+                  Launchers.projectDir().resolve("jobs/lib/blas.sh").toString())
+              .redirectErrorStream(true)
+              .start();
+      p.getInputStream().readAllBytes();
+      return p.waitFor() == 0;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   /** The command a launcher would run, one element per argument. */
