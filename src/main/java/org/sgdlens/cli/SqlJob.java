@@ -156,9 +156,23 @@ public final class SqlJob {
    * received (--conf, --properties-file) wins, so a shared metastore can replace the embedded one.
    */
   static SparkSession session(String lake) {
+    return session(lake, "sgdlens-sql", Map.of());
+  }
+
+  /**
+   * The session with the lake's catalog and the given code defaults (spark-submit's values win).
+   */
+  static SparkSession session(String lake, String appName, Map<String, String> extraDefaults) {
     SparkConf submitted = new SparkConf();
-    SparkSession.Builder builder = SparkSession.builder().appName("sgdlens-sql");
-    for (Map.Entry<String, String> e : catalogDefaults(lake, submitted).entrySet()) {
+    SparkSession.Builder builder = SparkSession.builder().appName(appName);
+    Map<String, String> defaults = new LinkedHashMap<>(catalogDefaults(lake, submitted));
+    extraDefaults.forEach(
+        (k, v) -> {
+          if (!submitted.contains(k)) {
+            defaults.put(k, v);
+          }
+        });
+    for (Map.Entry<String, String> e : defaults.entrySet()) {
       builder.config(e.getKey(), e.getValue());
     }
     requireHiveClasses();

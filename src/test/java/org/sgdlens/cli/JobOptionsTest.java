@@ -78,6 +78,7 @@ class JobOptionsTest {
               VarianceFlatnessJob::run),
           new Job("report", ReportJob.class, ReportJob.Args::new, ReportJob::run),
           new Job("sql", SqlJob.class, SqlJob.Args::new, SqlJob::run),
+          new Job("sql-server", SqlServerJob.class, SqlServerJob.Args::new, SqlServerJob::run),
           new Job("sweep", SweepJob.class, SweepJob.Args::new, SweepJob::run),
           new Job("nightly", NightlyJob.class, NightlyJob.Args::new, NightlyJob::run),
           new Job("quickstart", QuickstartJob.class, QuickstartJob.Args::new, QuickstartJob::run));
@@ -156,6 +157,12 @@ class JobOptionsTest {
         Map.of(
             "--limit", SqlQueries.Options.LIMIT_DEFAULT,
             "--truncate", TextTable.TRUNCATE_DEFAULT));
+    DEFAULTS.put(
+        "sql-server",
+        Map.of(
+            "--port", SqlServerJob.PORT_DEFAULT,
+            "--host", SqlServerJob.HOST_DEFAULT,
+            "--refresh-seconds", SqlServerJob.REFRESH_SECONDS_DEFAULT));
     DEFAULTS.put("sweep", Map.of("--retries", Sweeps.Options.RETRIES_DEFAULT));
     DEFAULTS.put("nightly", Map.of("--retries", Sweeps.Options.RETRIES_DEFAULT));
     DEFAULTS.put(
