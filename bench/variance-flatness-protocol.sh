@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The authors' variance-flatness protocol on a seeded Fashion-MNIST subset (science.md section 3):
+# The authors' variance-flatness protocol on a seeded Fashion-MNIST subset (docs/science.md section 3):
 # MLP 784-50-50-10 without biases, plain SGD lr 0.1, batch 50, the 50x50 hidden-to-hidden matrix
 # (fc2.weight) recorded every step, 30,000 steps on 100 samples per class (a 50-50 MLP does not
 # reach the authors' 99% training accuracy on all of Fashion-MNIST; on this subset it does), window

@@ -22,10 +22,10 @@ import org.sgdlens.lake.VectorChunks;
 import scala.Tuple2;
 
 /**
- * Loss profiles along principal directions and their flatness (science.md section 3.2–3.3). The
- * directions of a run (from {@code pca_directions}) are spread over Spark tasks; each task opens
- * ONE {@link LossOracle} from a serializable {@link LossOracleFactory} (loading the trained model
- * once) and runs the kernel's bracketing/bisection for each of its directions from the final
+ * Loss profiles along principal directions and their flatness (docs/science.md section 3.2–3.3).
+ * The directions of a run (from {@code pca_directions}) are spread over Spark tasks; each task
+ * opens ONE {@link LossOracle} from a serializable {@link LossOracleFactory} (loading the trained
+ * model once) and runs the kernel's bracketing/bisection for each of its directions from the final
  * weights {@code w0}.
  */
 public final class Landscape {

@@ -38,7 +38,7 @@ import scala.Tuple3;
 /**
  * The order-params job: Gram matrices of every recorded minibatch-gradient ensemble, accumulated
  * chunk by chunk (one task holds the at most 2M chunk vectors of one chunk of one step), and the
- * order parameters of science.md section 1 derived from them by {@link OrderParameters}.
+ * order parameters of docs/science.md section 1 derived from them by {@link OrderParameters}.
  */
 public final class OrderParams {
   public static final String ALL = GradientPart.ALL.stored();

@@ -34,8 +34,8 @@ import org.sgdlens.lake.VectorChunks;
 import scala.Tuple2;
 
 /**
- * PCA of a window of recorded weight snapshots (science.md section 3.1), by one of two methods that
- * agree on the same input:
+ * PCA of a window of recorded weight snapshots (docs/science.md section 3.1), by one of two methods
+ * that agree on the same input:
  *
  * <ul>
  *   <li>{@code mllib}: Spark MLlib's distributed covariance ({@link RowMatrix}

@@ -19,10 +19,10 @@ import org.sgdlens.kernel.PowerLawFit;
 import org.sgdlens.lake.Tables;
 
 /**
- * The inverse variance–flatness relation (science.md section 3.4): per run and PCA window, fits
- * {@code log σ_i² = a − ψ log F_i} over a component range (censored flatness excluded and counted),
- * the rank power law {@code σ_i² ∝ i^−γ}, and the number of components holding a fraction of the
- * variance without component 1. One row per run in {@code variance_flatness}.
+ * The inverse variance–flatness relation (docs/science.md section 3.4): per run and PCA window,
+ * fits {@code log σ_i² = a − ψ log F_i} over a component range (censored flatness excluded and
+ * counted), the rank power law {@code σ_i² ∝ i^−γ}, and the number of components holding a fraction
+ * of the variance without component 1. One row per run in {@code variance_flatness}.
  */
 public final class VarianceFlatness {
   private VarianceFlatness() {}

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Entry point of the landscape job (science.md sections 3.2–3.3). */
+/** Entry point of the landscape job (docs/science.md sections 3.2–3.3). */
 public final class LandscapeJob {
   @Command(
       name = "jobs/landscape",

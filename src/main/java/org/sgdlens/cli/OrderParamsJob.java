@@ -12,8 +12,8 @@ public final class OrderParamsJob {
       name = "jobs/order-params",
       description =
           "Gram matrices of the recorded minibatch-gradient ensembles (table gram) and the order"
-              + " parameters of science.md section 1 (table order_params), per run and recorded"
-              + " step, of every committed run or the --run ones.")
+              + " parameters of docs/science.md section 1 (table order_params), per run and"
+              + " recorded step, of every committed run or the --run ones.")
   static final class Args {
     @Mixin StandardOptions standard = new StandardOptions();
     @Mixin RunSelection runs = new RunSelection();

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Entry point of the trajectory-pca job (science.md section 3.1). */
+/** Entry point of the trajectory-pca job (docs/science.md section 3.1). */
 public final class TrajectoryPcaJob {
   @Command(
       name = "jobs/trajectory-pca",

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Entry point of the variance-flatness job (science.md section 3.4). */
+/** Entry point of the variance-flatness job (docs/science.md section 3.4). */
 public final class VarianceFlatnessJob {
   @Command(
       name = "jobs/variance-flatness",

@@ -3,7 +3,7 @@ package org.sgdlens.kernel;
 import java.util.SplittableRandom;
 
 /**
- * Label-noise injection following the authors' protocol (science.md, "Label noise"): a seeded
+ * Label-noise injection following the authors' protocol (docs/science.md, "Label noise"): a seeded
  * choice of exactly round(rho N) samples, their labels permuted among themselves, and any label
  * that still equals the true one shifted by a random non-zero offset modulo the class count, so
  * every corrupted label is wrong.

@@ -1,7 +1,7 @@
 package org.sgdlens.kernel;
 
 /**
- * Order parameters of a minibatch-gradient ensemble (science.md section 1), computed from Gram
+ * Order parameters of a minibatch-gradient ensemble (docs/science.md section 1), computed from Gram
  * matrices only, so they never need a P-length vector. Undefined quantities (a zero norm in a
  * denominator, no mislabeled part) are NaN.
  *

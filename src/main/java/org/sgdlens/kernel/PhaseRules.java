@@ -1,7 +1,7 @@
 package org.sgdlens.kernel;
 
 /**
- * Operational phase-boundary rules (science.md section 2) on per-step series indexed like the
+ * Operational phase-boundary rules (docs/science.md section 2) on per-step series indexed like the
  * recorded steps; NaN marks a step where a series has no value. Every rule returns the index of the
  * first step of the later phase, or -1 when the boundary is not reached.
  *
