@@ -175,6 +175,10 @@ class TrainRunTest {
     RunConfig a = TestRuns.synthetic("");
     RunConfig b = TestRuns.synthetic("");
     assertThat(TrainRun.runId(a)).isEqualTo(TrainRun.runId(b)).startsWith("run-");
+    b.record.writerBudgetMb = 64;
+    assertThat(TrainRun.runId(b))
+        .as("the writer's memory budget changes how, not what, is recorded")
+        .isEqualTo(TrainRun.runId(a));
     b.sgd.learningRate = 0.3;
     assertThat(TrainRun.runId(b)).isNotEqualTo(TrainRun.runId(a));
   }
