@@ -168,6 +168,8 @@ public final class ConfigLoader {
     node.remove("run_id");
     // How the recording is executed does not change what is recorded.
     node.remove("parallel_recording");
+    // Nor does the writer's memory budget, added after the first lakes.
+    ((ObjectNode) node.get("record")).remove("writer_budget_mb");
     // Sections added after the first lakes enter the hash only when set, so that the run ids of
     // existing lakes stay what they were.
     if (node.get("divergence").equals(JSON.valueToTree(new RunConfig.DivergenceConfig()))) {

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
@@ -307,6 +308,67 @@ public final class Network implements AutoCloseable {
   }
 
   /**
+   * The logits of an evaluation pass (no autograd) of {@code x}, a tensor of {@code scope}, whose
+   * intermediate tensors are freed as the pass goes: DJL frees an op's result only when its manager
+   * closes, so a plain forward of a whole block holds every activation of the network until the
+   * batch is done (6.3 GB for one ResNet-18 pass over 1,000 Fashion-MNIST rows, on each probe lane;
+   * docs/models.md). A {@link SequentialBlock} is run one child at a time, each child's input and
+   * intermediates in a manager closed once its output exists; nested sequential blocks likewise.
+   * The same forward calls in the same order as {@code SequentialBlock.forward}, hence bit for bit
+   * the same logits. Any other block runs as {@link #logits}.
+   */
+  NDArray evaluationLogits(NDManager scope, NDArray x) {
+    NDManager held = scope.newSubManager();
+    try {
+      x.attach(held);
+      NDList out = forwardReleasing(block, new NDList(x), held, scope);
+      return out.singletonOrThrow();
+    } finally {
+      held.close();
+    }
+  }
+
+  /**
+   * Runs {@code b} on {@code input}, whose tensors belong to {@code held}; returns the output with
+   * its tensors moved to {@code keep}. {@code held} is closed by the caller.
+   */
+  private NDList forwardReleasing(Block b, NDList input, NDManager held, NDManager keep) {
+    if (!(b instanceof SequentialBlock sequential) || sequential.isReturnIntermediate()) {
+      return moved(b.forward(store, input, false), held, keep);
+    }
+    NDList current = input;
+    NDManager currentHeld = held;
+    for (Block child : sequential.getChildren().values()) {
+      NDManager next = keep.newSubManager();
+      NDList out = forwardReleasing(child, current, currentHeld, next);
+      if (currentHeld != held) {
+        currentHeld.close();
+      }
+      currentHeld = next;
+      current = out;
+    }
+    NDList result = moved(current, currentHeld, keep);
+    if (currentHeld != held) {
+      currentHeld.close();
+    }
+    return result;
+  }
+
+  /**
+   * Moves the tensors of {@code list} that belong to {@code from} (the results of the ops that ran
+   * on tensors of it) to {@code to}; a tensor of another manager (a parameter a block returns) is
+   * left where it is.
+   */
+  private static NDList moved(NDList list, NDManager from, NDManager to) {
+    for (NDArray array : list) {
+      if (array.getManager() == from) {
+        array.attach(to);
+      }
+    }
+    return list;
+  }
+
+  /**
    * Mean log-likelihood of the labels, the negated mean cross-entropy: train on it with {@code
    * backward(meanLogLikelihood, -1)}.
    */
@@ -570,7 +632,8 @@ public final class Network implements AutoCloseable {
     for (int from = begin; from < end; from += EVAL_BATCH) {
       int count = Math.min(EVAL_BATCH, end - from);
       try (NDManager scope = manager.newSubManager()) {
-        NDArray logits = logits(batch(scope, x, features, rows, from - begin, count), false);
+        NDArray logits =
+            evaluationLogits(scope, batch(scope, x, features, rows, from - begin, count));
         NDArray y = labels(scope, labels, rows, from - begin, count);
         float[] losses = losses(logits, y).toFloatArray();
         long[] predicted = logits.argMax(1).toLongArray();

@@ -88,9 +88,15 @@ final class Recorder implements AutoCloseable {
     int nice = config.record.threadNice;
     // The writer runs at the probe's nice value: nice 5, 10 and 15 for the writer gave the same
     // T1 within the benchmark's noise (three runs each, docs/benchmarks.md).
+    // Tasks waiting for the writer: a count for the small ones (metrics, losses) and a byte budget
+    // for those holding a vector: 32 ResNet-18 gradients are 1.4 GB.
     this.writer =
         new SerialWorker(
-            "sgdlens-writer", capacity * 4, () -> ThreadNice.set(nice), staging::closeOpenFiles);
+            "sgdlens-writer",
+            capacity * 4,
+            Math.max(1, config.record.writerBudgetMb) << 20,
+            () -> ThreadNice.set(nice),
+            staging::closeOpenFiles);
     this.writerStaging = staging;
     if (config.parallelRecording) {
       this.laneNetworks = new Network[Math.max(1, config.record.probeThreads)];
@@ -324,7 +330,9 @@ final class Recorder implements AutoCloseable {
         () -> {
           if (kinds.contains(Kind.WEIGHTS)) {
             float[] recorded = recordedVector(snapshot);
-            writer.submit(() -> writeVector(Tables.WEIGHTS, new Object[] {step}, recorded));
+            writer.submit(
+                () -> writeVector(Tables.WEIGHTS, new Object[] {step}, recorded),
+                (long) recorded.length * Float.BYTES);
           }
           if (kinds.contains(Kind.GRADIENTS)
               || kinds.contains(Kind.SAMPLE_LOSSES)
@@ -369,7 +377,10 @@ final class Recorder implements AutoCloseable {
    */
   void writeFinalParams(float[] weights) {
     Runnable toWriter =
-        () -> writer.submit(() -> writeVector(Tables.FINAL_PARAMS, new Object[] {}, weights));
+        () ->
+            writer.submit(
+                () -> writeVector(Tables.FINAL_PARAMS, new Object[] {}, weights),
+                (long) weights.length * Float.BYTES);
     if (probe != null) {
       probe.submit(toWriter);
     } else {
@@ -588,7 +599,8 @@ final class Recorder implements AutoCloseable {
                 new Object[] {step, member, part.stored(), m, b, count},
                 g,
                 chunk,
-                () -> freeGradients.offer(g)));
+                () -> freeGradients.offer(g)),
+        g.length);
   }
 
   /**

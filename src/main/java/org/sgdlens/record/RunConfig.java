@@ -188,6 +188,14 @@ public final class RunConfig {
     public long snapshotBudgetMb = 512;
 
     /**
+     * Memory for vectors (gradients, weight snapshots) queued for or being written by the writer
+     * thread, in MiB; the probe waits beyond (one vector larger than this is let in alone).
+     */
+    public long writerBudgetMb = WRITER_BUDGET_MB_DEFAULT;
+
+    public static final long WRITER_BUDGET_MB_DEFAULT = 512;
+
+    /**
      * Linux nice value of the probe and writer threads (0 to 19): above the training thread's, so
      * that on a busy machine recording yields the core to training. 0 keeps them equal.
      */

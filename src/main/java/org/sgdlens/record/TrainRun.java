@@ -110,6 +110,14 @@ public final class TrainRun {
       throw new IllegalArgumentException(
           "record.probe_threads is " + c.record.probeThreads + "; use 1 to 64 (default 2)");
     }
+    if (c.record.writerBudgetMb < 1) {
+      throw new IllegalArgumentException(
+          "record.writer_budget_mb is "
+              + c.record.writerBudgetMb
+              + "; use 1 or more MiB (default "
+              + RunConfig.RecordConfig.WRITER_BUDGET_MB_DEFAULT
+              + ")");
+    }
     if (c.threads < 1) {
       throw new IllegalArgumentException("threads is " + c.threads + "; use 1 or more");
     }

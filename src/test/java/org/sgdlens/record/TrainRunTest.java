@@ -93,6 +93,42 @@ class TrainRunTest {
   }
 
   @Test
+  void aWriterBudgetSmallerThanOneGradientChangesNoRecordedValue() {
+    Lake lake = Lake.open(dir.toString());
+    List<List<String>> dumps = new java.util.ArrayList<>();
+    for (long budget : new long[] {RunConfig.RecordConfig.WRITER_BUDGET_MB_DEFAULT, 1}) {
+      RunConfig c = TestRuns.synthetic("budget" + budget);
+      // 272,003 parameters: a gradient is 1.09 MB, more than a 1 MiB budget, so each is let in
+      // alone and the probe waits for the writer at every one.
+      c.model.hidden = new java.util.ArrayList<>(List.of(17_000));
+      c.record.weights = Schedule.every(30);
+      c.record.gradients = Schedule.every(30);
+      c.record.writerBudgetMb = budget;
+      TrainRun.execute(lake, c, false, null);
+      List<String> rows = new java.util.ArrayList<>();
+      for (String table : Tables.RECORDS) {
+        for (Map<String, Object> row : LakeReader.rows(lake, table, "budget" + budget)) {
+          row.replaceAll((k, v) -> v instanceof byte[] b ? sha256(b) : v);
+          row.remove("wall_seconds");
+          rows.add(table + row);
+        }
+      }
+      dumps.add(rows);
+    }
+    assertThat(String.join("\n", dumps.get(0))).contains("gradients").contains("weights");
+    assertThat(dumps.get(1)).as("1 MiB writer budget").containsExactlyElementsOf(dumps.get(0));
+  }
+
+  private static String sha256(byte[] b) {
+    try {
+      return java.util.HexFormat.of()
+          .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
   void aRunKilledMidwayResumesFromItsCheckpointWithoutDuplicatesOrDifferences() {
     Lake reference = Lake.open(dir.resolve("ref").toString());
     TrainRun.execute(reference, TestRuns.synthetic("r"), false, null);
@@ -139,6 +175,10 @@ class TrainRunTest {
     RunConfig a = TestRuns.synthetic("");
     RunConfig b = TestRuns.synthetic("");
     assertThat(TrainRun.runId(a)).isEqualTo(TrainRun.runId(b)).startsWith("run-");
+    b.record.writerBudgetMb = 64;
+    assertThat(TrainRun.runId(b))
+        .as("the writer's memory budget changes how, not what, is recorded")
+        .isEqualTo(TrainRun.runId(a));
     b.sgd.learningRate = 0.3;
     assertThat(TrainRun.runId(b)).isNotEqualTo(TrainRun.runId(a));
   }
@@ -187,6 +227,12 @@ class TrainRunTest {
     assertThatThrownBy(() -> TrainRun.execute(lake, lanes, false, null))
         .hasMessageContaining("record.probe_threads is 0")
         .hasMessageContaining("1 to 64");
+
+    RunConfig writer = TestRuns.synthetic("bad8");
+    writer.record.writerBudgetMb = 0;
+    assertThatThrownBy(() -> TrainRun.execute(lake, writer, false, null))
+        .hasMessageContaining("record.writer_budget_mb is 0")
+        .hasMessageContaining("default 512");
 
     assertThat(lake.runStatus("bad1")).as("no run row for a rejected config").isEmpty();
     assertThat(Files.exists(dir.resolve("weights"))).isFalse();
