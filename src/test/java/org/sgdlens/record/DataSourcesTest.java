@@ -1,0 +1,121 @@
+package org.sgdlens.record;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every dataset format round-trips the real Fashion-MNIST exactly: the test writes the first 500
+ * training and 100 test samples in each format and loads them back through {@link
+ * TrainingData#load}, with the same samples as IDX files as the oracle.
+ */
+class DataSourcesTest {
+  private static final int TRAIN = 500;
+  private static final int TEST = 100;
+
+  private static FashionMnistSlice slice;
+
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void readFashionMnist() {
+    assumeTrue(
+        Files.isDirectory(FashionMnistSlice.DATA), "sudo apt-get install -y dataset-fashion-mnist");
+    slice = FashionMnistSlice.read(TRAIN, TEST);
+  }
+
+  private static RunConfig config(String name, Path path) {
+    RunConfig c = new RunConfig();
+    c.dataset.name = name;
+    c.dataset.path = path.toString();
+    c.sgd.seed = 7;
+    return c;
+  }
+
+  private TrainingData idx(FashionMnistSlice s, double noise) throws IOException {
+    RunConfig c = config("idx", s.writeIdx(Files.createTempDirectory(dir, "idx")));
+    c.noise.fraction = noise;
+    return TrainingData.load(c);
+  }
+
+  /** Features, labels, shape and classes of {@code actual} equal the IDX oracle's exactly. */
+  private static void assertSameSamples(TrainingData actual, TrainingData expected, String format) {
+    assertThat(actual.trainX()).as(format + " training features").isEqualTo(expected.trainX());
+    assertThat(actual.trueLabels())
+        .as(format + " training labels")
+        .isEqualTo(expected.trueLabels());
+    assertThat(actual.givenLabels()).as(format + " given labels").isEqualTo(expected.givenLabels());
+    assertThat(actual.testX()).as(format + " test features").isEqualTo(expected.testX());
+    assertThat(actual.testLabels()).as(format + " test labels").isEqualTo(expected.testLabels());
+    assertThat(actual.sampleIndex()).as(format + " sample_index").isEqualTo(expected.sampleIndex());
+    assertThat(actual.classes()).as(format + " classes").isEqualTo(expected.classes());
+  }
+
+  @Test
+  void theIdxOracleIsTheFirstSamplesOfFashionMnist() throws IOException {
+    TrainingData full = TrainingData.load(config("fashion-mnist", FashionMnistSlice.DATA));
+    TrainingData small = idx(slice, 0);
+    assertThat(small.trainSize()).isEqualTo(TRAIN);
+    assertThat(small.classes()).isEqualTo(10);
+    assertThat(java.util.Arrays.copyOf(full.trainX(), TRAIN * 784)).isEqualTo(small.trainX());
+    assertThat(java.util.Arrays.copyOf(full.testLabels(), TEST)).isEqualTo(small.testLabels());
+  }
+
+  @Test
+  void cifarBinaryRoundTripsAgainstIdx() throws IOException {
+    RunConfig c = config("cifar10", slice.writeCifar(dir.resolve("cifar"), 1, 5));
+    c.dataset.imageShape = new ArrayList<>(List.of(1, 28, 28));
+    TrainingData cifar = TrainingData.load(c);
+    assertSameSamples(cifar, idx(slice, 0), "cifar10");
+    assertThat(cifar.inputShape()).containsExactly(1, 28, 28);
+  }
+
+  @Test
+  void cifarWithThreeReplicatedChannelsHoldsTheIdxImageInEachChannel() throws IOException {
+    RunConfig c = config("cifar10", slice.writeCifar(dir.resolve("cifar3"), 3, 2));
+    c.dataset.imageShape = new ArrayList<>(List.of(3, 28, 28));
+    TrainingData cifar = TrainingData.load(c);
+    TrainingData oracle = idx(slice, 0);
+    assertThat(cifar.inputShape()).containsExactly(3, 28, 28);
+    for (int i = 0; i < TRAIN; i++) {
+      for (int ch = 0; ch < 3; ch++) {
+        assertThat(
+                java.util.Arrays.copyOfRange(
+                    cifar.trainX(), (3 * i + ch) * 784, (3 * i + ch + 1) * 784))
+            .isEqualTo(java.util.Arrays.copyOfRange(oracle.trainX(), i * 784, (i + 1) * 784));
+      }
+    }
+    assertThat(cifar.trueLabels()).isEqualTo(oracle.trueLabels());
+  }
+
+  @Test
+  void aTruncatedCifarFileIsNamedWithItsSizeAndTheFix() throws IOException {
+    Path cifar = slice.writeCifar(dir.resolve("cut"), 3, 1);
+    Path batch = cifar.resolve("data_batch_1.bin");
+    byte[] bytes = Files.readAllBytes(batch);
+    Files.write(batch, java.util.Arrays.copyOf(bytes, bytes.length - 100));
+    RunConfig c = config("cifar10", cifar);
+    c.dataset.imageShape = new ArrayList<>(List.of(3, 28, 28));
+    assertThatThrownBy(() -> TrainingData.load(c))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(batch.toString())
+        .hasMessageContaining((bytes.length - 100) + " bytes")
+        .hasMessageContaining("2353-byte records")
+        .hasMessageContaining("truncated");
+    c.dataset.imageShape = new ArrayList<>();
+    Files.write(batch, bytes);
+    assertThatThrownBy(() -> TrainingData.load(c))
+        .as("28x28 records read as CIFAR-10's 3x32x32")
+        .hasMessageContaining("3073-byte records")
+        .hasMessageContaining("dataset.image_shape");
+  }
+}
