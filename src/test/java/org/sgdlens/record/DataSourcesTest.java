@@ -118,4 +118,73 @@ class DataSourcesTest {
         .hasMessageContaining("3073-byte records")
         .hasMessageContaining("dataset.image_shape");
   }
+
+  @Test
+  void numpyNpyFoldersAndNpzFilesRoundTripAgainstIdxInEveryDtype() throws IOException {
+    TrainingData oracle = idx(slice, 0);
+    for (FashionMnistSlice.NpyFeatures type : FashionMnistSlice.NpyFeatures.values()) {
+      Path folder = slice.writeNpyFolder(dir.resolve("npy-" + type), type);
+      TrainingData fromNpy = TrainingData.load(config("numpy", folder));
+      assertSameSamples(fromNpy, oracle, ".npy " + type);
+      assertThat(fromNpy.inputShape()).as("(N, 28, 28) is one channel").containsExactly(1, 28, 28);
+      for (boolean compressed : new boolean[] {false, true}) {
+        Path npz = slice.writeNpz(dir.resolve(type + "-" + compressed + ".npz"), type, compressed);
+        assertSameSamples(
+            TrainingData.load(config("numpy", npz)), oracle, ".npz " + type + " " + compressed);
+      }
+    }
+  }
+
+  @Test
+  void numpyArrayNamesAndSampleShapeAreConfigurable() throws IOException {
+    java.util.Map<String, byte[]> renamed = new java.util.LinkedHashMap<>();
+    java.util.Map<String, byte[]> keras = slice.npyArrays(FashionMnistSlice.NpyFeatures.UINT8);
+    renamed.put("train_images", keras.get("x_train"));
+    renamed.put("train_labels", keras.get("y_train"));
+    renamed.put("test_images", keras.get("x_test"));
+    renamed.put("test_labels", keras.get("y_test"));
+    Path npz = FashionMnistSlice.writeNpz(dir.resolve("renamed.npz"), renamed, false);
+    RunConfig c = config("numpy", npz);
+    assertThatThrownBy(() -> TrainingData.load(c))
+        .hasMessageContaining(npz.toString())
+        .hasMessageContaining("no array 'x_train'")
+        .hasMessageContaining("train_images")
+        .hasMessageContaining("dataset.arrays");
+    c.dataset.arrays.trainFeatures = "train_images";
+    c.dataset.arrays.trainLabels = "train_labels";
+    c.dataset.arrays.testFeatures = "test_images";
+    c.dataset.arrays.testLabels = "test_labels";
+    c.dataset.imageShape = new ArrayList<>(List.of(784));
+    TrainingData flat = TrainingData.load(c);
+    assertThat(flat.inputShape()).containsExactly(784);
+    assertThat(flat.trainX()).isEqualTo(idx(slice, 0).trainX());
+  }
+
+  @Test
+  void badNumpyInputIsNamedWithTheFix() throws IOException {
+    Path folder = slice.writeNpyFolder(dir.resolve("bad"), FashionMnistSlice.NpyFeatures.UINT8);
+    Path labels = folder.resolve("y_train.npy");
+    Files.write(labels, FashionMnistSlice.npy("<f2", new long[] {TRAIN}, new byte[2 * TRAIN]));
+    assertThatThrownBy(() -> TrainingData.load(config("numpy", folder)))
+        .as("a dtype that is not read")
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(labels.toString())
+        .hasMessageContaining("<f2")
+        .hasMessageContaining("float32");
+    Files.write(
+        labels, FashionMnistSlice.npyLabels(java.util.Arrays.copyOf(slice.trainLabels, 499)));
+    assertThatThrownBy(() -> TrainingData.load(config("numpy", folder)))
+        .as("fewer labels than samples")
+        .hasMessageContaining(labels.toString())
+        .hasMessageContaining("499 labels")
+        .hasMessageContaining("500 samples");
+    Files.write(labels, FashionMnistSlice.npyLabels(slice.trainLabels));
+    Path features = folder.resolve("x_train.npy");
+    byte[] bytes = Files.readAllBytes(features);
+    Files.write(features, java.util.Arrays.copyOf(bytes, bytes.length - 1));
+    assertThatThrownBy(() -> TrainingData.load(config("numpy", folder)))
+        .as("a truncated array")
+        .hasMessageContaining(features.toString())
+        .hasMessageContaining("truncated");
+  }
 }

@@ -151,4 +151,120 @@ final class FashionMnistSlice {
       }
     }
   }
+
+  /** How the test stores features in .npy: the dtype and the value of a pixel byte. */
+  enum NpyFeatures {
+    UINT8("|u1", 1),
+    FLOAT32("<f4", 4),
+    FLOAT64("<f8", 8);
+
+    final String dtype;
+    final int size;
+
+    NpyFeatures(String dtype, int size) {
+      this.dtype = dtype;
+      this.size = size;
+    }
+
+    /** The IDX reader's value of a pixel, in this dtype. */
+    void put(java.nio.ByteBuffer out, byte pixel) {
+      switch (this) {
+        case UINT8 -> out.put(pixel);
+        case FLOAT32 -> out.putFloat((pixel & 0xFF) / 255f);
+        case FLOAT64 -> out.putDouble((pixel & 0xFF) / 255f);
+      }
+    }
+  }
+
+  /** A .npy file as np.save writes it (format 1.0, header padded to 64 bytes). */
+  static byte[] npy(String dtype, long[] shape, byte[] data) {
+    StringBuilder dims = new StringBuilder();
+    for (long s : shape) {
+      dims.append(s).append(", ");
+    }
+    String shapeText =
+        shape.length == 1
+            ? "(" + shape[0] + ",)"
+            : "(" + dims.substring(0, dims.length() - 2) + ")";
+    String dict =
+        "{'descr': '" + dtype + "', 'fortran_order': False, 'shape': " + shapeText + ", }";
+    int total = 10 + dict.length() + 1;
+    int padded = (total + 63) / 64 * 64;
+    String header = dict + " ".repeat(padded - total) + "\n";
+    java.nio.ByteBuffer out =
+        java.nio.ByteBuffer.allocate(10 + header.length() + data.length)
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    out.put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0});
+    out.putShort((short) header.length());
+    out.put(header.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    out.put(data);
+    return out.array();
+  }
+
+  static byte[] npyImages(byte[][] images, NpyFeatures type) {
+    java.nio.ByteBuffer data =
+        java.nio.ByteBuffer.allocate(images.length * PIXELS * type.size)
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    for (byte[] image : images) {
+      for (byte pixel : image) {
+        type.put(data, pixel);
+      }
+    }
+    return npy(type.dtype, new long[] {images.length, ROWS, COLS}, data.array());
+  }
+
+  static byte[] npyLabels(int[] labels) {
+    java.nio.ByteBuffer data =
+        java.nio.ByteBuffer.allocate(labels.length * 8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    for (int y : labels) {
+      data.putLong(y);
+    }
+    return npy("<i8", new long[] {labels.length}, data.array());
+  }
+
+  /** The four arrays under Keras' names (x_train, y_train, x_test, y_test), name to .npy bytes. */
+  java.util.Map<String, byte[]> npyArrays(NpyFeatures type) {
+    java.util.Map<String, byte[]> out = new java.util.LinkedHashMap<>();
+    out.put("x_train", npyImages(trainImages, type));
+    out.put("y_train", npyLabels(trainLabels));
+    out.put("x_test", npyImages(testImages, type));
+    out.put("y_test", npyLabels(testLabels));
+    return out;
+  }
+
+  /** A folder of .npy files. */
+  Path writeNpyFolder(Path dir, NpyFeatures type) throws IOException {
+    Files.createDirectories(dir);
+    for (java.util.Map.Entry<String, byte[]> e : npyArrays(type).entrySet()) {
+      Files.write(dir.resolve(e.getKey() + ".npy"), e.getValue());
+    }
+    return dir;
+  }
+
+  /** A .npz archive, as np.savez (stored) or np.savez_compressed (deflated) writes it. */
+  Path writeNpz(Path file, NpyFeatures type, boolean compressed) throws IOException {
+    return writeNpz(file, npyArrays(type), compressed);
+  }
+
+  static Path writeNpz(Path file, java.util.Map<String, byte[]> arrays, boolean compressed)
+      throws IOException {
+    Files.createDirectories(file.getParent());
+    try (java.util.zip.ZipOutputStream zip =
+        new java.util.zip.ZipOutputStream(Files.newOutputStream(file))) {
+      for (java.util.Map.Entry<String, byte[]> e : arrays.entrySet()) {
+        java.util.zip.ZipEntry entry = new java.util.zip.ZipEntry(e.getKey() + ".npy");
+        if (!compressed) {
+          java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+          crc.update(e.getValue());
+          entry.setMethod(java.util.zip.ZipEntry.STORED);
+          entry.setSize(e.getValue().length);
+          entry.setCrc(crc.getValue());
+        }
+        zip.putNextEntry(entry);
+        zip.write(e.getValue());
+        zip.closeEntry();
+      }
+    }
+    return file;
+  }
 }
