@@ -141,6 +141,7 @@ public record TrainingData(
     return switch (d.name) {
       case "fashion-mnist", "mnist", "idx" -> readIdx(Path.of(d.path));
       case "cifar10" -> CifarReader.read(Path.of(d.path), d.imageShape);
+      case "image-folder" -> ImageFolderReader.read(Path.of(d.path), d.imageShape);
       case "numpy" -> NumpyReader.readDataset(Path.of(d.path), d);
       case "synthetic" -> synthetic(d, seed);
       default ->

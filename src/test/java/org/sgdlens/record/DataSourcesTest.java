@@ -187,4 +187,82 @@ class DataSourcesTest {
         .hasMessageContaining(features.toString())
         .hasMessageContaining("truncated");
   }
+
+  @Test
+  void anImageFolderOfPngsRoundTripsAgainstIdxInFolderOrder() throws IOException {
+    Path root = slice.writeImageFolder(dir.resolve("images"));
+    TrainingData folder = TrainingData.load(config("image-folder", root));
+    FashionMnistSlice ordered = slice.inFolderOrder();
+    assertSameSamples(folder, idx(ordered, 0), "image folder");
+    assertThat(folder.inputShape()).containsExactly(1, 28, 28);
+
+    RunConfig colour = config("image-folder", root);
+    colour.dataset.imageShape = new ArrayList<>(List.of(3, 28, 28));
+    TrainingData rgb = TrainingData.load(colour);
+    float[] gray = folder.trainX();
+    for (int ch = 0; ch < 3; ch++) {
+      assertThat(
+              java.util.Arrays.copyOfRange(
+                  rgb.trainX(), (3 * 7 + ch) * 784, (3 * 7 + ch + 1) * 784))
+          .as("grayscale replicated to channel " + ch)
+          .isEqualTo(java.util.Arrays.copyOfRange(gray, 7 * 784, 8 * 784));
+    }
+  }
+
+  @Test
+  void colourPngsGiveTheirRedGreenAndBlueChannelsInChwOrder() throws IOException {
+    Path classDir = Files.createDirectories(dir.resolve("rgb/train/a"));
+    Files.createDirectories(dir.resolve("rgb/test/a"));
+    java.awt.image.BufferedImage png =
+        new java.awt.image.BufferedImage(3, 2, java.awt.image.BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < 2; y++) {
+      for (int x = 0; x < 3; x++) {
+        png.setRGB(x, y, (10 * x + y) << 16 | (100 + x) << 8 | (200 + y));
+      }
+    }
+    javax.imageio.ImageIO.write(png, "png", classDir.resolve("1.png").toFile());
+    javax.imageio.ImageIO.write(png, "png", dir.resolve("rgb/test/a/1.png").toFile());
+    Files.createDirectories(dir.resolve("rgb/train/b"));
+    javax.imageio.ImageIO.write(png, "png", dir.resolve("rgb/train/b/1.png").toFile());
+    TrainingData data = TrainingData.load(config("image-folder", dir.resolve("rgb")));
+    assertThat(data.inputShape()).containsExactly(3, 2, 3);
+    assertThat(data.trueLabels()).containsExactly(0, 1);
+    float[] expected = new float[36];
+    for (int y = 0; y < 2; y++) {
+      for (int x = 0; x < 3; x++) {
+        expected[y * 3 + x] = (10 * x + y) / 255f;
+        expected[6 + y * 3 + x] = (100 + x) / 255f;
+        expected[12 + y * 3 + x] = (200 + y) / 255f;
+      }
+    }
+    System.arraycopy(expected, 0, expected, 18, 18);
+    assertThat(data.trainX()).isEqualTo(expected);
+  }
+
+  @Test
+  void badImageFoldersAreNamedWithTheFix() throws IOException {
+    Path root = slice.writeImageFolder(dir.resolve("bad"));
+    Path empty = Files.createDirectories(root.resolve("train/99-empty"));
+    assertThatThrownBy(() -> TrainingData.load(config("image-folder", root)))
+        .as("an empty class folder")
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(empty.toString())
+        .hasMessageContaining("has no images")
+        .hasMessageContaining("remove the folder");
+    Files.delete(empty);
+    Path odd = root.resolve("train/3/99999.png");
+    javax.imageio.ImageIO.write(
+        new java.awt.image.BufferedImage(5, 5, java.awt.image.BufferedImage.TYPE_BYTE_GRAY),
+        "png",
+        odd.toFile());
+    assertThatThrownBy(() -> TrainingData.load(config("image-folder", root)))
+        .as("an image of another size")
+        .hasMessageContaining(odd.toString())
+        .hasMessageContaining("5x5")
+        .hasMessageContaining("28x28");
+    Files.delete(odd);
+    assertThatThrownBy(() -> TrainingData.load(config("image-folder", root.resolve("train"))))
+        .as("no train/ and test/")
+        .hasMessageContaining("needs a train/ and a test/ folder");
+  }
 }

@@ -267,4 +267,51 @@ final class FashionMnistSlice {
     }
     return file;
   }
+
+  /** The training set in an image folder's order: by class, then by IDX index (the file name). */
+  int[] classMajorOrder(int[] labels) {
+    Integer[] order = new Integer[labels.length];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    java.util.Arrays.sort(order, java.util.Comparator.comparingInt(i -> labels[i]));
+    return java.util.Arrays.stream(order).mapToInt(Integer::intValue).toArray();
+  }
+
+  /**
+   * train/ and test/ folders of grayscale PNGs, one sub-folder per class named by its digit, each
+   * file named by its IDX index.
+   */
+  Path writeImageFolder(Path root) throws IOException {
+    writePngs(root.resolve("train"), trainImages, trainLabels);
+    writePngs(root.resolve("test"), testImages, testLabels);
+    return root;
+  }
+
+  private static void writePngs(Path dir, byte[][] images, int[] labels) throws IOException {
+    for (int i = 0; i < images.length; i++) {
+      Path classDir = dir.resolve(Integer.toString(labels[i]));
+      Files.createDirectories(classDir);
+      java.awt.image.BufferedImage png =
+          new java.awt.image.BufferedImage(COLS, ROWS, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+      png.getRaster().setDataElements(0, 0, COLS, ROWS, images[i]);
+      javax.imageio.ImageIO.write(
+          png,
+          "png",
+          classDir.resolve(String.format(java.util.Locale.ROOT, "%05d.png", i)).toFile());
+    }
+  }
+
+  /** The same samples in the order an image folder reads them (train and test class-major). */
+  FashionMnistSlice inFolderOrder() {
+    FashionMnistSlice s = withTrainOrder(classMajorOrder(trainLabels));
+    int[] testOrder = classMajorOrder(testLabels);
+    byte[][] x = new byte[testOrder.length][];
+    int[] y = new int[testOrder.length];
+    for (int i = 0; i < testOrder.length; i++) {
+      x[i] = testImages[testOrder[i]];
+      y[i] = testLabels[testOrder[i]];
+    }
+    return new FashionMnistSlice(s.trainImages, s.trainLabels, x, y);
+  }
 }
