@@ -143,6 +143,7 @@ public record TrainingData(
       case "cifar10" -> CifarReader.read(Path.of(d.path), d.imageShape);
       case "image-folder" -> ImageFolderReader.read(Path.of(d.path), d.imageShape);
       case "numpy" -> NumpyReader.readDataset(Path.of(d.path), d);
+      case "parquet" -> ParquetSamplesReader.read(Path.of(d.path), d);
       case "synthetic" -> synthetic(d, seed);
       default ->
           throw new IllegalArgumentException(

@@ -265,4 +265,45 @@ class DataSourcesTest {
         .as("no train/ and test/")
         .hasMessageContaining("needs a train/ and a test/ folder");
   }
+
+  @Test
+  void parquetTablesRoundTripAgainstIdxInEveryLayout() throws IOException {
+    TrainingData oracle = idx(slice, 0);
+    for (FashionMnistSlice.ParquetFeatures layout : FashionMnistSlice.ParquetFeatures.values()) {
+      Path root = slice.writeParquet(dir.resolve("pq-" + layout), layout, "y");
+      RunConfig c = config("parquet", root);
+      c.dataset.labelColumn = "y";
+      if (layout == FashionMnistSlice.ParquetFeatures.INT_COLUMNS) {
+        List<String> pixels = new ArrayList<>();
+        for (int j = 0; j < 784; j++) {
+          pixels.add("p" + j);
+        }
+        c.dataset.featureColumns = pixels;
+      }
+      c.dataset.imageShape = new ArrayList<>(List.of(1, 28, 28));
+      assertSameSamples(TrainingData.load(c), oracle, "parquet " + layout);
+      assertThat(TrainingData.load(c).inputShape()).containsExactly(1, 28, 28);
+    }
+  }
+
+  @Test
+  void badParquetInputIsNamedWithTheFix() throws IOException {
+    Path root =
+        slice.writeParquet(
+            dir.resolve("pq-bad"), FashionMnistSlice.ParquetFeatures.FLOAT_ARRAY, "y");
+    RunConfig c = config("parquet", root);
+    assertThatThrownBy(() -> TrainingData.load(c))
+        .as("the default label column is missing")
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(root.resolve("train/part-00000.parquet").toString())
+        .hasMessageContaining("no column 'label'")
+        .hasMessageContaining("[features, y]")
+        .hasMessageContaining("dataset.label_column");
+    c.dataset.labelColumn = "y";
+    c.dataset.imageShape = new ArrayList<>(List.of(3, 28, 28));
+    assertThatThrownBy(() -> TrainingData.load(c))
+        .as("a shape of another size")
+        .hasMessageContaining("dataset.image_shape [3, 28, 28] holds 2352")
+        .hasMessageContaining("784 features");
+  }
 }

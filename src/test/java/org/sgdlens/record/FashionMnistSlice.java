@@ -314,4 +314,116 @@ final class FashionMnistSlice {
     }
     return new FashionMnistSlice(s.trainImages, s.trainLabels, x, y);
   }
+
+  /** How the test lays out a Parquet table's features. */
+  enum ParquetFeatures {
+    /** Spark's array<float>: optional 3-level LIST of optional elements. */
+    FLOAT_ARRAY,
+    /** array<double>. */
+    DOUBLE_ARRAY,
+    /** One int32 column per pixel, p0 ... p783 (8-bit values). */
+    INT_COLUMNS
+  }
+
+  static final String LABEL = "label";
+
+  /**
+   * train/ as a folder of two part files and test.parquet as one file, as parquet-java's example
+   * writer writes them; labels in an int64 column named {@code labelColumn}.
+   */
+  Path writeParquet(Path root, ParquetFeatures layout, String labelColumn) throws IOException {
+    Files.createDirectories(root.resolve("train"));
+    int half = trainImages.length / 2;
+    writeParquetFile(
+        root.resolve("train/part-00000.parquet"),
+        layout,
+        labelColumn,
+        trainImages,
+        trainLabels,
+        0,
+        half);
+    writeParquetFile(
+        root.resolve("train/part-00001.parquet"),
+        layout,
+        labelColumn,
+        trainImages,
+        trainLabels,
+        half,
+        trainImages.length);
+    writeParquetFile(
+        root.resolve("test.parquet"),
+        layout,
+        labelColumn,
+        testImages,
+        testLabels,
+        0,
+        testImages.length);
+    return root;
+  }
+
+  private static void writeParquetFile(
+      Path file,
+      ParquetFeatures layout,
+      String labelColumn,
+      byte[][] images,
+      int[] labels,
+      int from,
+      int to)
+      throws IOException {
+    org.apache.parquet.schema.Types.MessageTypeBuilder schema =
+        org.apache.parquet.schema.Types.buildMessage();
+    org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName element =
+        layout == ParquetFeatures.DOUBLE_ARRAY
+            ? org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.DOUBLE
+            : org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.FLOAT;
+    if (layout == ParquetFeatures.INT_COLUMNS) {
+      for (int j = 0; j < PIXELS; j++) {
+        schema
+            .required(org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.INT32)
+            .named("p" + j);
+      }
+    } else {
+      schema
+          .optionalGroup()
+          .as(org.apache.parquet.schema.LogicalTypeAnnotation.listType())
+          .repeatedGroup()
+          .optional(element)
+          .named("element")
+          .named("list")
+          .named("features");
+    }
+    schema
+        .required(org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.INT64)
+        .named(labelColumn);
+    org.apache.parquet.schema.MessageType type = schema.named("samples");
+    org.apache.parquet.example.data.simple.SimpleGroupFactory groups =
+        new org.apache.parquet.example.data.simple.SimpleGroupFactory(type);
+    try (org.apache.parquet.hadoop.ParquetWriter<org.apache.parquet.example.data.Group> writer =
+        org.apache.parquet.hadoop.example.ExampleParquetWriter.builder(
+                new org.apache.hadoop.fs.Path(file.toUri()))
+            .withType(type)
+            .withConf(new org.apache.hadoop.conf.Configuration())
+            .build()) {
+      for (int i = from; i < to; i++) {
+        org.apache.parquet.example.data.Group row = groups.newGroup();
+        if (layout == ParquetFeatures.INT_COLUMNS) {
+          for (int j = 0; j < PIXELS; j++) {
+            row.append("p" + j, images[i][j] & 0xFF);
+          }
+        } else {
+          org.apache.parquet.example.data.Group list = row.addGroup("features");
+          for (byte pixel : images[i]) {
+            float v = (pixel & 0xFF) / 255f;
+            if (layout == ParquetFeatures.DOUBLE_ARRAY) {
+              list.addGroup("list").append("element", (double) v);
+            } else {
+              list.addGroup("list").append("element", v);
+            }
+          }
+        }
+        row.append(labelColumn, (long) labels[i]);
+        writer.write(row);
+      }
+    }
+  }
 }
