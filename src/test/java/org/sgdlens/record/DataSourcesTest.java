@@ -306,4 +306,81 @@ class DataSourcesTest {
         .hasMessageContaining("dataset.image_shape [3, 28, 28] holds 2352")
         .hasMessageContaining("784 features");
   }
+
+  /** A config of the noisy, subset run the label-noise test makes from every source. */
+  private static RunConfig noisy(RunConfig c) {
+    c.noise.fraction = 0.3;
+    c.dataset.perClass = 20;
+    c.dataset.testSize = 50;
+    return c;
+  }
+
+  @Test
+  void labelNoiseSubsetsAndTheTestSubsetAreTheSameForEverySource() throws IOException {
+    TrainingData oracle =
+        TrainingData.load(noisy(config("idx", slice.writeIdx(dir.resolve("idx-noisy")))));
+    assertThat(oracle.mislabeledCount()).as("rho 0.3 of 200 samples").isEqualTo(60);
+    RunConfig cifar = noisy(config("cifar10", slice.writeCifar(dir.resolve("c"), 1, 3)));
+    cifar.dataset.imageShape = new ArrayList<>(List.of(1, 28, 28));
+    RunConfig parquet =
+        noisy(
+            config(
+                "parquet",
+                slice.writeParquet(
+                    dir.resolve("p"), FashionMnistSlice.ParquetFeatures.FLOAT_ARRAY, "label")));
+    parquet.dataset.imageShape = new ArrayList<>(List.of(1, 28, 28));
+    java.util.Map<String, RunConfig> sources = new java.util.LinkedHashMap<>();
+    sources.put("cifar10", cifar);
+    sources.put(
+        "npy",
+        noisy(
+            config(
+                "numpy",
+                slice.writeNpyFolder(dir.resolve("n"), FashionMnistSlice.NpyFeatures.UINT8))));
+    sources.put(
+        "npz",
+        noisy(
+            config(
+                "numpy",
+                slice.writeNpz(
+                    dir.resolve("z.npz"), FashionMnistSlice.NpyFeatures.FLOAT32, true))));
+    sources.put("parquet", parquet);
+    for (java.util.Map.Entry<String, RunConfig> e : sources.entrySet()) {
+      TrainingData data = TrainingData.load(e.getValue());
+      assertSameSamples(data, oracle, e.getKey() + " with noise");
+      assertThat(data.sourceIndex())
+          .as(e.getKey() + " source index")
+          .isEqualTo(oracle.sourceIndex());
+    }
+    // An image folder's sample order is its own; the same order as IDX files gives the same draw.
+    TrainingData folder =
+        TrainingData.load(noisy(config("image-folder", slice.writeImageFolder(dir.resolve("f")))));
+    TrainingData folderOracle =
+        TrainingData.load(noisy(config("idx", slice.inFolderOrder().writeIdx(dir.resolve("fo")))));
+    assertSameSamples(folder, folderOracle, "image folder with noise");
+    assertThat(folder.sourceIndex()).isEqualTo(folderOracle.sourceIndex());
+  }
+
+  @Test
+  void perChannelNormalisationIsTheStatedFormulaAndOffLeavesFeaturesAsRead() throws IOException {
+    RunConfig c = config("cifar10", slice.writeCifar(dir.resolve("norm"), 3, 1));
+    c.dataset.imageShape = new ArrayList<>(List.of(3, 28, 28));
+    TrainingData raw = TrainingData.load(c);
+    c.dataset.mean = new ArrayList<>(List.of(0.5, 0.25, 0.0));
+    c.dataset.std = new ArrayList<>(List.of(0.5, 2.0, 0.3));
+    TrainingData normalised = TrainingData.load(c);
+    float[] mean = {0.5f, 0.25f, 0f};
+    float[] std = {0.5f, 2f, 0.3f};
+    for (int i = 0; i < raw.trainX().length; i++) {
+      int channel = (i % (3 * 784)) / 784;
+      assertThat(normalised.trainX()[i])
+          .as("x = (x - mean[c]) / std[c] at " + i)
+          .isEqualTo((raw.trainX()[i] - mean[channel]) / std[channel]);
+    }
+    assertThat(normalised.testX()[3 * 784 - 1]).isEqualTo((raw.testX()[3 * 784 - 1] - 0f) / 0.3f);
+    c.dataset.mean = new ArrayList<>(List.of(0.5, 0.5));
+    assertThatThrownBy(() -> TrainingData.load(c))
+        .hasMessageContaining("dataset.mean [0.5, 0.5] has 2 values")
+        .hasMessageContaining("3 channel(s)");
+  }
 }
