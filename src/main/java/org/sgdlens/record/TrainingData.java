@@ -223,8 +223,8 @@ public record TrainingData(
       return raw;
     }
     int channels = raw.channels();
-    float[] mean = perChannel(d.mean, channels, 0, "mean", raw);
-    float[] std = perChannel(d.std, channels, 1, "std", raw);
+    float[] mean = perChannel(d.mean, channels, 0, "mean", raw.inputShape);
+    float[] std = perChannel(d.std, channels, 1, "std", raw.inputShape);
     for (int c = 0; c < channels; c++) {
       if (!(std[c] > 0)) {
         throw new IllegalArgumentException(
@@ -241,8 +241,23 @@ public record TrainingData(
     return raw;
   }
 
+  /**
+   * The features of a black (all-zero) pixel after normalisation, per channel: what augmentation
+   * pads images with, as torchvision pads before normalising.
+   */
+  static float[] blackPixel(RunConfig.DataConfig d, int[] inputShape) {
+    int channels = inputShape.length == 3 ? inputShape[0] : 1;
+    float[] mean = perChannel(d.mean, channels, 0, "mean", inputShape);
+    float[] std = perChannel(d.std, channels, 1, "std", inputShape);
+    float[] out = new float[channels];
+    for (int c = 0; c < channels; c++) {
+      out[c] = (0f - mean[c]) / std[c];
+    }
+    return out;
+  }
+
   private static float[] perChannel(
-      List<Double> values, int channels, float missing, String key, Raw raw) {
+      List<Double> values, int channels, float missing, String key, int[] inputShape) {
     float[] out = new float[channels];
     if (values.isEmpty()) {
       java.util.Arrays.fill(out, missing);
@@ -261,7 +276,7 @@ public record TrainingData(
               + " has "
               + values.size()
               + " values but the samples (shape "
-              + java.util.Arrays.toString(raw.inputShape)
+              + java.util.Arrays.toString(inputShape)
               + ") have "
               + channels
               + " channel(s); give one value per channel, or one for all");
