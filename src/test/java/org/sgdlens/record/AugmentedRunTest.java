@@ -39,6 +39,7 @@ class AugmentedRunTest {
     c.record.ensembleSize = 2;
     c.record.sampleLosses = Schedule.every(15);
     c.record.metrics = Schedule.every(10);
+    c.dataset.testSize = 40;
     c.checkpointEvery = 10;
     return c;
   }
@@ -62,6 +63,14 @@ class AugmentedRunTest {
     assertThat(LakeReader.rows(lake, Tables.SAMPLE_LOSSES, "aug")).isNotEmpty();
     assertThat(lake.runField("aug", "config_json").orElseThrow())
         .contains("\"augment\":{\"crop_padding\":4,\"horizontal_flip\":true}");
+
+    RunConfig stored = ConfigLoader.fromJson(lake.runField("aug", "config_json").orElseThrow());
+    TrainingData recomputed = TrainingData.load(stored);
+    TrainingData used = TrainingData.load(config(data, "aug"));
+    assertThat(recomputed.testLabels())
+        .as("the runs row's config recomputes the seeded test subset")
+        .isEqualTo(used.testLabels());
+    assertThat(recomputed.testX()).isEqualTo(used.testX());
 
     RunConfig plain = config(data, "plain");
     plain.dataset.augment = new RunConfig.AugmentConfig();
