@@ -141,16 +141,18 @@ final class ImageFolderReader {
         labels.add(c);
       }
     }
-    float[][] decoded = new float[files.size()][];
-    for (int i = 0; i < decoded.length; i++) {
-      decoded[i] = decoder.decode(files.get(i));
+    // The first image fixes the shape (unless image_shape did); then one array for the split.
+    float[] pixels = null;
+    for (int i = 0; i < files.size(); i++) {
+      float[] image = decoder.decode(files.get(i));
+      if (pixels == null) {
+        pixels = new float[Math.multiplyExact(files.size(), decoder.features())];
+      }
+      System.arraycopy(image, 0, pixels, i * image.length, image.length);
     }
-    int features = decoder.features();
-    float[] pixels = new float[Math.multiplyExact(decoded.length, features)];
-    for (int i = 0; i < decoded.length; i++) {
-      System.arraycopy(decoded[i], 0, pixels, i * features, features);
-    }
-    return new Split(pixels, labels.stream().mapToInt(Integer::intValue).toArray());
+    return new Split(
+        pixels != null ? pixels : new float[0],
+        labels.stream().mapToInt(Integer::intValue).toArray());
   }
 
   /** Decodes images to C x H x W floats; the first image fixes the shape unless it is given. */
