@@ -184,7 +184,14 @@ public final class ConfigLoader {
     ObjectNode datasetDefaults = JSON.valueToTree(new RunConfig.DataConfig());
     for (String added :
         new String[] {
-          "image_shape", "arrays", "feature_columns", "label_column", "mean", "std", "augment"
+          "image_shape",
+          "channels_last",
+          "arrays",
+          "feature_columns",
+          "label_column",
+          "mean",
+          "std",
+          "augment"
         }) {
       if (dataset.get(added).equals(datasetDefaults.get(added))) {
         dataset.remove(added);

@@ -262,8 +262,8 @@ final class NumpyReader {
                 + path
                 + " does not exist; set dataset.path to a .npz file or a folder of .npy files");
       }
-      int[] shape = sampleShape(trainX, d.imageShape);
-      int[] testShape = sampleShape(testX, d.imageShape);
+      int[] shape = sampleShape(trainX, d.imageShape, d.channelsLast);
+      int[] testShape = sampleShape(testX, d.imageShape, d.channelsLast);
       if (!Arrays.equals(shape, testShape)) {
         throw new IllegalArgumentException(
             testX.source()
@@ -323,8 +323,11 @@ final class NumpyReader {
     }
   }
 
-  /** A sample's shape: the array's shape after the first axis, or dataset.image_shape. */
-  private static int[] sampleShape(Array features, List<Integer> imageShape) {
+  /**
+   * A sample's shape: the array's shape after the first axis ([C, H, W] of an (N, H, W, C) array
+   * with channels last), or dataset.image_shape.
+   */
+  private static int[] sampleShape(Array features, List<Integer> imageShape, boolean channelsLast) {
     long[] s = features.shape();
     if (s.length < 2) {
       throw new IllegalArgumentException(
@@ -357,6 +360,9 @@ final class NumpyReader {
     }
     if (s.length == 3) {
       return new int[] {1, Math.toIntExact(s[1]), Math.toIntExact(s[2])};
+    }
+    if (s.length == 4 && channelsLast) {
+      return new int[] {Math.toIntExact(s[3]), Math.toIntExact(s[1]), Math.toIntExact(s[2])};
     }
     int[] out = new int[s.length - 1];
     for (int i = 1; i < s.length; i++) {

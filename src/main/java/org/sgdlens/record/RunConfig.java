@@ -59,6 +59,12 @@ public final class RunConfig {
      */
     public List<Integer> imageShape = new ArrayList<>();
 
+    /**
+     * numpy and parquet: each sample is stored H x W x C (Keras, TensorFlow and PIL arrays) and is
+     * transposed to the C x H x W the networks take; image_shape, when set, is the [C, H, W].
+     */
+    public boolean channelsLast = false;
+
     /** Array names of the numpy source: keys of the .npz file, or the .npy file names. */
     public NumpyArrays arrays = new NumpyArrays();
 

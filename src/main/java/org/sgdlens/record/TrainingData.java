@@ -56,7 +56,7 @@ public record TrainingData(
   /** Loads, subsets, corrupts labels and applies exclusions as the config says. */
   public static TrainingData load(RunConfig config) {
     RunConfig.DataConfig d = config.dataset;
-    Raw raw = normalised(read(d, config.sgd.seed), d);
+    Raw raw = normalised(channelsFirst(read(d, config.sgd.seed), d), d);
     long seed = config.sgd.seed;
     int[] keep =
         d.perClass > 0
@@ -212,6 +212,40 @@ public record TrainingData(
     int channels() {
       return inputShape.length == 3 ? inputShape[0] : 1;
     }
+  }
+
+  /** Transposes H x W x C samples to C x H x W when {@code dataset.channels_last} says so. */
+  static Raw channelsFirst(Raw raw, RunConfig.DataConfig d) {
+    if (!d.channelsLast) {
+      return raw;
+    }
+    if (!d.name.equals("numpy") && !d.name.equals("parquet")) {
+      throw new IllegalArgumentException(
+          "dataset.channels_last applies to numpy and parquet data, not "
+              + d.name
+              + ", whose layout is fixed; remove it");
+    }
+    int[] s = raw.inputShape;
+    if (s.length != 3) {
+      throw new IllegalArgumentException(
+          "dataset.channels_last needs images, but the samples have shape "
+              + java.util.Arrays.toString(s)
+              + "; give (N, H, W, C) arrays or set dataset.image_shape to [C, H, W]");
+    }
+    int channels = s[0];
+    int plane = s[1] * s[2];
+    float[] sample = new float[raw.features];
+    for (float[] x : new float[][] {raw.trainX, raw.testX}) {
+      for (int base = 0; base < x.length; base += raw.features) {
+        for (int p = 0; p < plane; p++) {
+          for (int c = 0; c < channels; c++) {
+            sample[c * plane + p] = x[base + p * channels + c];
+          }
+        }
+        System.arraycopy(sample, 0, x, base, raw.features);
+      }
+    }
+    return raw;
   }
 
   /**

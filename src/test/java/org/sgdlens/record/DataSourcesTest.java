@@ -383,4 +383,40 @@ class DataSourcesTest {
         .hasMessageContaining("dataset.mean [0.5, 0.5] has 2 values")
         .hasMessageContaining("3 channel(s)");
   }
+
+  @Test
+  void channelsLastArraysAreTransposedToChannelsFirst() throws IOException {
+    // Three distinct channels of each Fashion-MNIST image, stored (N, H, W, C) as Keras does.
+    int n = 20;
+    java.nio.ByteBuffer hwc = java.nio.ByteBuffer.allocate(n * 784 * 3);
+    float[] expected = new float[n * 3 * 784];
+    for (int i = 0; i < n; i++) {
+      for (int p = 0; p < 784; p++) {
+        int v = slice.trainImages[i][p] & 0xFF;
+        int[] channel = {v, 255 - v, v / 2};
+        for (int c = 0; c < 3; c++) {
+          hwc.put((byte) channel[c]);
+          expected[(i * 3 + c) * 784 + p] = channel[c] / 255f;
+        }
+      }
+    }
+    java.util.Map<String, byte[]> arrays = new java.util.LinkedHashMap<>();
+    arrays.put("x_train", FashionMnistSlice.npy("|u1", new long[] {n, 28, 28, 3}, hwc.array()));
+    arrays.put(
+        "y_train", FashionMnistSlice.npyLabels(java.util.Arrays.copyOf(slice.trainLabels, n)));
+    arrays.put("x_test", FashionMnistSlice.npy("|u1", new long[] {n, 28, 28, 3}, hwc.array()));
+    arrays.put(
+        "y_test", FashionMnistSlice.npyLabels(java.util.Arrays.copyOf(slice.trainLabels, n)));
+    RunConfig c = config("numpy", FashionMnistSlice.writeNpz(dir.resolve("hwc.npz"), arrays, true));
+    c.dataset.channelsLast = true;
+    TrainingData data = TrainingData.load(c);
+    assertThat(data.inputShape()).containsExactly(3, 28, 28);
+    assertThat(data.trainX()).isEqualTo(expected);
+    assertThat(data.testX()).isEqualTo(expected);
+
+    RunConfig idxLast = config("idx", slice.writeIdx(dir.resolve("idx-last")));
+    idxLast.dataset.channelsLast = true;
+    assertThatThrownBy(() -> TrainingData.load(idxLast))
+        .hasMessageContaining("dataset.channels_last applies to numpy and parquet");
+  }
 }
