@@ -71,14 +71,17 @@ public final class TrainJob {
     @Option(
         names = "--dataset",
         paramLabel = "NAME",
-        description = "fashion-mnist | idx | synthetic")
+        description =
+            "fashion-mnist | idx | cifar10 | image-folder | numpy | parquet | synthetic"
+                + " (docs/data.md)")
     String dataset;
 
     @ConfigKey("dataset.path")
     @Option(
         names = "--data-dir",
         paramLabel = "DIR",
-        description = "folder of MNIST-format IDX files")
+        description =
+            "the dataset's folder (IDX, CIFAR-10 batches, image folder, Parquet) or .npz file")
     String dataDir;
 
     @ConfigKey("dataset.per_class")

@@ -182,6 +182,23 @@ public final class ConfigLoader {
         model.remove(added);
       }
     }
+    ObjectNode dataset = (ObjectNode) node.get("dataset");
+    ObjectNode datasetDefaults = JSON.valueToTree(new RunConfig.DataConfig());
+    for (String added :
+        new String[] {
+          "image_shape",
+          "channels_last",
+          "arrays",
+          "feature_columns",
+          "label_column",
+          "mean",
+          "std",
+          "augment"
+        }) {
+      if (dataset.get(added).equals(datasetDefaults.get(added))) {
+        dataset.remove(added);
+      }
+    }
     try {
       byte[] digest =
           MessageDigest.getInstance("SHA-256")

@@ -39,13 +39,58 @@ public final class RunConfig {
   public boolean parallelRecording = true;
 
   public static final class DataConfig {
-    /** fashion-mnist, idx (any MNIST-format IDX folder at path) or synthetic. */
+    /**
+     * fashion-mnist or idx (a folder of MNIST-format IDX files), cifar10 (a folder of CIFAR-10
+     * binary batches), image-folder (train/ and test/ of one sub-folder per class), numpy (a .npz
+     * file or a folder of .npy files), parquet (train/ and test/ tables) or synthetic;
+     * docs/data.md.
+     */
     public String name = "fashion-mnist";
 
     /** Where Debian's dataset-fashion-mnist package puts the IDX files. */
     public static final String PATH_DEFAULT = "/usr/share/datasets/fashion-mnist";
 
     public String path = PATH_DEFAULT;
+
+    /**
+     * Shape of one sample, [C, H, W] for images: cifar10's record layout (empty means [3, 32, 32]),
+     * or how numpy and parquet features are viewed (empty: taken from the array's shape, flat for
+     * parquet). An image folder's images must match it when set.
+     */
+    public List<Integer> imageShape = new ArrayList<>();
+
+    /**
+     * numpy and parquet: each sample is stored H x W x C (Keras, TensorFlow and PIL arrays) and is
+     * transposed to the C x H x W the networks take; image_shape, when set, is the [C, H, W].
+     */
+    public boolean channelsLast = false;
+
+    /** Array names of the numpy source: keys of the .npz file, or the .npy file names. */
+    public NumpyArrays arrays = new NumpyArrays();
+
+    /**
+     * The parquet source's feature columns: one array column (list of float, double or int), or
+     * several numeric columns taken in this order.
+     */
+    public List<String> featureColumns = new ArrayList<>(List.of(FEATURE_COLUMN_DEFAULT));
+
+    public static final String FEATURE_COLUMN_DEFAULT = "features";
+
+    /** The parquet source's integer label column. */
+    public String labelColumn = LABEL_COLUMN_DEFAULT;
+
+    public static final String LABEL_COLUMN_DEFAULT = "label";
+
+    /**
+     * Per-channel normalisation x = (x - mean[c]) / std[c], after 8-bit pixels are divided by 255;
+     * empty lists leave the features as loaded. One value per channel (or one for all).
+     */
+    public List<Double> mean = new ArrayList<>();
+
+    public List<Double> std = new ArrayList<>();
+
+    /** Augmentation of training minibatches (never of probes or per-sample losses). */
+    public AugmentConfig augment = new AugmentConfig();
 
     /** Seeded subset with this many training samples per class; 0 keeps all. */
     public int perClass = 0;
@@ -65,6 +110,30 @@ public final class RunConfig {
 
     /** Train only on the samples whose given label is correct (the true-clean baseline). */
     public boolean onlyClean = false;
+  }
+
+  /** Array names in a .npz file (or .npy file names without the extension in a folder). */
+  public static final class NumpyArrays {
+    public String trainFeatures = "x_train";
+    public String trainLabels = "y_train";
+    public String testFeatures = "x_test";
+    public String testLabels = "y_test";
+  }
+
+  /**
+   * Random crop with zero padding and horizontal flip of each training minibatch, drawn from the
+   * run seed and the step (a resumed run replays them).
+   */
+  public static final class AugmentConfig {
+    /** Pad each side by this many pixels and crop back to the image size at a random offset. */
+    public int cropPadding = 0;
+
+    /** Flip each image left-right with probability 1/2. */
+    public boolean horizontalFlip = false;
+
+    public boolean enabled() {
+      return cropPadding > 0 || horizontalFlip;
+    }
   }
 
   public static final class ModelConfig {

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.LongConsumer;
+import org.sgdlens.kernel.Augmentation;
 import org.sgdlens.kernel.Divergence;
 import org.sgdlens.kernel.Permutations;
 
@@ -36,10 +37,41 @@ public final class SgdTrainer {
   private final Network network;
   private final List<NDArray> velocity = new ArrayList<>();
 
+  /** Augments training minibatches; null when dataset.augment is off (the batch is the data's). */
+  private final Augmentation augmentation;
+
+  private final float[] augmented;
+  private final int[] batchRows;
+
   public SgdTrainer(RunConfig config, TrainingData data, Network network) {
     this.config = config;
     this.data = data;
     this.network = network;
+    RunConfig.AugmentConfig a = config.dataset.augment;
+    if (a.enabled()) {
+      if (data.inputShape().length != 3) {
+        throw new IllegalArgumentException(
+            "dataset.augment crops and flips images, but the samples have shape "
+                + java.util.Arrays.toString(data.inputShape())
+                + "; set dataset.image_shape to [C, H, W] or turn dataset.augment off");
+      }
+      this.augmentation =
+          new Augmentation(
+              data.inputShape(),
+              a.cropPadding,
+              a.horizontalFlip,
+              TrainingData.blackPixel(config.dataset, data.inputShape()));
+      int b = config.sgd.batchSize;
+      this.augmented = new float[b * data.features()];
+      this.batchRows = new int[b];
+      for (int i = 0; i < b; i++) {
+        batchRows[i] = i;
+      }
+    } else {
+      this.augmentation = null;
+      this.augmented = null;
+      this.batchRows = null;
+    }
     for (Parameter p : network.parameters()) {
       NDArray v = p.getArray().zerosLike();
       v.setRequiresGradient(false);
@@ -192,7 +224,7 @@ public final class SgdTrainer {
           order = Permutations.permutation(data.trainSize(), config.sgd.seed, epoch);
           orderEpoch = epoch;
         }
-        float loss = step(scope, order, (int) (step % perEpoch) * b, b, lr, wd, momentum);
+        float loss = step(scope, step, order, (int) (step % perEpoch) * b, b, lr, wd, momentum);
         if (Float.isFinite(loss)) {
           lossSum += loss;
           lossCount++;
@@ -220,9 +252,26 @@ public final class SgdTrainer {
    * run, instead of waiting for an on-stack replacement of the whole loop.
    */
   private float step(
-      NDManager scope, int[] order, int from, int b, float lr, float wd, float momentum) {
+      NDManager scope,
+      long step,
+      int[] order,
+      int from,
+      int b,
+      float lr,
+      float wd,
+      float momentum) {
     try (NDManager batchScope = scope.newSubManager()) {
-      NDArray x = network.batch(batchScope, data.trainX(), data.features(), order, from, b);
+      NDArray x;
+      if (augmentation == null) {
+        x = network.batch(batchScope, data.trainX(), data.features(), order, from, b);
+      } else {
+        int f = data.features();
+        for (int i = 0; i < b; i++) {
+          System.arraycopy(data.trainX(), order[from + i] * f, augmented, i * f, f);
+        }
+        augmentation.apply(augmented, b, config.sgd.seed, step);
+        x = network.batch(batchScope, augmented, f, batchRows, 0, b);
+      }
       NDArray y = network.labels(batchScope, data.givenLabels(), order, from, b);
       Network.enableGrad();
       NDArray logLikelihood = network.negatedMeanLoss(network.logits(x, true), y);

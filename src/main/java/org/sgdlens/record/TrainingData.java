@@ -56,17 +56,7 @@ public record TrainingData(
   /** Loads, subsets, corrupts labels and applies exclusions as the config says. */
   public static TrainingData load(RunConfig config) {
     RunConfig.DataConfig d = config.dataset;
-    Raw raw =
-        switch (d.name) {
-          case "fashion-mnist", "mnist", "idx" -> readIdx(Path.of(d.path));
-          case "synthetic" -> synthetic(d, config.sgd.seed);
-          default ->
-              throw new IllegalArgumentException(
-                  "Unknown dataset '"
-                      + d.name
-                      + "'; use fashion-mnist, idx (with dataset.path) or"
-                      + " synthetic");
-        };
+    Raw raw = normalised(channelsFirst(read(d, config.sgd.seed), d), d);
     long seed = config.sgd.seed;
     int[] keep =
         d.perClass > 0
@@ -134,14 +124,199 @@ public record TrainingData(
         raw.features, raw.inputShape, raw.classes, kx, kGiven, kTrue, kIndex, kSource, tx, ty);
   }
 
-  private record Raw(
+  /** The dataset names {@code dataset.name} accepts. */
+  public static final List<String> SOURCES =
+      List.of(
+          "fashion-mnist",
+          "mnist",
+          "idx",
+          "cifar10",
+          "image-folder",
+          "numpy",
+          "parquet",
+          "synthetic");
+
+  /** A source's samples as read, before subsets, noise and exclusions (one path for them all). */
+  private static Raw read(RunConfig.DataConfig d, long seed) {
+    return switch (d.name) {
+      case "fashion-mnist", "mnist", "idx" -> readIdx(Path.of(d.path));
+      case "cifar10" -> CifarReader.read(Path.of(d.path), d.imageShape);
+      case "image-folder" -> ImageFolderReader.read(Path.of(d.path), d.imageShape);
+      case "numpy" -> NumpyReader.readDataset(Path.of(d.path), d);
+      case "parquet" -> ParquetSamplesReader.read(Path.of(d.path), d);
+      case "synthetic" -> synthetic(d, seed);
+      default ->
+          throw new IllegalArgumentException(
+              "Unknown dataset '"
+                  + d.name
+                  + "'; use one of "
+                  + String.join(", ", SOURCES)
+                  + " (docs/data.md)");
+    };
+  }
+
+  /**
+   * Samples of a source: row-major features ({@code features} floats a sample, shaped {@code
+   * inputShape}) and labels in {@code [0, classes)}.
+   */
+  record Raw(
       int features,
       int[] inputShape,
       int classes,
       float[] trainX,
       int[] trainLabels,
       float[] testX,
-      int[] testLabels) {}
+      int[] testLabels) {
+
+    /**
+     * Checks a non-IDX source's arrays and takes {@code classes} as one more than the largest label
+     * of either split; {@code source} names the files in error messages.
+     */
+    static Raw of(
+        String source,
+        int[] inputShape,
+        float[] trainX,
+        int[] trainLabels,
+        float[] testX,
+        int[] testLabels) {
+      int features = 1;
+      for (int s : inputShape) {
+        features *= s;
+      }
+      if (trainLabels.length == 0) {
+        throw new IllegalArgumentException(
+            source + " holds no training samples; point dataset.path at a non-empty dataset");
+      }
+      if (trainX.length != (long) trainLabels.length * features
+          || testX.length != (long) testLabels.length * features) {
+        throw new IllegalStateException(
+            source + ": features and labels disagree after reading (a bug in the reader)");
+      }
+      int classes = 0;
+      for (int[] labels : new int[][] {trainLabels, testLabels}) {
+        for (int y : labels) {
+          if (y < 0) {
+            throw new IllegalArgumentException(
+                source
+                    + " has the label "
+                    + y
+                    + "; labels must be class indices 0, 1, ..., C-1: map them before loading");
+          }
+          classes = Math.max(classes, y + 1);
+        }
+      }
+      return new Raw(features, inputShape, classes, trainX, trainLabels, testX, testLabels);
+    }
+
+    /** Channels of a sample: the first axis of an image, 1 for flat features. */
+    int channels() {
+      return inputShape.length == 3 ? inputShape[0] : 1;
+    }
+  }
+
+  /** Transposes H x W x C samples to C x H x W when {@code dataset.channels_last} says so. */
+  static Raw channelsFirst(Raw raw, RunConfig.DataConfig d) {
+    if (!d.channelsLast) {
+      return raw;
+    }
+    if (!d.name.equals("numpy") && !d.name.equals("parquet")) {
+      throw new IllegalArgumentException(
+          "dataset.channels_last applies to numpy and parquet data, not "
+              + d.name
+              + ", whose layout is fixed; remove it");
+    }
+    int[] s = raw.inputShape;
+    if (s.length != 3) {
+      throw new IllegalArgumentException(
+          "dataset.channels_last needs images, but the samples have shape "
+              + java.util.Arrays.toString(s)
+              + "; give (N, H, W, C) arrays or set dataset.image_shape to [C, H, W]");
+    }
+    int channels = s[0];
+    int plane = s[1] * s[2];
+    float[] sample = new float[raw.features];
+    for (float[] x : new float[][] {raw.trainX, raw.testX}) {
+      for (int base = 0; base < x.length; base += raw.features) {
+        for (int p = 0; p < plane; p++) {
+          for (int c = 0; c < channels; c++) {
+            sample[c * plane + p] = x[base + p * channels + c];
+          }
+        }
+        System.arraycopy(sample, 0, x, base, raw.features);
+      }
+    }
+    return raw;
+  }
+
+  /**
+   * Applies {@code dataset.mean} and {@code dataset.std} per channel: x = (x - mean[c]) / std[c].
+   * Without them the features stay exactly as read (the IDX features of existing lakes).
+   */
+  static Raw normalised(Raw raw, RunConfig.DataConfig d) {
+    if (d.mean.isEmpty() && d.std.isEmpty()) {
+      return raw;
+    }
+    int channels = raw.channels();
+    float[] mean = perChannel(d.mean, channels, 0, "mean", raw.inputShape);
+    float[] std = perChannel(d.std, channels, 1, "std", raw.inputShape);
+    for (int c = 0; c < channels; c++) {
+      if (!(std[c] > 0)) {
+        throw new IllegalArgumentException(
+            "dataset.std " + d.std + " has a value that is not positive; give each std > 0");
+      }
+    }
+    int plane = raw.features / channels;
+    for (float[] x : new float[][] {raw.trainX, raw.testX}) {
+      for (int i = 0; i < x.length; i++) {
+        int c = (i % raw.features) / plane;
+        x[i] = (x[i] - mean[c]) / std[c];
+      }
+    }
+    return raw;
+  }
+
+  /**
+   * The features of a black (all-zero) pixel after normalisation, per channel: what augmentation
+   * pads images with, as torchvision pads before normalising.
+   */
+  static float[] blackPixel(RunConfig.DataConfig d, int[] inputShape) {
+    int channels = inputShape.length == 3 ? inputShape[0] : 1;
+    float[] mean = perChannel(d.mean, channels, 0, "mean", inputShape);
+    float[] std = perChannel(d.std, channels, 1, "std", inputShape);
+    float[] out = new float[channels];
+    for (int c = 0; c < channels; c++) {
+      out[c] = (0f - mean[c]) / std[c];
+    }
+    return out;
+  }
+
+  private static float[] perChannel(
+      List<Double> values, int channels, float missing, String key, int[] inputShape) {
+    float[] out = new float[channels];
+    if (values.isEmpty()) {
+      java.util.Arrays.fill(out, missing);
+    } else if (values.size() == 1) {
+      java.util.Arrays.fill(out, values.get(0).floatValue());
+    } else if (values.size() == channels) {
+      for (int c = 0; c < channels; c++) {
+        out[c] = values.get(c).floatValue();
+      }
+    } else {
+      throw new IllegalArgumentException(
+          "dataset."
+              + key
+              + " "
+              + values
+              + " has "
+              + values.size()
+              + " values but the samples (shape "
+              + java.util.Arrays.toString(inputShape)
+              + ") have "
+              + channels
+              + " channel(s); give one value per channel, or one for all");
+    }
+    return out;
+  }
 
   private static Raw readIdx(Path dir) {
     if (!Files.isDirectory(dir)) {
