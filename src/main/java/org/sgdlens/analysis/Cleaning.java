@@ -222,7 +222,7 @@ public final class Cleaning {
 
   public static Result run(SparkSession spark, Options o) {
     Warnings warnings = new Warnings();
-    List<RunInfo> runs = RunInfo.select(spark, o.lake(), o.runs(), warnings);
+    List<RunInfo> runs = SelectedRuns.committed(spark, o.lake(), o.runs(), warnings::add).runs();
     List<RunInfo> noisy = new ArrayList<>();
     for (RunInfo run : runs) {
       if (run.labelNoise()) {

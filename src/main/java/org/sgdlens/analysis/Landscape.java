@@ -162,8 +162,9 @@ public final class Landscape {
     List<String> warnings = new ArrayList<>();
     Dataset<Row> directions = LakeTables.read(spark, options.lake(), Tables.PCA_DIRECTIONS);
     List<String> runs =
-        TrajectoryPca.resolveRuns(
-            directions, options.lake(), options.runs(), Tables.PCA_DIRECTIONS, warnings);
+        SelectedRuns.withRowsIn(
+                directions, options.lake(), options.runs(), Tables.PCA_DIRECTIONS, warnings::add)
+            .ids();
     List<RunResult> results = new ArrayList<>();
     for (String runId : runs) {
       RunResult r = runOne(spark, options, source, runId, directions, warnings);

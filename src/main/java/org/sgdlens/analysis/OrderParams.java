@@ -85,10 +85,11 @@ public final class OrderParams {
 
   public static Result run(SparkSession spark, Options options) {
     Warnings warnings = new Warnings();
-    List<RunInfo> runs = RunInfo.select(spark, options.lake(), options.runs(), warnings);
+    SelectedRuns selected =
+        SelectedRuns.committed(spark, options.lake(), options.runs(), warnings::add);
+    List<RunInfo> runs = selected.runs();
     Dataset<Row> gradients =
-        LakeTables.read(spark, options.lake(), Tables.GRADIENTS)
-            .where(col("run_id").isin(RunInfo.ids(runs).toArray()));
+        selected.restrict(LakeTables.read(spark, options.lake(), Tables.GRADIENTS));
     Computed computed = compute(gradients, warnings);
     try {
       LakeTables.write(computed.gram(), options.lake(), Tables.GRAM);
@@ -115,9 +116,7 @@ public final class OrderParams {
         }
       }
       long gramRows =
-          LakeTables.readRaw(spark, options.lake(), Tables.GRAM)
-              .where(col("run_id").isin(RunInfo.ids(runs).toArray()))
-              .count();
+          selected.restrict(LakeTables.readRaw(spark, options.lake(), Tables.GRAM)).count();
       return new Result(rows, gramRows, warnings.list());
     } finally {
       computed.cached().unpersist();

@@ -132,11 +132,11 @@ public final class Phases {
 
   public static Result run(SparkSession spark, Options o) {
     Warnings warnings = new Warnings();
-    List<RunInfo> runs = RunInfo.select(spark, o.lake(), o.runs(), warnings);
-    Object[] ids = RunInfo.ids(runs).toArray();
+    SelectedRuns selected = SelectedRuns.committed(spark, o.lake(), o.runs(), warnings::add);
+    List<RunInfo> runs = selected.runs();
     Dataset<Row> metrics =
-        LakeTables.read(spark, o.lake(), Tables.METRICS)
-            .where(col("run_id").isin(ids))
+        selected
+            .restrict(LakeTables.read(spark, o.lake(), Tables.METRICS))
             .select(
                 col("run_id"),
                 col("step"),
@@ -147,16 +147,16 @@ public final class Phases {
                 col("mislabeled_fit"),
                 lit(true).as("in_metrics"));
     Dataset<Row> orderParams =
-        LakeTables.read(spark, o.lake(), Tables.ORDER_PARAMS)
-            .where(col("run_id").isin(ids).and(col("diverged").equalTo(false)))
+        selected
+            .restrict(LakeTables.read(spark, o.lake(), Tables.ORDER_PARAMS))
+            .where(col("diverged").equalTo(false))
             .select(
                 col("run_id"),
                 col("step"),
                 col("alignment"),
                 col("mean_grad_norm"),
                 lit(true).as("in_order_params"));
-    Dataset<Row> losses =
-        LakeTables.read(spark, o.lake(), Tables.SAMPLE_LOSSES).where(col("run_id").isin(ids));
+    Dataset<Row> losses = selected.restrict(LakeTables.read(spark, o.lake(), Tables.SAMPLE_LOSSES));
     Dataset<Row> mixtures = LossMixtures.perStep(losses, o.logFloor(), o.mixtureMaxSamples());
     List<String> keys = List.of("run_id", "step");
     List<Row> joined =

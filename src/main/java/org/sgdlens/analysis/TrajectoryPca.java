@@ -281,7 +281,10 @@ public final class TrajectoryPca {
   public static Result run(SparkSession spark, Options options) {
     List<String> warnings = new ArrayList<>();
     Dataset<Row> weights = LakeTables.read(spark, options.lake(), Tables.WEIGHTS);
-    List<String> runs = resolveRuns(weights, options.lake(), options.runs(), "weights", warnings);
+    List<String> runs =
+        SelectedRuns.withRowsIn(
+                weights, options.lake(), options.runs(), Tables.WEIGHTS, warnings::add)
+            .ids();
     List<RunResult> results = new ArrayList<>();
     for (String runId : runs) {
       Dataset<Row> runWeights = weights.where(col("run_id").equalTo(runId));
@@ -325,67 +328,6 @@ public final class TrajectoryPca {
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException("Cannot remove stale " + partition, e);
     }
-  }
-
-  /** Committed runs that have rows in a table, restricted to the requested ones. */
-  static List<String> resolveRuns(
-      Dataset<Row> table,
-      String lake,
-      List<String> requested,
-      String tableName,
-      List<String> warnings) {
-    List<String> present =
-        table.select("run_id").distinct().collectAsList().stream()
-            .map(r -> r.getString(0))
-            .sorted()
-            .toList();
-    Map<String, String> diverged = RunInfo.diverged(table.sparkSession(), lake);
-    for (String run : requested) {
-      if (diverged.containsKey(run)) {
-        warnings.add(RunInfo.analysedDiverged(run, diverged.get(run)));
-      }
-    }
-    if (requested.isEmpty()) {
-      List<String> healthy = new ArrayList<>();
-      for (String run : present) {
-        if (diverged.containsKey(run)) {
-          warnings.add(RunInfo.skippedDiverged(run, diverged.get(run)));
-        } else {
-          healthy.add(run);
-        }
-      }
-      present = healthy;
-      if (present.isEmpty()) {
-        throw new IllegalArgumentException(
-            "No committed run has rows in '" + tableName + "'; check --lake or record runs first");
-      }
-      return present;
-    }
-    List<String> runs = new ArrayList<>();
-    for (String run : requested) {
-      if (present.contains(run)) {
-        runs.add(run);
-      } else {
-        warnings.add(
-            "run '"
-                + run
-                + "' skipped: no committed rows in '"
-                + tableName
-                + "' (runs with rows: "
-                + present
-                + ")");
-      }
-    }
-    if (runs.isEmpty()) {
-      throw new IllegalArgumentException(
-          "None of the runs "
-              + requested
-              + " has committed rows in '"
-              + tableName
-              + "'; runs with rows: "
-              + present);
-    }
-    return runs;
   }
 
   /**

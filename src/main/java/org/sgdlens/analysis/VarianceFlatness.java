@@ -166,9 +166,9 @@ public final class VarianceFlatness {
   public static Result run(SparkSession spark, Options options) {
     List<String> warnings = new ArrayList<>();
     Dataset<Row> variances = LakeTables.read(spark, options.lake(), Tables.PCA_VARIANCES);
-    List<String> runs =
-        TrajectoryPca.resolveRuns(
-            variances, options.lake(), options.runs(), Tables.PCA_VARIANCES, warnings);
+    SelectedRuns selected =
+        SelectedRuns.withRowsIn(
+            variances, options.lake(), options.runs(), Tables.PCA_VARIANCES, warnings::add);
     Dataset<Row> flatness =
         LakeTables.read(spark, options.lake(), Tables.FLATNESS)
             .select(
@@ -198,8 +198,8 @@ public final class VarianceFlatness {
               + "; rerun the landscape job (that flatness is ignored)");
     }
     Dataset<Row> joined =
-        variances
-            .where(col("run_id").isin(runs.toArray()))
+        selected
+            .restrict(variances)
             .join(
                 flatness,
                 variances
