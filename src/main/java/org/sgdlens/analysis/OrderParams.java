@@ -180,15 +180,13 @@ public final class OrderParams {
    */
   static Dataset<Row> validSteps(Dataset<Row> gradients, Warnings warnings) {
     Dataset<Row> memberParts =
-        gradients
-            .groupBy("run_id", "step", "member", "part")
-            .agg(
-                count(lit(1)).as("rows"),
-                countDistinct("chunk").as("chunks"),
-                sum("length").as("len"),
-                min("count").as("cnt"),
-                min("batch_size").as("b_min"),
-                max("batch_size").as("b_max"));
+        ChunkGrid.vectorCounts(
+            gradients,
+            "run_id",
+            List.of("step", "member", "part"),
+            min("count").as("cnt"),
+            min("batch_size").as("b_min"),
+            max("batch_size").as("b_max"));
     List<Row> steps =
         memberParts
             .groupBy("run_id", "step")
@@ -231,32 +229,20 @@ public final class OrderParams {
                 + " ensemble size >= 2); step skipped");
         continue;
       }
-      long rowsMin = s.getLong(s.fieldIndex("rows_min"));
-      long rowsMax = s.getLong(s.fieldIndex("rows_max"));
-      long chunksMin = s.getLong(s.fieldIndex("chunks_min"));
-      long chunksMax = s.getLong(s.fieldIndex("chunks_max"));
-      long lenMin = s.getLong(s.fieldIndex("len_min"));
-      long lenMax = s.getLong(s.fieldIndex("len_max"));
+      ChunkGrid.Counts grid =
+          new ChunkGrid.Counts(
+              s.getLong(s.fieldIndex("rows_min")),
+              s.getLong(s.fieldIndex("rows_max")),
+              s.getLong(s.fieldIndex("chunks_min")),
+              s.getLong(s.fieldIndex("chunks_max")),
+              s.getLong(s.fieldIndex("len_min")),
+              s.getLong(s.fieldIndex("len_max")));
+      long chunksMax = grid.chunksMax();
+      long lenMax = grid.lenMax();
       if (s.getLong(s.fieldIndex("member_parts")) != members * parts.size()
-          || rowsMin != rowsMax
-          || chunksMin != chunksMax
-          || rowsMax != chunksMax
-          || lenMin != lenMax) {
+          || !grid.oneCompleteGrid()) {
         warnings.add(
-            where
-                + "incomplete or duplicated gradient chunks (chunks per member "
-                + chunksMin
-                + ".."
-                + chunksMax
-                + ", rows "
-                + rowsMin
-                + ".."
-                + rowsMax
-                + ", vector length "
-                + lenMin
-                + ".."
-                + lenMax
-                + "); step skipped");
+            where + "incomplete or duplicated gradient chunks (" + grid + "); step skipped");
         continue;
       }
       int bMin = s.getInt(s.fieldIndex("b_min"));
