@@ -95,12 +95,12 @@ final class GramPca {
         data.javaRDD()
             .flatMapToPair(
                 row -> {
-                  Integer snapshot = stepIndex.value().get(row.getLong(0));
-                  List<Block> chunkBlocks = plan.value().get(row.getInt(1));
+                  Integer snapshot = stepIndex.value().get(row.<Long>getAs("step"));
+                  List<Block> chunkBlocks = plan.value().get(row.<Integer>getAs("chunk"));
                   if (snapshot == null || chunkBlocks == null) {
                     return java.util.Collections.emptyIterator();
                   }
-                  byte[] values = (byte[]) row.get(2);
+                  byte[] values = row.getAs("values");
                   List<Tuple2<Integer, Piece>> out = new ArrayList<>(chunkBlocks.size());
                   for (Block b : chunkBlocks) {
                     byte[] part =

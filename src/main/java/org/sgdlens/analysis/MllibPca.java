@@ -44,13 +44,14 @@ final class MllibPca {
         data.javaRDD()
             .flatMapToPair(
                 row -> {
-                  Integer snapshot = stepIndex.value().get(row.getLong(0));
-                  Long offset = chunkOffsets.value().get(row.getInt(1));
+                  Integer snapshot = stepIndex.value().get(row.<Long>getAs("step"));
+                  Long offset = chunkOffsets.value().get(row.<Integer>getAs("chunk"));
                   if (snapshot == null || offset == null) {
                     return java.util.Collections
                         .<Tuple2<Integer, Tuple2<Long, byte[]>>>emptyIterator();
                   }
-                  return List.of(new Tuple2<>(snapshot, new Tuple2<>(offset, (byte[]) row.get(2))))
+                  return List.of(
+                          new Tuple2<>(snapshot, new Tuple2<>(offset, row.<byte[]>getAs("values"))))
                       .iterator();
                 })
             .groupByKey()

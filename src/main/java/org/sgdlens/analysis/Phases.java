@@ -111,9 +111,8 @@ public final class Phases {
     /** Step where {@code boundary} falls by {@code method}, or null. */
     public Long boundary(String runId, String boundary, String method) {
       for (Row r : boundaries) {
-        if (r.getString(0).equals(runId) && r.getString(1).equals(boundary)) {
-          int i = method.equals(GROUND_TRUTH) ? 2 : 3;
-          return r.isNullAt(i) ? null : r.getLong(i);
+        if (runId.equals(r.getAs("run_id")) && boundary.equals(r.getAs("boundary"))) {
+          return r.getAs(method.equals(GROUND_TRUTH) ? "ground_truth_step" : "label_free_step");
         }
       }
       return null;
@@ -121,9 +120,11 @@ public final class Phases {
 
     public List<String> phaseNames(String runId, String method) {
       return phases.stream()
-          .filter(r -> r.getString(0).equals(runId) && r.getString(1).equals(method))
-          .sorted((a, b) -> Integer.compare(a.getInt(3), b.getInt(3)))
-          .map(r -> r.getString(2))
+          .filter(r -> runId.equals(r.getAs("run_id")) && method.equals(r.getAs("method")))
+          .sorted(
+              (a, b) ->
+                  Integer.compare(a.<Integer>getAs("phase_order"), b.<Integer>getAs("phase_order")))
+          .map(r -> r.<String>getAs("phase"))
           .toList();
     }
   }
@@ -216,8 +217,8 @@ public final class Phases {
               .agg(avg(when(col("correct"), 1.0).otherwise(0.0)).as("fit"))
               .collectAsList()) {
         suspectFit
-            .computeIfAbsent(r.getString(0), k -> new LinkedHashMap<>())
-            .put(r.getLong(1), r.getDouble(2));
+            .computeIfAbsent(r.<String>getAs("run_id"), k -> new LinkedHashMap<>())
+            .put(r.<Long>getAs("step"), r.<Double>getAs("fit"));
       }
     }
 

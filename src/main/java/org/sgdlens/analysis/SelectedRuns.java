@@ -97,7 +97,7 @@ public final class SelectedRuns {
     SparkSession spark = table.sparkSession();
     List<String> present =
         table.select(Lake.RUN_ID).distinct().collectAsList().stream()
-            .map(r -> r.getString(0)) // the one column selected above
+            .map(r -> r.<String>getAs(Lake.RUN_ID))
             .sorted()
             .toList();
     RunsTable runsTable = RunsTable.read(spark, lake);
