@@ -28,6 +28,60 @@ class TableRowsTest {
           new Case(GradientsKey.class, Tables.GRADIENTS),
           new Case(FinalParamsKey.class, Tables.FINAL_PARAMS));
 
+  private static final List<Case> RESULT_ROWS =
+      List.of(
+          new Case(SweepRunsRow.class, Tables.SWEEP_RUNS),
+          new Case(SweepSummaryRow.class, Tables.SWEEP_SUMMARY),
+          new Case(NightlySummaryRow.class, Tables.NIGHTLY_SUMMARY));
+
+  @Test
+  void everyResultRowRecordHasAllItsTablesColumnsInSchemaOrder() {
+    for (Case c : RESULT_ROWS) {
+      assertThat(components(c.type()))
+          .as("components of %s against schemas/%s.json", c.type().getSimpleName(), c.table())
+          .containsExactlyElementsOf(SchemaRegistry.schema(c.table()).names());
+    }
+    java.sql.Timestamp now = new java.sql.Timestamp(0);
+    List<ResultRow> rows =
+        List.of(
+            new SweepRunsRow("r", "s", 1, "{}", "k", "COMMITTED", null, "phases", now),
+            new SweepSummaryRow(
+                "r",
+                "s",
+                "{}",
+                "COMMITTED",
+                "d",
+                "m",
+                0.2,
+                0.1,
+                32,
+                0.0,
+                0.0,
+                7L,
+                100L,
+                0.5,
+                0.8,
+                false,
+                40L,
+                0.9,
+                10L,
+                12L,
+                0.7,
+                1.2,
+                1.0,
+                1.4,
+                now),
+            new NightlySummaryRow(
+                "r", "s", "2026-12-02", "k", "FAILED", true, true, null, null, null, null, now));
+    for (ResultRow row : rows) {
+      assertThat(row.columns())
+          .as("values of %s", row.table())
+          .hasSize(SchemaRegistry.schema(row.table()).columns().size());
+    }
+    assertThat(rows.stream().map(ResultRow::table).toList())
+        .containsExactlyElementsOf(RESULT_ROWS.stream().map(Case::table).toList());
+  }
+
   @Test
   void everyRowRecordHasItsTablesFileColumnsInSchemaOrder() {
     for (Case c : ROWS) {
