@@ -365,11 +365,11 @@ public final class Cleaning {
       Row counts =
           written
               .agg(
-                  sum(when(col("mislabeled"), 1L).otherwise(0L)).as("wrong"),
+                  sum(when(col("mislabeled"), 1L).otherwise(0L)).as("num_mislabeled"),
                   sum(when(col("mislabeled").and(col("flagged")), 1L).otherwise(0L))
                       .as("true_positives"))
               .first();
-      long wrong = counts.getAs("wrong");
+      long wrong = counts.getAs("num_mislabeled");
       long truePositives = counts.getAs("true_positives");
       double[] prf = Separation.precisionRecallF1(truePositives, k, wrong);
       String exportPath =
