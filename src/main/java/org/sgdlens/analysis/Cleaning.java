@@ -214,7 +214,7 @@ public final class Cleaning {
   /** Rows written to cleaning (one per run) and the warnings. */
   public record Result(List<Row> summary, List<String> warnings) {
     public Row summary(String runId) {
-      return summary.stream().filter(r -> r.getString(0).equals(runId)).findFirst().orElse(null);
+      return summary.stream().filter(r -> runId.equals(r.getAs("run_id"))).findFirst().orElse(null);
     }
   }
 
@@ -222,7 +222,7 @@ public final class Cleaning {
 
   public static Result run(SparkSession spark, Options o) {
     Warnings warnings = new Warnings();
-    List<RunInfo> runs = RunInfo.select(spark, o.lake(), o.runs(), warnings);
+    List<RunInfo> runs = SelectedRuns.committed(spark, o.lake(), o.runs(), warnings::add).runs();
     List<RunInfo> noisy = new ArrayList<>();
     for (RunInfo run : runs) {
       if (run.labelNoise()) {
@@ -365,11 +365,12 @@ public final class Cleaning {
       Row counts =
           written
               .agg(
-                  sum(when(col("mislabeled"), 1L).otherwise(0L)),
-                  sum(when(col("mislabeled").and(col("flagged")), 1L).otherwise(0L)))
+                  sum(when(col("mislabeled"), 1L).otherwise(0L)).as("num_mislabeled"),
+                  sum(when(col("mislabeled").and(col("flagged")), 1L).otherwise(0L))
+                      .as("true_positives"))
               .first();
-      long wrong = counts.getLong(0);
-      long truePositives = counts.getLong(1);
+      long wrong = counts.getAs("num_mislabeled");
+      long truePositives = counts.getAs("true_positives");
       double[] prf = Separation.precisionRecallF1(truePositives, k, wrong);
       String exportPath =
           o.export() != null
@@ -450,7 +451,7 @@ public final class Cleaning {
                   + "; run the loss-separation job first, or give --step N or"
                   + " --at label-free");
         }
-        return summary.get(0).getLong(0);
+        return summary.get(0).<Long>getAs("t_sep");
       }
       default -> {
         List<Row> perStep =
@@ -473,7 +474,7 @@ public final class Cleaning {
                   + "': no recorded step has a bimodal log-loss distribution, so there is no"
                   + " label-free separation peak; give --step N");
         }
-        return perStep.get(peak).getLong(1);
+        return perStep.get(peak).<Long>getAs("step");
       }
     }
   }

@@ -402,7 +402,7 @@ public final class LakeCatalog {
   private static java.util.Set<String> registeredPartitions(SparkSession spark, String name) {
     java.util.Set<String> specs = new java.util.TreeSet<>();
     for (Row row : spark.sql("SHOW PARTITIONS " + quote(name)).collectAsList()) {
-      specs.add(row.getString(0));
+      specs.add(row.getAs("partition"));
     }
     return specs;
   }

@@ -162,8 +162,9 @@ public final class Landscape {
     List<String> warnings = new ArrayList<>();
     Dataset<Row> directions = LakeTables.read(spark, options.lake(), Tables.PCA_DIRECTIONS);
     List<String> runs =
-        TrajectoryPca.resolveRuns(
-            directions, options.lake(), options.runs(), Tables.PCA_DIRECTIONS, warnings);
+        SelectedRuns.withRowsIn(
+                directions, options.lake(), options.runs(), Tables.PCA_DIRECTIONS, warnings::add)
+            .ids();
     List<RunResult> results = new ArrayList<>();
     for (String runId : runs) {
       RunResult r = runOne(spark, options, source, runId, directions, warnings);
@@ -193,9 +194,9 @@ public final class Landscape {
     String window = null;
     long params = -1;
     for (Row r : stored) {
-      available.add(r.getInt(0));
-      window = r.getString(1);
-      params = Math.max(params, r.getLong(2));
+      available.add(r.getAs("component"));
+      window = r.getAs("window");
+      params = Math.max(params, r.<Long>getAs("end"));
     }
     List<Integer> chosen = new ArrayList<>();
     List<Integer> missing = new ArrayList<>();
@@ -245,7 +246,10 @@ public final class Landscape {
             .select("component", "offset", "values")
             .javaRDD()
             .mapToPair(
-                r -> new Tuple2<>(r.getInt(0), new Tuple2<>(r.getLong(1), (byte[]) r.get(2))));
+                r ->
+                    new Tuple2<>(
+                        r.<Integer>getAs("component"),
+                        new Tuple2<>(r.<Long>getAs("offset"), r.<byte[]>getAs("values"))));
     List<Profiled> profiles =
         chunks
             .groupByKey(new HashPartitioner(tasks))

@@ -88,19 +88,22 @@ final class LossMixtures {
   }
 
   private static Row fit(Row r, int maxSamples) {
-    long n = r.getLong(2);
-    Double skew = r.isNullAt(3) ? null : r.getDouble(3);
-    Double kurt = r.isNullAt(4) ? null : r.getDouble(4);
+    long n = r.getAs("n");
+    Double skew = r.getAs("skew");
+    Double kurt = r.getAs("kurt");
     Object[] out = new Object[SCHEMA.size()];
-    out[0] = r.getString(0);
-    out[1] = r.getLong(1);
-    out[2] = n;
+    set(out, "run_id", r.getAs("run_id"));
+    set(out, "step", r.getAs("step"));
+    set(out, "loss_samples", n);
     if (skew != null && kurt != null && n >= 4) {
-      out[3] = Rows.finite(TwoGaussianMixture.sampleSkewness(skew, n));
-      out[4] = Rows.finite(TwoGaussianMixture.sampleExcessKurtosis(kurt, n));
-      out[5] = Rows.finite(TwoGaussianMixture.bimodalityCoefficient(skew, kurt, n));
+      set(out, "log_loss_skewness", Rows.finite(TwoGaussianMixture.sampleSkewness(skew, n)));
+      set(out, "log_loss_kurtosis", Rows.finite(TwoGaussianMixture.sampleExcessKurtosis(kurt, n)));
+      set(
+          out,
+          "bimodality_coefficient",
+          Rows.finite(TwoGaussianMixture.bimodalityCoefficient(skew, kurt, n)));
     }
-    List<Double> list = r.getList(5);
+    List<Double> list = r.getList(r.fieldIndex("values"));
     if (list.size() >= 4) {
       double[] values = list.stream().mapToDouble(Double::doubleValue).toArray();
       // collect_list has no order; sorting makes the fit deterministic and an even stride
@@ -114,14 +117,19 @@ final class LossMixtures {
         values = sub;
       }
       TwoGaussianMixture m = TwoGaussianMixture.fit(values);
-      out[6] = Rows.finite(m.meanLow());
-      out[7] = Rows.finite(m.sdLow());
-      out[8] = Rows.finite(m.meanHigh());
-      out[9] = Rows.finite(m.sdHigh());
-      out[10] = Rows.finite(m.weightHigh());
-      out[11] = Rows.finite(m.separation());
-      out[12] = Rows.finite(m.threshold());
+      set(out, "mixture_low_mean", Rows.finite(m.meanLow()));
+      set(out, "mixture_low_std", Rows.finite(m.sdLow()));
+      set(out, "mixture_high_mean", Rows.finite(m.meanHigh()));
+      set(out, "mixture_high_std", Rows.finite(m.sdHigh()));
+      set(out, "mixture_high_weight", Rows.finite(m.weightHigh()));
+      set(out, "mixture_separation", Rows.finite(m.separation()));
+      set(out, "mixture_threshold", Rows.finite(m.threshold()));
     }
     return RowFactory.create(out);
+  }
+
+  /** Puts a value in its {@link #SCHEMA} column. */
+  private static void set(Object[] row, String column, Object value) {
+    row[SCHEMA.fieldIndex(column)] = value;
   }
 }

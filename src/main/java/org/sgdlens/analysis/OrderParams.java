@@ -31,6 +31,7 @@ import org.apache.spark.storage.StorageLevel;
 import org.sgdlens.kernel.Gram;
 import org.sgdlens.kernel.OrderParameters;
 import org.sgdlens.lake.GradientPart;
+import org.sgdlens.lake.SchemaRegistry;
 import org.sgdlens.lake.Tables;
 import org.sgdlens.lake.VectorChunks;
 import scala.Tuple3;
@@ -46,6 +47,9 @@ public final class OrderParams {
   public static final String WRONG = GradientPart.WRONG.stored();
 
   /** One partial Gram entry of one chunk (or, after the sum, of the whole vector). */
+  private static final int ORDER_PARAMS_COLUMNS =
+      SchemaRegistry.schema(Tables.ORDER_PARAMS).columns().size();
+
   static final StructType ENTRY =
       new StructType()
           .add("run_id", DataTypes.StringType, false)
@@ -72,7 +76,7 @@ public final class OrderParams {
     /** The order_params row of a step, or null. */
     public Row row(String runId, long step) {
       return orderParams.stream()
-          .filter(r -> r.getString(0).equals(runId) && r.getLong(1) == step)
+          .filter(r -> runId.equals(r.getAs("run_id")) && r.<Long>getAs("step") == step)
           .findFirst()
           .orElse(null);
     }
@@ -85,10 +89,11 @@ public final class OrderParams {
 
   public static Result run(SparkSession spark, Options options) {
     Warnings warnings = new Warnings();
-    List<RunInfo> runs = RunInfo.select(spark, options.lake(), options.runs(), warnings);
+    SelectedRuns selected =
+        SelectedRuns.committed(spark, options.lake(), options.runs(), warnings::add);
+    List<RunInfo> runs = selected.runs();
     Dataset<Row> gradients =
-        LakeTables.read(spark, options.lake(), Tables.GRADIENTS)
-            .where(col("run_id").isin(RunInfo.ids(runs).toArray()));
+        selected.restrict(LakeTables.read(spark, options.lake(), Tables.GRADIENTS));
     Computed computed = compute(gradients, warnings);
     try {
       LakeTables.write(computed.gram(), options.lake(), Tables.GRAM);
@@ -98,7 +103,7 @@ public final class OrderParams {
           options.lake(),
           Tables.ORDER_PARAMS);
       for (RunInfo run : runs) {
-        if (rows.stream().noneMatch(r -> r.getString(0).equals(run.runId()))) {
+        if (rows.stream().noneMatch(r -> run.runId().equals(r.getAs("run_id")))) {
           warnings.add("Run " + run.runId() + " has no usable gradient ensemble; nothing written");
         }
       }
@@ -106,18 +111,16 @@ public final class OrderParams {
         if (r.getBoolean(r.fieldIndex("diverged"))) {
           warnings.add(
               "Run "
-                  + r.getString(0)
+                  + r.getAs("run_id")
                   + " step "
-                  + r.getLong(1)
+                  + r.getAs("step")
                   + ": "
                   + r.getLong(r.fieldIndex("nonfinite_values"))
                   + " NaN or infinite gradient values (diverged); order parameters left null");
         }
       }
       long gramRows =
-          LakeTables.readRaw(spark, options.lake(), Tables.GRAM)
-              .where(col("run_id").isin(RunInfo.ids(runs).toArray()))
-              .count();
+          selected.restrict(LakeTables.readRaw(spark, options.lake(), Tables.GRAM)).count();
       return new Result(rows, gramRows, warnings.list());
     } finally {
       computed.cached().unpersist();
@@ -181,15 +184,13 @@ public final class OrderParams {
    */
   static Dataset<Row> validSteps(Dataset<Row> gradients, Warnings warnings) {
     Dataset<Row> memberParts =
-        gradients
-            .groupBy("run_id", "step", "member", "part")
-            .agg(
-                count(lit(1)).as("rows"),
-                countDistinct("chunk").as("chunks"),
-                sum("length").as("len"),
-                min("count").as("cnt"),
-                min("batch_size").as("b_min"),
-                max("batch_size").as("b_max"));
+        ChunkGrid.vectorCounts(
+            gradients,
+            "run_id",
+            List.of("step", "member", "part"),
+            min("count").as("cnt"),
+            min("batch_size").as("b_min"),
+            max("batch_size").as("b_max"));
     List<Row> steps =
         memberParts
             .groupBy("run_id", "step")
@@ -211,7 +212,7 @@ public final class OrderParams {
             .collectAsList();
     List<Row> ok = new ArrayList<>();
     for (Row s : steps) {
-      String where = "Run " + s.getString(0) + " step " + s.getLong(1) + ": ";
+      String where = "Run " + s.getAs("run_id") + " step " + s.getAs("step") + ": ";
       long members = s.getLong(s.fieldIndex("members"));
       TreeSet<String> parts = new TreeSet<>(s.getList(s.fieldIndex("parts")));
       boolean split = parts.equals(new TreeSet<>(List.of(CLEAN, WRONG)));
@@ -232,32 +233,20 @@ public final class OrderParams {
                 + " ensemble size >= 2); step skipped");
         continue;
       }
-      long rowsMin = s.getLong(s.fieldIndex("rows_min"));
-      long rowsMax = s.getLong(s.fieldIndex("rows_max"));
-      long chunksMin = s.getLong(s.fieldIndex("chunks_min"));
-      long chunksMax = s.getLong(s.fieldIndex("chunks_max"));
-      long lenMin = s.getLong(s.fieldIndex("len_min"));
-      long lenMax = s.getLong(s.fieldIndex("len_max"));
+      ChunkGrid.Counts grid =
+          new ChunkGrid.Counts(
+              s.getLong(s.fieldIndex("rows_min")),
+              s.getLong(s.fieldIndex("rows_max")),
+              s.getLong(s.fieldIndex("chunks_min")),
+              s.getLong(s.fieldIndex("chunks_max")),
+              s.getLong(s.fieldIndex("len_min")),
+              s.getLong(s.fieldIndex("len_max")));
+      long chunksMax = grid.chunksMax();
+      long lenMax = grid.lenMax();
       if (s.getLong(s.fieldIndex("member_parts")) != members * parts.size()
-          || rowsMin != rowsMax
-          || chunksMin != chunksMax
-          || rowsMax != chunksMax
-          || lenMin != lenMax) {
+          || !grid.oneCompleteGrid()) {
         warnings.add(
-            where
-                + "incomplete or duplicated gradient chunks (chunks per member "
-                + chunksMin
-                + ".."
-                + chunksMax
-                + ", rows "
-                + rowsMin
-                + ".."
-                + rowsMax
-                + ", vector length "
-                + lenMin
-                + ".."
-                + lenMax
-                + "); step skipped");
+            where + "incomplete or duplicated gradient chunks (" + grid + "); step skipped");
         continue;
       }
       int bMin = s.getInt(s.fieldIndex("b_min"));
@@ -269,8 +258,8 @@ public final class OrderParams {
       }
       ok.add(
           RowFactory.create(
-              s.getString(0),
-              s.getLong(1),
+              s.getAs("run_id"),
+              s.getAs("step"),
               (int) members,
               bMin,
               lenMax,
@@ -303,7 +292,11 @@ public final class OrderParams {
         .select("run_id", "step", "chunk", "member", "part", "values")
         .groupByKey(
             (MapFunction<Row, Tuple3<String, Long, Integer>>)
-                r -> new Tuple3<>(r.getString(0), r.getLong(1), r.getInt(2)),
+                r ->
+                    new Tuple3<>(
+                        r.<String>getAs("run_id"),
+                        r.<Long>getAs("step"),
+                        r.<Integer>getAs("chunk")),
             Encoders.tuple(Encoders.STRING(), Encoders.LONG(), Encoders.INT()))
         .flatMapGroups(
             (FlatMapGroupsFunction<Tuple3<String, Long, Integer>, Row, Row>)
@@ -316,8 +309,8 @@ public final class OrderParams {
     while (rows.hasNext()) {
       Row r = rows.next();
       byPart
-          .computeIfAbsent(r.getString(4), p -> new TreeMap<>())
-          .put(r.getInt(3), VectorChunks.unpack((byte[]) r.get(5)));
+          .computeIfAbsent(r.<String>getAs("part"), p -> new TreeMap<>())
+          .put(r.<Integer>getAs("member"), VectorChunks.unpack(r.<byte[]>getAs("values")));
     }
     List<Row> out = new ArrayList<>();
     for (Map.Entry<String, TreeMap<Integer, float[]>> part : byPart.entrySet()) {
@@ -360,8 +353,8 @@ public final class OrderParams {
     List<Row> entries = step.getList(step.fieldIndex("entries"));
     TreeSet<Integer> memberIds = new TreeSet<>();
     for (Row e : entries) {
-      memberIds.add(e.getInt(2));
-      memberIds.add(e.getInt(3));
+      memberIds.add(e.getAs("member_a"));
+      memberIds.add(e.getAs("member_b"));
     }
     Map<Integer, Integer> index = new TreeMap<>();
     for (Integer id : memberIds) {
@@ -370,13 +363,15 @@ public final class OrderParams {
     int m = index.size();
     Map<String, double[][]> blocks = new TreeMap<>();
     for (Row e : entries) {
-      String block = e.getString(0) + "/" + e.getString(1);
-      double[][] g = blocks.computeIfAbsent(block, b -> new double[m][m]);
-      int a = index.get(e.getInt(2));
-      int b = index.get(e.getInt(3));
-      g[a][b] = e.getDouble(4);
-      if (e.getString(0).equals(e.getString(1))) {
-        g[b][a] = e.getDouble(4);
+      String partA = e.getAs("part_a");
+      String partB = e.getAs("part_b");
+      double value = e.getAs("value");
+      double[][] g = blocks.computeIfAbsent(partA + "/" + partB, b -> new double[m][m]);
+      int a = index.get(e.<Integer>getAs("member_a"));
+      int b = index.get(e.<Integer>getAs("member_b"));
+      g[a][b] = value;
+      if (partA.equals(partB)) {
+        g[b][a] = value;
       }
     }
     boolean split = step.getBoolean(step.fieldIndex("label_split"));
@@ -398,8 +393,8 @@ public final class OrderParams {
               : OrderParameters.fromGram(blocks.get(ALL + "/" + ALL), batch);
     }
     List<Object> v = new ArrayList<>();
-    v.add(step.getString(0));
-    v.add(step.getLong(1));
+    v.add(step.getAs("run_id"));
+    v.add(step.getAs("step"));
     v.add(m);
     v.add(batch);
     v.add(step.getLong(step.fieldIndex("num_params")));
@@ -410,7 +405,8 @@ public final class OrderParams {
     v.add(nonFinite > 0);
     v.add(nonFinite);
     if (p == null) {
-      for (int i = 0; i < 20; i++) {
+      // A diverged step: every order parameter is null.
+      while (v.size() < ORDER_PARAMS_COLUMNS) {
         v.add(null);
       }
     } else {

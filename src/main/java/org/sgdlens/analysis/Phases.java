@@ -111,9 +111,8 @@ public final class Phases {
     /** Step where {@code boundary} falls by {@code method}, or null. */
     public Long boundary(String runId, String boundary, String method) {
       for (Row r : boundaries) {
-        if (r.getString(0).equals(runId) && r.getString(1).equals(boundary)) {
-          int i = method.equals(GROUND_TRUTH) ? 2 : 3;
-          return r.isNullAt(i) ? null : r.getLong(i);
+        if (runId.equals(r.getAs("run_id")) && boundary.equals(r.getAs("boundary"))) {
+          return r.getAs(method.equals(GROUND_TRUTH) ? "ground_truth_step" : "label_free_step");
         }
       }
       return null;
@@ -121,9 +120,11 @@ public final class Phases {
 
     public List<String> phaseNames(String runId, String method) {
       return phases.stream()
-          .filter(r -> r.getString(0).equals(runId) && r.getString(1).equals(method))
-          .sorted((a, b) -> Integer.compare(a.getInt(3), b.getInt(3)))
-          .map(r -> r.getString(2))
+          .filter(r -> runId.equals(r.getAs("run_id")) && method.equals(r.getAs("method")))
+          .sorted(
+              (a, b) ->
+                  Integer.compare(a.<Integer>getAs("phase_order"), b.<Integer>getAs("phase_order")))
+          .map(r -> r.<String>getAs("phase"))
           .toList();
     }
   }
@@ -132,11 +133,11 @@ public final class Phases {
 
   public static Result run(SparkSession spark, Options o) {
     Warnings warnings = new Warnings();
-    List<RunInfo> runs = RunInfo.select(spark, o.lake(), o.runs(), warnings);
-    Object[] ids = RunInfo.ids(runs).toArray();
+    SelectedRuns selected = SelectedRuns.committed(spark, o.lake(), o.runs(), warnings::add);
+    List<RunInfo> runs = selected.runs();
     Dataset<Row> metrics =
-        LakeTables.read(spark, o.lake(), Tables.METRICS)
-            .where(col("run_id").isin(ids))
+        selected
+            .restrict(LakeTables.read(spark, o.lake(), Tables.METRICS))
             .select(
                 col("run_id"),
                 col("step"),
@@ -147,16 +148,16 @@ public final class Phases {
                 col("mislabeled_fit"),
                 lit(true).as("in_metrics"));
     Dataset<Row> orderParams =
-        LakeTables.read(spark, o.lake(), Tables.ORDER_PARAMS)
-            .where(col("run_id").isin(ids).and(col("diverged").equalTo(false)))
+        selected
+            .restrict(LakeTables.read(spark, o.lake(), Tables.ORDER_PARAMS))
+            .where(col("diverged").equalTo(false))
             .select(
                 col("run_id"),
                 col("step"),
                 col("alignment"),
                 col("mean_grad_norm"),
                 lit(true).as("in_order_params"));
-    Dataset<Row> losses =
-        LakeTables.read(spark, o.lake(), Tables.SAMPLE_LOSSES).where(col("run_id").isin(ids));
+    Dataset<Row> losses = selected.restrict(LakeTables.read(spark, o.lake(), Tables.SAMPLE_LOSSES));
     Dataset<Row> mixtures = LossMixtures.perStep(losses, o.logFloor(), o.mixtureMaxSamples());
     List<String> keys = List.of("run_id", "step");
     List<Row> joined =
@@ -216,8 +217,8 @@ public final class Phases {
               .agg(avg(when(col("correct"), 1.0).otherwise(0.0)).as("fit"))
               .collectAsList()) {
         suspectFit
-            .computeIfAbsent(r.getString(0), k -> new LinkedHashMap<>())
-            .put(r.getLong(1), r.getDouble(2));
+            .computeIfAbsent(r.<String>getAs("run_id"), k -> new LinkedHashMap<>())
+            .put(r.<Long>getAs("step"), r.<Double>getAs("fit"));
       }
     }
 

@@ -1,12 +1,6 @@
 package org.sgdlens.analysis;
 
-import static org.apache.spark.sql.functions.col;
-
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.sgdlens.lake.Tables;
 
@@ -26,9 +20,10 @@ public record RunInfo(
    * The committed runs named in {@code requested}, or every committed run when it is empty.
    *
    * @throws IllegalArgumentException naming a requested run that is absent or not committed
+   * @see SelectedRuns#committed
    */
   public static List<RunInfo> select(SparkSession spark, String lake, List<String> requested) {
-    return select(spark, lake, requested, null);
+    return SelectedRuns.committed(spark, lake, requested, null).runs();
   }
 
   /**
@@ -38,74 +33,7 @@ public record RunInfo(
    */
   static List<RunInfo> select(
       SparkSession spark, String lake, List<String> requested, Warnings warnings) {
-    Map<String, RunInfo> committed = new LinkedHashMap<>();
-    for (Row r :
-        LakeTables.read(spark, lake, Tables.RUNS)
-            .select("run_id", "train_size", "num_mislabeled", "noise_fraction", "batch_size")
-            .orderBy(col("run_id"))
-            .collectAsList()) {
-      committed.put(
-          r.getString(0),
-          new RunInfo(r.getString(0), r.getInt(1), r.getInt(2), r.getDouble(3), r.getInt(4)));
-    }
-    if (committed.isEmpty()) {
-      throw new IllegalArgumentException(noCommittedRuns(spark, lake));
-    }
-    Map<String, String> diverged = warnings == null ? Map.of() : diverged(spark, lake);
-    if (requested.isEmpty()) {
-      List<RunInfo> out = new ArrayList<>();
-      for (RunInfo info : committed.values()) {
-        String why = diverged.get(info.runId());
-        if (why == null) {
-          out.add(info);
-        } else {
-          warnings.add(skippedDiverged(info.runId(), why));
-        }
-      }
-      if (out.isEmpty()) {
-        throw new IllegalArgumentException(
-            "Every committed run of the lake at "
-                + lake
-                + " diverged ("
-                + String.join("; ", diverged.keySet())
-                + "); name one with --run to analyse it anyway");
-      }
-      return out;
-    }
-    List<RunInfo> out = new ArrayList<>();
-    for (String id : requested) {
-      RunInfo info = committed.get(id);
-      if (info == null) {
-        throw new IllegalArgumentException(
-            "Run '"
-                + id
-                + "' is not a committed run of the lake at "
-                + lake
-                + "; committed runs are "
-                + committed.keySet()
-                + " (check --run and --lake)");
-      }
-      if (diverged.containsKey(id)) {
-        warnings.add(analysedDiverged(id, diverged.get(id)));
-      }
-      out.add(info);
-    }
-    return out;
-  }
-
-  /** The committed runs that diverged, each with the reason the run recorded. */
-  static Map<String, String> diverged(SparkSession spark, String lake) {
-    Map<String, String> out = new LinkedHashMap<>();
-    for (Row r :
-        LakeTables.read(spark, lake, Tables.RUNS)
-            .where(col("diverged"))
-            .select("run_id", "diverged_reason")
-            .orderBy("run_id")
-            .collectAsList()) {
-      out.put(
-          r.getString(0), r.isNullAt(1) ? "a NaN or infinite loss or gradient" : r.getString(1));
-    }
-    return out;
+    return SelectedRuns.committed(spark, lake, requested, warnings::add).runs();
   }
 
   static String skippedDiverged(String runId, String why) {

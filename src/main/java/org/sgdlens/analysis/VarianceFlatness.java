@@ -166,9 +166,9 @@ public final class VarianceFlatness {
   public static Result run(SparkSession spark, Options options) {
     List<String> warnings = new ArrayList<>();
     Dataset<Row> variances = LakeTables.read(spark, options.lake(), Tables.PCA_VARIANCES);
-    List<String> runs =
-        TrajectoryPca.resolveRuns(
-            variances, options.lake(), options.runs(), Tables.PCA_VARIANCES, warnings);
+    SelectedRuns selected =
+        SelectedRuns.withRowsIn(
+            variances, options.lake(), options.runs(), Tables.PCA_VARIANCES, warnings::add);
     Dataset<Row> flatness =
         LakeTables.read(spark, options.lake(), Tables.FLATNESS)
             .select(
@@ -190,16 +190,16 @@ public final class VarianceFlatness {
     for (Row r : stale) {
       warnings.add(
           "run '"
-              + r.getString(0)
+              + r.getAs("run_id")
               + "': its flatness was measured for PCA window "
-              + r.getString(3)
+              + r.getAs("f_window")
               + " but pca_variances now holds window "
-              + r.getString(1)
+              + r.getAs("window")
               + "; rerun the landscape job (that flatness is ignored)");
     }
     Dataset<Row> joined =
-        variances
-            .where(col("run_id").isin(runs.toArray()))
+        selected
+            .restrict(variances)
             .join(
                 flatness,
                 variances
@@ -219,12 +219,12 @@ public final class VarianceFlatness {
                 "censored");
     Dataset<Row> rows = fit(joined, options);
     List<Row> collected = new ArrayList<>(rows.collectAsList());
-    collected.sort((a, b) -> a.getString(0).compareTo(b.getString(0)));
+    collected.sort((a, b) -> a.<String>getAs("run_id").compareTo(b.getAs("run_id")));
     for (Row r : collected) {
       if (r.isNullAt(r.fieldIndex("psi"))) {
         warnings.add(
             "run '"
-                + r.getString(0)
+                + r.getAs("run_id")
                 + "': no ψ fit, only "
                 + r.getAs("fit_points")
                 + " usable component(s) with flatness in "
@@ -260,7 +260,7 @@ public final class VarianceFlatness {
         (runId, it) -> fitRun(runId, it, fitFrom, fitTo, rankFrom, rankTo, confidence, fraction);
     return joined
         .groupByKey(
-            (org.apache.spark.api.java.function.MapFunction<Row, String>) r -> r.getString(0),
+            (org.apache.spark.api.java.function.MapFunction<Row, String>) r -> r.getAs("run_id"),
             Encoders.STRING())
         .mapGroups(perRun, Encoders.row(schema));
   }
@@ -282,20 +282,20 @@ public final class VarianceFlatness {
     int maxProfiled = 0;
     while (rows.hasNext()) {
       Row r = rows.next();
-      int component = r.getInt(4);
+      int component = r.getAs("component");
       byComponent.put(component, r);
-      window = r.getString(1);
-      method = r.getString(2);
-      snapshots = r.getInt(3);
+      window = r.getAs("window");
+      method = r.getAs("method");
+      snapshots = r.getAs("snapshots");
       maxComponent = Math.max(maxComponent, component);
-      if (!r.isNullAt(7)) {
+      if (r.getAs("censored") != null) {
         maxProfiled = Math.max(maxProfiled, component);
       }
     }
     double[] variances = new double[maxComponent];
     double total = 0;
     for (var e : byComponent.entrySet()) {
-      variances[e.getKey() - 1] = e.getValue().getDouble(5);
+      variances[e.getKey() - 1] = e.getValue().<Double>getAs("variance");
       total += variances[e.getKey() - 1];
     }
     // By default the fit ends at the last profiled component (the landscape usually covers only
@@ -308,15 +308,17 @@ public final class VarianceFlatness {
     int missing = 0;
     for (int c = fitFrom; c <= to; c++) {
       Row r = byComponent.get(c);
-      if (r == null || r.isNullAt(7)) {
+      if (r == null || r.getAs("censored") == null) {
         missing++;
-      } else if (r.getBoolean(7)) {
+      } else if (r.<Boolean>getAs("censored")) {
         censored++;
-      } else if (r.isNullAt(6) || !(r.getDouble(6) > 0) || !(r.getDouble(5) > 0)) {
+      } else if (r.getAs("flatness") == null
+          || !(r.<Double>getAs("flatness") > 0)
+          || !(r.<Double>getAs("variance") > 0)) {
         missing++;
       } else {
-        f.add(r.getDouble(6));
-        v.add(r.getDouble(5));
+        f.add(r.getAs("flatness"));
+        v.add(r.getAs("variance"));
       }
     }
     PowerLawFit.Fit psi = f.size() >= 3 ? PowerLawFit.logLog(array(f), array(v), confidence) : null;

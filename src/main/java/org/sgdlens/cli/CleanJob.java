@@ -117,17 +117,17 @@ public final class CleanJob {
       System.out.printf(
           "clean: %s step %d (%s): flagged %d of %d (rho est %.4f, true %.4f),"
               + " precision %s recall %s F1 %s -> %s%n",
-          s.getString(0),
-          s.getLong(1),
-          s.getString(2),
-          s.getLong(6),
-          s.getLong(5),
-          s.getDouble(8),
-          s.getDouble(9),
-          s.get(11),
-          s.get(12),
-          s.get(13),
-          s.getString(14));
+          s.<String>getAs("run_id"),
+          s.<Long>getAs("step"),
+          s.<String>getAs("step_rule"),
+          s.<Long>getAs("num_flagged"),
+          s.<Long>getAs("num_samples"),
+          s.<Double>getAs("estimated_rho"),
+          s.<Double>getAs("true_rho"),
+          s.getAs("precision"),
+          s.getAs("recall"),
+          s.getAs("f1"),
+          s.<String>getAs("export_path"));
     }
     return 0;
   }

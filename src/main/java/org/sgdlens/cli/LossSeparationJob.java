@@ -62,13 +62,13 @@ public final class LossSeparationJob {
     for (Row s : r.summary()) {
       System.out.printf(
           "  %s %-7s t_sep %d, AUROC %.4f, d' %s, phase %s (label free %s)%n",
-          s.getString(0),
-          s.getString(1),
-          s.getLong(3),
-          s.getDouble(4),
-          s.get(5),
-          s.get(8),
-          s.get(9));
+          s.<String>getAs("run_id"),
+          s.<String>getAs("score"),
+          s.<Long>getAs("t_sep"),
+          s.<Double>getAs("max_auroc"),
+          s.getAs("d_prime_at_t_sep"),
+          s.getAs("phase_ground_truth"),
+          s.getAs("phase_label_free"));
     }
     return 0;
   }

@@ -39,9 +39,9 @@ public final class OrderParamsJob {
     for (Row row : r.orderParams()) {
       System.out.printf(
           "  %s step %d: M=%d A=%s R=%s noise_trace=%s B_simple=%s%s%n",
-          row.getString(0),
-          row.getLong(1),
-          row.getInt(2),
+          row.<String>getAs("run_id"),
+          row.<Long>getAs("step"),
+          row.<Integer>getAs("ensemble_size"),
           Jobs.fmt(row, "mean_grad_norm"),
           Jobs.fmt(row, "alignment"),
           Jobs.fmt(row, "noise_trace"),

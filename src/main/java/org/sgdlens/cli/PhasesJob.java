@@ -123,7 +123,11 @@ public final class PhasesJob {
     for (Row b : r.boundaries()) {
       System.out.printf(
           "  %s %-18s ground truth %s, label free %s, distance %s steps%n",
-          b.getString(0), b.getString(1), b.get(2), b.get(3), b.get(4));
+          b.getAs("run_id"),
+          b.getAs("boundary"),
+          b.getAs("ground_truth_step"),
+          b.getAs("label_free_step"),
+          b.getAs("distance_steps"));
     }
     return 0;
   }

@@ -123,27 +123,27 @@ public final class QuickstartJob {
       for (String method : List.of(Phases.GROUND_TRUTH, Phases.LABEL_FREE)) {
         out.append("  phases (").append(method).append("): ");
         for (Row r : phases.phases()) {
-          if (r.getString(0).equals(id) && r.getString(1).equals(method)) {
-            out.append(r.getString(2))
+          if (id.equals(r.getAs("run_id")) && method.equals(r.getAs("method"))) {
+            out.append(r.<String>getAs("phase"))
                 .append(" [")
-                .append(r.isNullAt(4) ? "?" : r.getLong(4))
+                .append(orElse(r, "start_step", "?"))
                 .append(", ")
-                .append(r.isNullAt(5) ? "?" : r.getLong(5))
+                .append(orElse(r, "end_step", "?"))
                 .append("] ");
           }
         }
         out.append('\n');
       }
       for (Row b : phases.boundaries()) {
-        if (b.getString(0).equals(id)) {
+        if (id.equals(b.getAs("run_id"))) {
           out.append(
               String.format(
                   Locale.ROOT,
                   "  boundary %-8s ground truth %-6s label-free %-6s distance %s%n",
-                  b.getString(1),
-                  b.isNullAt(2) ? "-" : b.getLong(2),
-                  b.isNullAt(3) ? "-" : b.getLong(3),
-                  b.isNullAt(4) ? "-" : b.getLong(4)));
+                  b.<String>getAs("boundary"),
+                  orElse(b, "ground_truth_step", "-"),
+                  orElse(b, "label_free_step", "-"),
+                  orElse(b, "distance_steps", "-")));
         }
       }
       for (String score : List.of(LossSeparation.LOSS, LossSeparation.HISTORY)) {
@@ -186,7 +186,7 @@ public final class QuickstartJob {
                 trueClean.finalTestAccuracy() - cleaned.finalTestAccuracy()));
       }
       List<Row> op =
-          orderParams.orderParams().stream().filter(r -> r.getString(0).equals(id)).toList();
+          orderParams.orderParams().stream().filter(r -> id.equals(r.getAs("run_id"))).toList();
       if (!op.isEmpty()) {
         Row first = op.get(0);
         Row last = op.get(op.size() - 1);
@@ -200,8 +200,8 @@ public final class QuickstartJob {
                 (Double) get(last, "mean_grad_norm"),
                 (Double) get(first, "noise_scale"),
                 (Double) get(last, "noise_scale"),
-                first.getLong(1),
-                last.getLong(1)));
+                first.<Long>getAs("step"),
+                last.<Long>getAs("step")));
       }
       out.append(
           String.format(
@@ -397,6 +397,12 @@ public final class QuickstartJob {
 
   private static String localPath(String uri) {
     return uri.startsWith("file:") ? java.net.URI.create(uri).getPath() : uri;
+  }
+
+  /** A column's value, or {@code absent} when it is null. */
+  private static Object orElse(Row r, String column, String absent) {
+    Object v = r.getAs(column);
+    return v == null ? absent : v;
   }
 
   static RunConfig noisyConfig(String dataDir, boolean tiny) {

@@ -95,19 +95,36 @@ public final class SnapshotPca {
     }
     double[] variances = new double[rank];
     double[] scores = new double[rank * snapshots];
-    double centre = (snapshots - 1) / 2.0;
+    double[] component = new double[snapshots];
     for (int k = 0; k < rank; k++) {
       variances[k] = Math.max(0.0, eigen.values()[k]) / (snapshots - 1);
-      double trend = 0;
       for (int t = 0; t < snapshots; t++) {
-        trend += (t - centre) * eigen.vector(k, t);
+        component[t] = eigen.vector(k, t);
       }
-      double sign = trend < 0 ? -1.0 : 1.0;
+      double sign = timeSign(component);
       for (int t = 0; t < snapshots; t++) {
         scores[k * snapshots + t] = sign * eigen.vector(k, t);
       }
     }
     return new Spectrum(snapshots, variances, scores, trace / (snapshots - 1));
+  }
+
+  /**
+   * The sign convention of every PCA direction sgdlens stores: +1 or −1 so that the projections of
+   * the window's snapshots on the direction increase with time (a positive correlation with the
+   * snapshot index). An eigenvector's sign is arbitrary; this makes both PCA methods, and reruns,
+   * store the same direction.
+   *
+   * @param scores the projection of snapshot t (time order) on one component, t = 0..T−1
+   * @return −1 when the projections decrease with time, +1 otherwise (also for no trend)
+   */
+  public static double timeSign(double[] scores) {
+    double centre = (scores.length - 1) / 2.0;
+    double trend = 0;
+    for (int t = 0; t < scores.length; t++) {
+      trend += (t - centre) * scores[t];
+    }
+    return trend < 0 ? -1.0 : 1.0;
   }
 
   /**

@@ -79,6 +79,21 @@ public final class RunStaging {
     return lake;
   }
 
+  /** Writes a typed row into its table's open file. */
+  public void write(TableRow row) {
+    write(row.table(), row.values());
+  }
+
+  /** {@link #writeVector(String, Object[], float[], int)} keyed by a typed key. */
+  public void writeVector(VectorKey key, float[] vector, int chunk) {
+    writeVector(key.table(), key.prefix(), vector, chunk);
+  }
+
+  /** {@link #writeVector(String, Object[], byte[], int, Runnable)} keyed by a typed key. */
+  public void writeVector(VectorKey key, byte[] packed, int chunk, Runnable release) {
+    writeVector(key.table(), key.prefix(), packed, chunk, release);
+  }
+
   public void write(String table, Object[] row) {
     TableFileWriter writer = writer(table);
     writer.write(row);
@@ -297,6 +312,11 @@ public final class RunStaging {
    * partitions (and its analysis results), and {@code runsRow} becomes its row in {@code runs},
    * last. Readers see the whole run from that instant, never a part of it.
    */
+  public void commit(RunsRow runsRow, RunLease lease) {
+    commit(runsRow.values(), lease);
+  }
+
+  /** {@link #commit(Object[], RunLease)} of the file columns of {@code runs}, in schema order. */
   public void commit(Object[] runsRow, RunLease lease) {
     closeOpenFiles();
     lease.verify();
@@ -418,6 +438,10 @@ public final class RunStaging {
    * Records the run as FAILED in {@code runs}; staged files stay for a resume. A run that is
    * committed already (a failed --overwrite) keeps its committed row: it is still whole.
    */
+  public void markFailed(RunsRow runsRow) {
+    markFailed(runsRow.values());
+  }
+
   public void markFailed(Object[] runsRow) {
     try {
       closeOpenFiles();

@@ -14,10 +14,17 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.sgdlens.kernel.Permutations;
 import org.sgdlens.lake.CrashPoint;
+import org.sgdlens.lake.FinalParamsKey;
 import org.sgdlens.lake.GradientPart;
+import org.sgdlens.lake.GradientsKey;
+import org.sgdlens.lake.MetricsRow;
+import org.sgdlens.lake.ParamLayoutRow;
 import org.sgdlens.lake.RunStaging;
-import org.sgdlens.lake.Tables;
+import org.sgdlens.lake.SampleLossesRow;
+import org.sgdlens.lake.SamplesRow;
 import org.sgdlens.lake.VectorChunks;
+import org.sgdlens.lake.VectorKey;
+import org.sgdlens.lake.WeightsKey;
 
 /**
  * Captures the learning dynamics of a run into its staging folder. The training thread only hands
@@ -285,27 +292,23 @@ final class Recorder implements AutoCloseable {
               }
             }
             writerStaging.write(
-                Tables.PARAM_LAYOUT,
-                new Object[] {
-                  p.position(),
-                  p.name(),
-                  Arrays.toString(p.shape()),
-                  p.offset(),
-                  p.size(),
-                  weightsOffset,
-                  p.trainable()
-                });
+                new ParamLayoutRow(
+                    p.position(),
+                    p.name(),
+                    Arrays.toString(p.shape()),
+                    p.offset(),
+                    p.size(),
+                    weightsOffset,
+                    p.trainable()));
           }
           for (int i = 0; i < data.trainSize(); i++) {
             writerStaging.write(
-                Tables.SAMPLES,
-                new Object[] {
-                  data.sampleIndex()[i],
-                  data.sourceIndex()[i],
-                  data.givenLabels()[i],
-                  data.trueLabels()[i],
-                  data.mislabeled(i)
-                });
+                new SamplesRow(
+                    data.sampleIndex()[i],
+                    data.sourceIndex()[i],
+                    data.givenLabels()[i],
+                    data.trueLabels()[i],
+                    data.mislabeled(i)));
           }
         });
   }
@@ -331,7 +334,7 @@ final class Recorder implements AutoCloseable {
           if (kinds.contains(Kind.WEIGHTS)) {
             float[] recorded = recordedVector(snapshot);
             writer.submit(
-                () -> writeVector(Tables.WEIGHTS, new Object[] {step}, recorded),
+                () -> writeVector(new WeightsKey(step), recorded),
                 (long) recorded.length * Float.BYTES);
           }
           if (kinds.contains(Kind.GRADIENTS)
@@ -379,7 +382,7 @@ final class Recorder implements AutoCloseable {
     Runnable toWriter =
         () ->
             writer.submit(
-                () -> writeVector(Tables.FINAL_PARAMS, new Object[] {}, weights),
+                () -> writeVector(new FinalParamsKey(), weights),
                 (long) weights.length * Float.BYTES);
     if (probe != null) {
       probe.submit(toWriter);
@@ -400,8 +403,8 @@ final class Recorder implements AutoCloseable {
   }
 
   /** Rows {prefix..., chunk, offset, length, values} of a vector in fixed-size chunks. */
-  private void writeVector(String table, Object[] prefix, float[] vector) {
-    writerStaging.writeVector(table, prefix, vector, chunk);
+  private void writeVector(VectorKey key, float[] vector) {
+    writerStaging.writeVector(key, vector, chunk);
   }
 
   private void probe(
@@ -595,8 +598,7 @@ final class Recorder implements AutoCloseable {
     writer.submit(
         () ->
             writerStaging.writeVector(
-                Tables.GRADIENTS,
-                new Object[] {step, member, part.stored(), m, b, count},
+                new GradientsKey(step, member, part, m, b, count),
                 g,
                 chunk,
                 () -> freeGradients.offer(g)),
@@ -640,17 +642,15 @@ final class Recorder implements AutoCloseable {
           () -> {
             for (int i : subset) {
               writerStaging.write(
-                  Tables.SAMPLE_LOSSES,
-                  new Object[] {
-                    step,
-                    data.sampleIndex()[i],
-                    data.givenLabels()[i],
-                    data.trueLabels()[i],
-                    data.mislabeled(i),
-                    loss[i],
-                    predicted[i],
-                    predicted[i] == data.givenLabels()[i]
-                  });
+                  new SampleLossesRow(
+                      step,
+                      data.sampleIndex()[i],
+                      data.givenLabels()[i],
+                      data.trueLabels()[i],
+                      data.mislabeled(i),
+                      loss[i],
+                      predicted[i],
+                      predicted[i] == data.givenLabels()[i]));
             }
           });
     }
@@ -695,23 +695,23 @@ final class Recorder implements AutoCloseable {
           testCorrect++;
         }
       }
-      Object[] row = {
-        step,
-        epoch,
-        lossSum / n,
-        (double) correct / n,
-        clean > 0 ? (double) cleanCorrect / clean : null,
-        wrong > 0 ? (double) wrongFit / wrong : null,
-        wrong > 0 ? (double) wrongTrue / wrong : null,
-        t > 0 ? testSum / t : Double.NaN,
-        t > 0 ? (double) testCorrect / t : Double.NaN,
-        minibatchLoss,
-        wallSeconds
-      };
+      MetricsRow row =
+          new MetricsRow(
+              step,
+              epoch,
+              lossSum / n,
+              (double) correct / n,
+              clean > 0 ? (double) cleanCorrect / clean : null,
+              wrong > 0 ? (double) wrongFit / wrong : null,
+              wrong > 0 ? (double) wrongTrue / wrong : null,
+              t > 0 ? testSum / t : Double.NaN,
+              t > 0 ? (double) testCorrect / t : Double.NaN,
+              minibatchLoss,
+              wallSeconds);
       lastMetrics =
           new Metrics(
               step, lossSum / n, (double) correct / n, (double) testCorrect / Math.max(1, t));
-      writer.submit(() -> writerStaging.write(Tables.METRICS, row));
+      writer.submit(() -> writerStaging.write(row));
     }
   }
 

@@ -17,6 +17,7 @@ import org.sgdlens.lake.Lake;
 import org.sgdlens.lake.RunLease;
 import org.sgdlens.lake.RunStaging;
 import org.sgdlens.lake.RunStatus;
+import org.sgdlens.lake.RunsRow;
 
 /**
  * Records a user's own DJL training loop into the lake, as the train job records its own: add it to
@@ -271,7 +272,7 @@ public final class RecordingListener extends TrainingListenerAdapter implements 
                           last.trainAccuracy(),
                           TrainRun.chance(data));
       config.sgd.steps = step;
-      Object[] row =
+      RunsRow row =
           TrainRun.runsRow(
               config,
               runId,

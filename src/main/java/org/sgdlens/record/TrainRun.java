@@ -15,6 +15,7 @@ import org.sgdlens.lake.RunIds;
 import org.sgdlens.lake.RunLease;
 import org.sgdlens.lake.RunStaging;
 import org.sgdlens.lake.RunStatus;
+import org.sgdlens.lake.RunsRow;
 
 /**
  * One training run end to end: validate the config, load data, resume or start, train with
@@ -310,7 +311,7 @@ public final class TrainRun {
       double trainAndRecord = (System.nanoTime() - loopStart) / 1e9;
       Recorder.Metrics last = recorder.lastMetrics();
       Optional<String> reason = divergence(monitor, recorder, last, rules, data);
-      Object[] row =
+      RunsRow row =
           runsRow(
               config,
               runId,
@@ -554,7 +555,7 @@ public final class TrainRun {
         0);
   }
 
-  static Object[] runsRow(
+  static RunsRow runsRow(
       RunConfig c,
       String runId,
       RunStatus status,
@@ -568,34 +569,33 @@ public final class TrainRun {
       Recorder.Metrics last,
       Optional<String> divergedReason,
       String message) {
-    return new Object[] {
-      status.name(),
-      started,
-      Instant.now(),
-      c.dataset.name,
-      modelSpec(c, data),
-      params,
-      recorded,
-      data.trainSize(),
-      data.testSize(),
-      c.noise.fraction,
-      c.noise.fraction > 0 ? c.noise.kind : "none",
-      data.mislabeledCount(),
-      c.sgd.seed,
-      c.sgd.learningRate,
-      c.sgd.momentum,
-      c.sgd.weightDecay,
-      c.sgd.batchSize,
-      steps,
-      epochs,
-      device.toString(),
-      last == null ? null : last.trainLoss(),
-      last == null ? null : last.testAccuracy(),
-      divergedReason.isPresent(),
-      message,
-      ConfigLoader.toJson(c),
-      divergedReason.orElse(null)
-    };
+    return new RunsRow(
+        status,
+        started,
+        Instant.now(),
+        c.dataset.name,
+        modelSpec(c, data),
+        params,
+        recorded,
+        data.trainSize(),
+        data.testSize(),
+        c.noise.fraction,
+        c.noise.fraction > 0 ? c.noise.kind : "none",
+        data.mislabeledCount(),
+        c.sgd.seed,
+        c.sgd.learningRate,
+        c.sgd.momentum,
+        c.sgd.weightDecay,
+        c.sgd.batchSize,
+        steps,
+        epochs,
+        device.toString(),
+        last == null ? null : last.trainLoss(),
+        last == null ? null : last.testAccuracy(),
+        divergedReason.isPresent(),
+        message,
+        ConfigLoader.toJson(c),
+        divergedReason.orElse(null));
   }
 
   /** A compact model description such as {@code mlp:784-256-10} or {@code cnn:16-32/128-10}. */

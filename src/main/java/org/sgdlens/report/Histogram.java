@@ -13,17 +13,18 @@ import org.apache.spark.sql.Row;
  */
 record Histogram(double[] edges, long[] cleanCounts, long[] wrongCounts, long clean, long wrong) {
 
-  /** Rows with columns (mislabeled boolean, loss double); null losses are skipped. */
+  /** Rows with columns mislabeled (boolean) and loss (double); null losses are skipped. */
   static Histogram of(List<Row> rows, int bins, double floor) {
     double lo = Double.POSITIVE_INFINITY;
     double hi = Double.NEGATIVE_INFINITY;
     List<double[]> values = new ArrayList<>(rows.size());
     for (Row r : rows) {
-      if (r.isNullAt(1) || !Double.isFinite(r.getDouble(1))) {
+      Double loss = r.getAs("loss");
+      if (loss == null || !Double.isFinite(loss)) {
         continue;
       }
-      double x = Math.log10(Math.max(r.getDouble(1), floor));
-      values.add(new double[] {x, !r.isNullAt(0) && r.getBoolean(0) ? 1 : 0});
+      double x = Math.log10(Math.max(loss, floor));
+      values.add(new double[] {x, Boolean.TRUE.equals(r.getAs("mislabeled")) ? 1 : 0});
       lo = Math.min(lo, x);
       hi = Math.max(hi, x);
     }

@@ -533,16 +533,23 @@ final class RunReport {
     int to = fit == null ? Integer.MAX_VALUE : ((Number) Format.get(fit, "fit_to")).intValue();
     List<double[]> in = new ArrayList<>();
     List<double[]> out = new ArrayList<>();
+    // Censored is what the landscape job stored (flatness.censored), as variance-flatness reads
+    // it; a direction with no flatness or variance for another reason is counted apart.
     int censored = 0;
+    int missing = 0;
     for (Row f : flat) {
       if (!window.equals(f.getAs("window"))) {
         continue;
       }
       int i = f.getAs("component");
+      if (Boolean.TRUE.equals(Format.get(f, "censored"))) {
+        censored++;
+        continue;
+      }
       double flatness = Format.dbl(f, "flatness");
       Double s2 = sigma2.get(i);
       if (Double.isNaN(flatness) || s2 == null) {
-        censored++;
+        missing++;
         continue;
       }
       (i >= from && i <= to ? in : out).add(new double[] {flatness, s2});
@@ -552,9 +559,15 @@ final class RunReport {
             Locale.ROOT,
             "Window %s; each point is a principal direction i (flatness F_i of the loss profile,"
                 + " variance σ_i² of the trajectory). %d censored directions (no finite F) are not"
-                + " drawn.%s",
+                + " drawn.%s%s",
             window,
             censored,
+            missing == 0
+                ? ""
+                : String.format(
+                    Locale.ROOT,
+                    " %d direction(s) without a stored flatness or variance are not drawn either.",
+                    missing),
             fit == null || Format.get(fit, "psi") == null
                 ? " No fit: table variance_flatness has no psi for this window."
                 : " Fit: log σ² = a − ψ log F with ψ = "

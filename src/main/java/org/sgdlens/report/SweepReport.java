@@ -57,7 +57,7 @@ final class SweepReport {
               .orderBy("name")
               .collectAsList()
               .stream()
-              .map(r -> String.valueOf(r.get(0)))
+              .map(r -> String.valueOf(r.<String>getAs("name")))
               .toList();
       throw new IllegalArgumentException(
           name == null

@@ -33,7 +33,9 @@ import org.apache.spark.sql.SparkSession;
 import org.sgdlens.analysis.LakeTables;
 import org.sgdlens.kernel.Bands;
 import org.sgdlens.lake.Lake;
+import org.sgdlens.lake.NightlySummaryRow;
 import org.sgdlens.lake.RunStatus;
+import org.sgdlens.lake.SchemaRegistry;
 import org.sgdlens.lake.Tables;
 
 /**
@@ -222,7 +224,7 @@ public final class Nightly {
     Timestamp now = new Timestamp(System.currentTimeMillis());
     if (sweep != null) {
       Map<String, Row> summary = new HashMap<>();
-      sweep.summary().forEach(r -> summary.put(r.getString(0), r));
+      sweep.summary().forEach(r -> summary.put(r.getAs(Lake.RUN_ID), r));
       for (Sweeps.RunState s : sweep.runs()) {
         Row sr = summary.get(s.runId());
         boolean isNew = !seenRuns.contains(s.runId());
@@ -261,18 +263,20 @@ public final class Nightly {
         }
         rows.add(
             RowFactory.create(
-                s.runId(),
-                spec.name(),
-                o.night(),
-                s.configKey(),
-                s.status(),
-                isNew,
-                newFailure,
-                values.get("final_test_accuracy"),
-                values.get("psi"),
-                values.get("max_auroc"),
-                flags.isEmpty() ? null : String.join("; ", flags),
-                now));
+                new NightlySummaryRow(
+                        s.runId(),
+                        spec.name(),
+                        o.night(),
+                        s.configKey(),
+                        s.status(),
+                        isNew,
+                        newFailure,
+                        values.get("final_test_accuracy"),
+                        values.get("psi"),
+                        values.get("max_auroc"),
+                        flags.isEmpty() ? null : String.join("; ", flags),
+                        now)
+                    .columns()));
       }
       writeNight(spark, root, o.night(), rows);
     }
@@ -301,7 +305,9 @@ public final class Nightly {
     if (rows.isEmpty()) {
       return;
     }
-    Object[] ids = rows.stream().map(r -> r.getString(0)).toArray();
+    // The rows are built in schema order (RowFactory), without a schema to look names up in.
+    int runId = SchemaRegistry.schema(Tables.NIGHTLY_SUMMARY).indexOf(Lake.RUN_ID);
+    Object[] ids = rows.stream().map(r -> r.get(runId)).toArray();
     List<Row> all =
         new ArrayList<>(
             LakeTables.readRaw(spark, root, Tables.NIGHTLY_SUMMARY)

@@ -37,6 +37,9 @@ import org.sgdlens.analysis.TrajectoryPca;
 import org.sgdlens.analysis.VarianceFlatness;
 import org.sgdlens.lake.Lake;
 import org.sgdlens.lake.RunStatus;
+import org.sgdlens.lake.SchemaRegistry;
+import org.sgdlens.lake.SweepRunsRow;
+import org.sgdlens.lake.SweepSummaryRow;
 import org.sgdlens.lake.Tables;
 import org.sgdlens.record.ConfigLoader;
 import org.sgdlens.record.RunModelOracleFactory;
@@ -48,8 +51,6 @@ import org.sgdlens.record.RunModelOracleFactory;
  * nothing, analyses nothing and rewrites no table (rows are written only when they changed).
  */
 public final class Sweeps {
-  public static final String PENDING = "PENDING";
-
   private Sweeps() {}
 
   /**
@@ -278,15 +279,17 @@ public final class Sweeps {
     for (RunState s : states) {
       runRows.add(
           RowFactory.create(
-              s.runId(),
-              spec.name(),
-              s.index(),
-              s.variedJson(),
-              s.configKey(),
-              s.status(),
-              s.message(),
-              String.join(",", analysesDone.get(s.runId())),
-              now));
+              new SweepRunsRow(
+                      s.runId(),
+                      spec.name(),
+                      s.index(),
+                      s.variedJson(),
+                      s.configKey(),
+                      s.status(),
+                      s.message(),
+                      String.join(",", analysesDone.get(s.runId())),
+                      now)
+                  .columns()));
     }
     if (writeChanged(spark, root, Tables.SWEEP_RUNS, runRows, previous)) {
       written.add(Tables.SWEEP_RUNS);
@@ -457,7 +460,7 @@ public final class Sweeps {
                     .map(org.apache.spark.sql.functions::col)
                     .toArray(org.apache.spark.sql.Column[]::new))
             .collectAsList()) {
-      out.put(r.getString(0), r);
+      out.put(r.getAs(Lake.RUN_ID), r);
     }
     return out;
   }
@@ -469,8 +472,10 @@ public final class Sweeps {
   static boolean writeChanged(
       SparkSession spark, String root, String table, List<Row> rows, Map<String, Row> stored) {
     List<Row> changed = new ArrayList<>();
+    // New rows come in schema order, some without a schema to look names up in.
+    int runId = SchemaRegistry.schema(table).indexOf(Lake.RUN_ID);
     for (Row r : rows) {
-      Row old = stored.get(r.getString(0));
+      Row old = stored.get((String) r.get(runId));
       if (old == null || !sameIgnoringLast(old, r)) {
         changed.add(r);
       }
@@ -537,33 +542,33 @@ public final class Sweeps {
       Row v = vf.get(s.runId());
       out.add(
           new GenericRowWithSchema(
-              new Object[] {
-                s.runId(),
-                sweep,
-                s.variedJson(),
-                s.status(),
-                get(r, "dataset"),
-                get(r, "model"),
-                get(r, "noise_fraction"),
-                get(r, "learning_rate"),
-                get(r, "batch_size"),
-                get(r, "momentum"),
-                get(r, "weight_decay"),
-                get(r, "seed"),
-                committed ? get(r, "steps") : null,
-                committed ? get(r, "final_train_loss") : null,
-                committed ? get(r, "final_test_accuracy") : null,
-                committed ? get(r, "diverged") : null,
-                get(sp, "t_sep"),
-                get(sp, "max_auroc"),
-                span(phaseGt.get(s.runId())),
-                span(phaseLf.get(s.runId())),
-                get(clean.get(s.runId()), "f1"),
-                get(v, "psi"),
-                get(v, "psi_ci_low"),
-                get(v, "psi_ci_high"),
-                now
-              },
+              new SweepSummaryRow(
+                      s.runId(),
+                      sweep,
+                      s.variedJson(),
+                      s.status(),
+                      (String) get(r, "dataset"),
+                      (String) get(r, "model"),
+                      (Double) get(r, "noise_fraction"),
+                      (Double) get(r, "learning_rate"),
+                      (Integer) get(r, "batch_size"),
+                      (Double) get(r, "momentum"),
+                      (Double) get(r, "weight_decay"),
+                      (Long) get(r, "seed"),
+                      committed ? (Long) get(r, "steps") : null,
+                      committed ? (Double) get(r, "final_train_loss") : null,
+                      committed ? (Double) get(r, "final_test_accuracy") : null,
+                      committed ? (Boolean) get(r, "diverged") : null,
+                      (Long) get(sp, "t_sep"),
+                      (Double) get(sp, "max_auroc"),
+                      span(phaseGt.get(s.runId())),
+                      span(phaseLf.get(s.runId())),
+                      (Double) get(clean.get(s.runId()), "f1"),
+                      (Double) get(v, "psi"),
+                      (Double) get(v, "psi_ci_low"),
+                      (Double) get(v, "psi_ci_high"),
+                      now)
+                  .columns(),
               schema));
     }
     return out;
