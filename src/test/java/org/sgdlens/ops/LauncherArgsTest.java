@@ -87,7 +87,7 @@ class LauncherArgsTest {
             "--master");
     List<String> train = dryRun("train", "--help");
     assertThat(train).as("train --help").doesNotContain("--add-modules=jdk.incubator.vector");
-    if (nativeBlas()) {
+    if (Launchers.nativeBlas()) {
       assertThat(dryRun("train", "--lake", "L"))
           .as("with a native BLAS nothing needs netlib's VectorBLAS, so no module")
           .doesNotContain("--add-modules=jdk.incubator.vector");
@@ -126,28 +126,6 @@ class LauncherArgsTest {
     assertThat(cmd.subList(cmd.indexOf("org.sgdlens.cli.TrainJob"), cmd.size()))
         .as("every argument goes to TrainJob")
         .containsExactly("org.sgdlens.cli.TrainJob", "--lake", "L", "--master", "x");
-  }
-
-  /** Whether jobs/lib/blas.sh finds libblas.so.3 and liblapack.so.3 on this machine. */
-  private static boolean nativeBlas() {
-    try {
-      Process p =
-          new ProcessBuilder(
-                  "bash",
-                  "-c",
-                  "source \"$1\" && sgdlens_has_native_blas",
-                  "blas",
-                  Launchers.projectDir().resolve("jobs/lib/blas.sh").toString())
-              .redirectErrorStream(true)
-              .start();
-      p.getInputStream().readAllBytes();
-      return p.waitFor() == 0;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 
   /** The command a launcher would run, one element per argument. */

@@ -155,4 +155,26 @@ public final class Launchers {
       throw new UncheckedIOException(e);
     }
   }
+
+  /** Whether jobs/lib/blas.sh finds libblas.so.3 and liblapack.so.3 on this machine. */
+  public static boolean nativeBlas() {
+    try {
+      Process p =
+          new ProcessBuilder(
+                  "bash",
+                  "-c",
+                  "source \"$1\" && sgdlens_has_native_blas",
+                  "blas",
+                  projectDir().resolve("jobs/lib/blas.sh").toString())
+              .redirectErrorStream(true)
+              .start();
+      p.getInputStream().readAllBytes();
+      return p.waitFor() == 0;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
 }

@@ -60,30 +60,9 @@ class QuietLaunchTest {
       for (String noise : NOISE) {
         assertThat(run.stderr()).as("stderr of %s", run.describe()).doesNotContain(noise);
       }
-      if (nativeBlas()) {
+      if (Launchers.nativeBlas()) {
         assertThat(run.stderr()).doesNotContain("Using incubator modules");
       }
-    }
-  }
-
-  private static boolean nativeBlas() {
-    try {
-      Process p =
-          new ProcessBuilder(
-                  "bash",
-                  "-c",
-                  "source \"$1\" && sgdlens_has_native_blas",
-                  "blas",
-                  Launchers.projectDir().resolve("jobs/lib/blas.sh").toString())
-              .redirectErrorStream(true)
-              .start();
-      p.getInputStream().readAllBytes();
-      return p.waitFor() == 0;
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
     }
   }
 }
