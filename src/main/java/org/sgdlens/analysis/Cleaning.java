@@ -248,7 +248,7 @@ public final class Cleaning {
     }
     List<Row> summaries = new ArrayList<>();
     for (RunInfo run : noisy) {
-      summaries.add(clean(spark, o, run));
+      summaries.add(clean(spark, o, run, warnings));
     }
     LakeTables.write(
         spark.createDataFrame(summaries, LakeTables.sparkSchema(Tables.CLEANING)),
@@ -257,7 +257,13 @@ public final class Cleaning {
     return new Result(Rows.withSchema(summaries, Tables.CLEANING), warnings.list());
   }
 
-  private static Row clean(SparkSession spark, Options o, RunInfo run) {
+  /**
+   * Above this the mixture's estimate of the noise fraction is implausible: the method assumes the
+   * mislabeled samples are the minority, so more than half flagged means the fit failed.
+   */
+  public static final double IMPLAUSIBLE_RHO = 0.5;
+
+  private static Row clean(SparkSession spark, Options o, RunInfo run, Warnings warnings) {
     String id = run.runId();
     Dataset<Row> losses =
         LakeTables.read(spark, o.lake(), Tables.SAMPLE_LOSSES).where(col("run_id").equalTo(id));
@@ -318,6 +324,20 @@ public final class Cleaning {
                 0,
                 true);
         rho = w;
+        if (rho > IMPLAUSIBLE_RHO) {
+          warnings.add(
+              String.format(
+                  java.util.Locale.ROOT,
+                  "Run %s step %d: the loss mixture estimates rho = %.3f, above %.1f, so it would"
+                      + " flag most samples: the two-component fit has probably failed here (the"
+                      + " mislabeled samples are assumed to be the minority). The flagged set is"
+                      + " written as computed; check the loss histogram (jobs/report) and rerun"
+                      + " with --step N at another recorded step or --fraction F",
+                  id,
+                  step,
+                  rho,
+                  IMPLAUSIBLE_RHO));
+        }
       }
       long k = Math.round(rho * n);
       double floor = o.logFloor();
