@@ -472,17 +472,27 @@ public final class Network implements AutoCloseable {
     enableGrad();
     try (NDManager scope = manager.newSubManager()) {
       backwardScaledLoss(scope, x, features, labels, rows, from, count, (float) scale);
-      PtNDArray[] gradients = gradients();
-      for (int i = 0; i < params.size(); i++) {
-        if (gradients[i] == null) {
-          continue; // not trained: its gradient is 0, as the caller's zeroed output holds
-        }
-        try (NDArray sum = gradients[i].sum()) {
-          sink.accept(gradients[i], (int) layout.get(i).offset());
-          finite &= Float.isFinite(sum.getFloat());
-        }
-        JniUtils.zeroGrad((PtNDArray) params.get(i).getArray());
+      finite = drainGradients(sink);
+    }
+    return finite;
+  }
+
+  /**
+   * Hands each trained parameter's accumulated gradient to {@code sink} at its flat offset, then
+   * zeroes it; returns false when one holds a NaN or an infinity (told by the engine's sum).
+   */
+  private boolean drainGradients(GradientSink sink) {
+    boolean finite = true;
+    PtNDArray[] gradients = gradients();
+    for (int i = 0; i < params.size(); i++) {
+      if (gradients[i] == null) {
+        continue; // not trained: its gradient is 0, as the caller's zeroed output holds
       }
+      try (NDArray sum = gradients[i].sum()) {
+        sink.accept(gradients[i], (int) layout.get(i).offset());
+        finite &= Float.isFinite(sum.getFloat());
+      }
+      JniUtils.zeroGrad((PtNDArray) params.get(i).getArray());
     }
     return finite;
   }
@@ -532,17 +542,8 @@ public final class Network implements AutoCloseable {
       for (int k = 0; k < 2; k++) {
         NDArray seed = seed((float) scale);
         JniUtils.backward((PtNDArray) parts[k], (PtNDArray) seed, k == 0, false);
-        PtNDArray[] gradients = gradients();
-        for (int i = 0; i < params.size(); i++) {
-          if (gradients[i] == null) {
-            continue;
-          }
-          try (NDArray sum = gradients[i].sum()) {
-            copyOutPacked(gradients[i], outs[k], (int) layout.get(i).offset());
-            finite &= Float.isFinite(sum.getFloat());
-          }
-          JniUtils.zeroGrad((PtNDArray) params.get(i).getArray());
-        }
+        byte[] out = outs[k];
+        finite &= drainGradients((g, offset) -> copyOutPacked(g, out, offset));
       }
     }
     return finite;
