@@ -250,6 +250,37 @@ sgdlens_driver_heap() {
   echo "$mem"
 }
 
+# A driver setting the way spark-submit resolves it: the option (--driver-java-options and the
+# like; the last one given), else --conf <key>=, else the properties file.
+sgdlens_driver_conf() {
+  local props="$1" option="$2" key="$3" opt="" conf="" i
+  for ((i = 0; i < ${#SGDLENS_SPARK_ARGS[@]}; i++)); do
+    case "${SGDLENS_SPARK_ARGS[i]}" in
+      "$option") opt="${SGDLENS_SPARK_ARGS[i + 1]}" ;;
+      --conf) [[ "${SGDLENS_SPARK_ARGS[i + 1]}" == "$key"=* ]] &&
+        conf="${SGDLENS_SPARK_ARGS[i + 1]#*=}" ;;
+    esac
+  done
+  [[ -z "$opt" ]] && opt="$conf"
+  [[ -z "$opt" && -n "$props" ]] && opt="$(sgdlens_property "$props" "$key")"
+  printf '%s' "$opt"
+}
+
+# The driver's extra JVM options (--driver-java-options, else spark.driver.extraJavaOptions), one
+# per line, split as a shell splits words (quotes group). Spark refuses -Xmx there; so does this.
+sgdlens_driver_java_options() {
+  local value
+  value="$(sgdlens_driver_conf "$1" --driver-java-options spark.driver.extraJavaOptions)"
+  [[ -z "$value" ]] && return 0
+  local words
+  words="$(xargs -r printf '%s\n' <<<"$value" 2>&1)" ||
+    sgdlens_die "driver java options '$value' do not split into words ($words); balance the quotes"
+  if grep -q -e '^-Xmx' <<<"$words"; then
+    sgdlens_die "driver java options '$value' set the heap; use --driver-memory instead (as spark-submit requires)"
+  fi
+  printf '%s\n' "$words"
+}
+
 # Splits "$@" into Spark options (SGDLENS_SPARK_ARGS) and job arguments (SGDLENS_JOB_ARGS), and
 # records --master, --properties-file, --jars, --driver-class-path and --help.
 sgdlens_split_args() {
@@ -388,9 +419,23 @@ sgdlens_run_spark() {
     [[ -n "$SGDLENS_USER_DRIVER_CP" ]] && cp="$SGDLENS_USER_DRIVER_CP:$cp"
     # SparkSubmit runs inside this JVM here, so it cannot size the driver's heap: the launcher
     # turns the driver memory into -Xmx (SGDLENS_JAVA_OPTS, later on the line, still wins).
-    local heap
+    # Likewise it cannot apply the driver's extra java options, class path and library path, which
+    # spark-submit puts on the driver JVM's command line: the launcher does.
+    local heap words extra_opts=() extra_cp lib_path env_cmd=()
     heap="$(sgdlens_driver_heap "$props")"
+    words="$(sgdlens_driver_java_options "$props")"
+    [[ -n "$words" ]] && mapfile -t extra_opts <<<"$words"
+    java_opts=("${extra_opts[@]}" "${java_opts[@]}")
     [[ -n "$heap" ]] && java_opts=("-Xmx$heap" "${java_opts[@]}")
+    if [[ -z "$SGDLENS_USER_DRIVER_CP" ]]; then
+      extra_cp="$(sgdlens_driver_conf "$props" --driver-class-path spark.driver.extraClassPath)"
+      [[ -n "$extra_cp" ]] && cp="$extra_cp:$cp"
+    fi
+    lib_path="$(sgdlens_driver_conf "$props" --driver-library-path spark.driver.extraLibraryPath)"
+    if [[ -n "$lib_path" ]]; then
+      env_cmd=(env "LD_LIBRARY_PATH=$lib_path${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}")
+      java_opts=("-Djava.library.path=$lib_path" "${java_opts[@]}")
+    fi
     if [[ $is_local == 1 ]]; then
       [[ -n "$SGDLENS_USER_JARS" ]] && spark_args+=(--jars "$SGDLENS_USER_JARS")
     else
@@ -399,7 +444,7 @@ sgdlens_run_spark() {
       jars="${SGDLENS_USER_JARS:+$SGDLENS_USER_JARS,}$ship"
       [[ -n "$jars" ]] && spark_args+=(--jars "${jars%,}")
     fi
-    cmd=("$(sgdlens_java)" "${SGDLENS_JVM_OPENS[@]}" "${driver_props[@]}" "${java_opts[@]}"
+    cmd=("${env_cmd[@]}" "$(sgdlens_java)" "${SGDLENS_JVM_OPENS[@]}" "${driver_props[@]}" "${java_opts[@]}"
       -cp "$app_jar:$cp" org.apache.spark.deploy.SparkSubmit
       "${spark_args[@]}" --class "$cls" "$app_jar" "${SGDLENS_JOB_ARGS[@]}")
   fi

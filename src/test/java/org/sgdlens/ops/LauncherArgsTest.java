@@ -118,6 +118,51 @@ class LauncherArgsTest {
   }
 
   @Test
+  void driverJavaOptionsClassPathAndLibraryPathReachTheEmbeddedDriver() {
+    // spark-submit puts these on the driver JVM's command line; SparkSubmit inside the launcher's
+    // JVM cannot, so the launcher must, in spark-submit's order (option, then --conf, then file).
+    List<String> cmd =
+        dryRun(
+            "phases",
+            "--driver-java-options",
+            "-Dfoo=1 -Dbar='a b'",
+            "--conf",
+            "spark.driver.extraJavaOptions=-Dignored=1",
+            "--lake",
+            "L");
+    List<String> jvm = cmd.subList(0, cmd.indexOf("org.apache.spark.deploy.SparkSubmit"));
+    assertThat(jvm)
+        .as("--driver-java-options split into words, quotes grouping, and beating --conf")
+        .contains("-Dfoo=1", "-Dbar=a b")
+        .doesNotContain("-Dignored=1");
+    assertThat(dryRun("phases", "--conf", "spark.driver.extraJavaOptions=-Dx=2"))
+        .as("spark.driver.extraJavaOptions")
+        .contains("-Dx=2");
+    List<String> lib = dryRun("phases", "--driver-library-path", "/opt/native", "--lake", "L");
+    assertThat(lib.get(0)).as("the library path goes into the environment").isEqualTo("env");
+    assertThat(lib)
+        .as("library path for the JVM and for dlopen")
+        .anyMatch(a -> a.startsWith("LD_LIBRARY_PATH=/opt/native"))
+        .contains("-Djava.library.path=/opt/native");
+    List<String> cp = dryRun("phases", "--conf", "spark.driver.extraClassPath=/x/extra.jar");
+    assertThat(cp.get(cp.indexOf("-cp") + 1))
+        .as("spark.driver.extraClassPath on the driver's class path")
+        .contains(":/x/extra.jar:");
+  }
+
+  @Test
+  void aHeapInTheDriverJavaOptionsIsRefusedWithTheFix() {
+    assertThat(dryRunFailure("phases", "--driver-java-options", "-Xmx4g -Dx=1"))
+        .as("Spark refuses -Xmx in java options; so does the launcher, naming the fix")
+        .contains("-Xmx4g")
+        .contains("--driver-memory");
+    assertThat(dryRunFailure("phases", "--driver-java-options", "-Dx=\"unbalanced"))
+        .as("unbalanced quotes")
+        .contains("-Dx=\"unbalanced")
+        .contains("quotes");
+  }
+
+  @Test
   void trainRunsAsPlainJava() {
     List<String> cmd = dryRun("train", "--lake", "L", "--master", "x");
     assertThat(cmd)
@@ -126,6 +171,38 @@ class LauncherArgsTest {
     assertThat(cmd.subList(cmd.indexOf("org.sgdlens.cli.TrainJob"), cmd.size()))
         .as("every argument goes to TrainJob")
         .containsExactly("org.sgdlens.cli.TrainJob", "--lake", "L", "--master", "x");
+  }
+
+  /** The error a launcher prints when it refuses its arguments (it must exit non-zero). */
+  private static String dryRunFailure(String job, String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(Launchers.projectDir().resolve("jobs").resolve(job).toString());
+    command.addAll(List.of(args));
+    ProcessBuilder builder = dryRunProcess(command);
+    try {
+      Process p = builder.start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("dry run finished").isTrue();
+      assertThat(p.exitValue()).as("exit status of jobs/%s: %s", job, out).isNotZero();
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static ProcessBuilder dryRunProcess(List<String> command) {
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().put("SGDLENS_DRY_RUN", "1");
+    builder.environment().put("SGDLENS_SPARK_SUBMIT", "embedded");
+    builder.environment().put("SGDLENS_JAR", Launchers.appJar().toString());
+    builder.environment().put("SGDLENS_CLASSPATH", "/nonexistent/spark.jar");
+    builder.environment().remove("SPARK_HOME");
+    builder.environment().remove("SGDLENS_JAVA_OPTS");
+    builder.environment().remove("LD_LIBRARY_PATH");
+    return builder;
   }
 
   /** The command a launcher would run, one element per argument. */
@@ -139,13 +216,7 @@ class LauncherArgsTest {
                 "dry-run",
                 Launchers.projectDir().resolve("jobs").resolve(job).toString()));
     command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    builder.environment().put("SGDLENS_DRY_RUN", "1");
-    builder.environment().put("SGDLENS_SPARK_SUBMIT", "embedded");
-    builder.environment().put("SGDLENS_JAR", Launchers.appJar().toString());
-    builder.environment().put("SGDLENS_CLASSPATH", "/nonexistent/spark.jar");
-    builder.environment().remove("SPARK_HOME");
-    builder.environment().remove("SGDLENS_JAVA_OPTS");
+    ProcessBuilder builder = dryRunProcess(command);
     try {
       Process p = builder.start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
