@@ -159,11 +159,20 @@ public final class Phases {
                 lit(true).as("in_order_params"));
     Dataset<Row> losses = selected.restrict(LakeTables.read(spark, o.lake(), Tables.SAMPLE_LOSSES));
     Dataset<Row> mixtures = LossMixtures.perStep(losses, o.logFloor(), o.mixtureMaxSamples());
+    // Steps with a recorded gradient ensemble: only those can have order_params (gradients are
+    // often recorded on a sparser schedule than metrics). Two key columns of the table are read.
+    Dataset<Row> gradientSteps =
+        selected
+            .restrict(LakeTables.read(spark, o.lake(), Tables.GRADIENTS))
+            .select("run_id", "step")
+            .distinct()
+            .withColumn("has_gradients", lit(true));
     List<String> keys = List.of("run_id", "step");
     List<Row> joined =
         metrics
             .join(orderParams, Rows.seq(keys), "full_outer")
             .join(mixtures, Rows.seq(keys), "full_outer")
+            .join(gradientSteps, Rows.seq(keys), "left")
             .orderBy("run_id", "step")
             .collectAsList();
     Map<String, List<Row>> byRun = new LinkedHashMap<>();
@@ -326,7 +335,11 @@ public final class Phases {
           }) {
         TreeSet<Long> missing = new TreeSet<>();
         boolean any = false;
+        boolean needsGradients = Tables.ORDER_PARAMS.equals(source[1]);
         for (Row r : rows) {
+          if (needsGradients && r.isNullAt(r.fieldIndex("has_gradients"))) {
+            continue; // no gradient ensemble recorded at this step: no order_params expected
+          }
           if (r.isNullAt(r.fieldIndex(source[0]))) {
             missing.add(r.getAs("step"));
           } else {

@@ -33,6 +33,7 @@ final class PhaseLake {
   static final double SIGMA = 0.6;
   static final double M0 = Math.log(2.3);
   static final long[] STEPS = new long[30];
+  static final long GRADIENT_FREE_STEP = 280;
 
   static {
     for (int i = 0; i < STEPS.length; i++) {
@@ -68,6 +69,7 @@ final class PhaseLake {
     List<Row> sampleRows = new ArrayList<>();
     List<Row> metricRows = new ArrayList<>();
     List<Row> opRows = new ArrayList<>();
+    List<Row> gradientRows = new ArrayList<>();
     Map<Long, double[]> noisy = new LinkedHashMap<>();
     Map<Long, double[]> clean = new LinkedHashMap<>();
     for (long t : STEPS) {
@@ -109,8 +111,14 @@ final class PhaseLake {
       metricRows.add(
           SyntheticLake.metrics(
               "clean", t, mean(lc), correctC / (double) CLEAN_N, null, null, 1 - testErrorC));
-      if (t != 50) {
-        opRows.add(orderParams("clean", t, 0.6 * Math.exp(-t / 20.0) + 0.02));
+      // Gradients on a sparser schedule than metrics (none at 280): no order_params expected
+      // there. At 50 the ensemble was recorded but order-params left it out: that one is missing.
+      if (t != GRADIENT_FREE_STEP) {
+        gradientRows.addAll(
+            SyntheticLake.gradient("clean", t, 0, "all", 1, 50, 50, new float[] {1, 2}, 2));
+        if (t != 50) {
+          opRows.add(orderParams("clean", t, 0.6 * Math.exp(-t / 20.0) + 0.02));
+        }
       }
     }
     losses.put("noisy", noisy);
@@ -123,6 +131,7 @@ final class PhaseLake {
     SyntheticLake.write(spark, lake, Tables.SAMPLE_LOSSES, sampleRows);
     SyntheticLake.write(spark, lake, Tables.METRICS, metricRows);
     SyntheticLake.write(spark, lake, Tables.ORDER_PARAMS, opRows);
+    SyntheticLake.write(spark, lake, Tables.GRADIENTS, gradientRows);
     return this;
   }
 

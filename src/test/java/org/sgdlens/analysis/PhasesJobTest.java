@@ -75,7 +75,17 @@ class PhasesJobTest extends SparkTestBase {
     assertThat(result.warnings())
         .as("warnings")
         .anySatisfy(w -> assertThat(w).contains("noisy").contains("metrics").contains("100"))
-        .anySatisfy(w -> assertThat(w).contains("clean").contains("order_params").contains("50"));
+        .anySatisfy(
+            w ->
+                assertThat(w)
+                    .contains("clean")
+                    .contains("1 recorded step(s) have no order_params row (50)"))
+        .as("a step without a recorded gradient ensemble needs no order_params")
+        .noneSatisfy(
+            w ->
+                assertThat(w)
+                    .contains("order_params")
+                    .contains(String.valueOf(PhaseLake.GRADIENT_FREE_STEP)));
     Row s100 =
         LakeTables.read(spark, lake, Tables.PHASE_SIGNALS)
             .where(col("run_id").equalTo("noisy").and(col("step").equalTo(100)))
