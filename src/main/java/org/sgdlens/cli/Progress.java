@@ -11,6 +11,7 @@ public final class Progress {
   private final long start = System.nanoTime();
   private long lastPrint = System.nanoTime();
   private long total;
+  private long last;
 
   public Progress(String label, boolean quiet) {
     this.label = label;
@@ -27,6 +28,7 @@ public final class Progress {
   }
 
   public void update(long done) {
+    last = done;
     long now = System.nanoTime();
     if (quiet || done < 2 || now - lastPrint < 5_000_000_000L) {
       return;
@@ -39,8 +41,23 @@ public final class Progress {
         total > 0
             ? String.format(Locale.ROOT, ", ETA %.0f s", (total - done) / Math.max(rate, 1e-9))
             : "";
-    System.out.printf("[%s] step %d%s, %.0f steps/s%s%n", label, done, of, rate, eta);
+    System.out.printf(Locale.ROOT, "[%s] step %d%s, %.0f steps/s%s%n", label, done, of, rate, eta);
   }
 
-  public void done() {}
+  /** The last line: steps done, wall time and rate (nothing when quiet or nothing was done). */
+  public void done() {
+    if (quiet || last == 0) {
+      return;
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    String of = total > 0 ? "/" + total : "";
+    System.out.printf(
+        Locale.ROOT,
+        "[%s] step %d%s done in %.1f s, %.0f steps/s%n",
+        label,
+        last,
+        of,
+        seconds,
+        last / Math.max(seconds, 1e-9));
+  }
 }

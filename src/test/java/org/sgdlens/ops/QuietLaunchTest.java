@@ -12,7 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A newcomer's log: a real training run and an analysis through the launchers print none of the
  * library noise issue 15 listed (libtorch's deprecation warning, netlib's dlopen failures, Spark's
  * plan-truncation WARN, Hadoop's native-code WARN, apt's progress and debconf lines), and no JVM
- * incubator-module warning on a machine with a native BLAS.
+ * incubator-module warning on a machine with a native BLAS; and they do print progress: training's
+ * rate and wall time, Spark stages' tasks done.
  */
 class QuietLaunchTest {
   private static final List<String> NOISE =
@@ -54,7 +55,22 @@ class QuietLaunchTest {
             "--batch-size",
             "32");
     assertThat(train.exitCode()).as(train.describe()).isZero();
-    Launchers.Run analysis = Launchers.run("order-params", Map.of(), 300, "--lake", lake);
+    assertThat(train.stdout())
+        .as("training's last progress line: steps, wall time, rate")
+        .containsPattern("\\[train] step 60/60 done in [0-9.]+ s, [0-9]+ steps/s");
+    // Stages here are short: report every stage from its first tick on, to see the line.
+    Launchers.Run analysis =
+        Launchers.run(
+            "order-params",
+            Map.of(),
+            300,
+            "--lake",
+            lake,
+            "--conf",
+            "spark.sgdlens.progress.after=0");
+    assertThat(analysis.stderr())
+        .as("Spark stage progress of %s", analysis.describe())
+        .containsPattern("\\[order-params] stage [0-9]+ \\(.+\\): [0-9]+/[0-9]+ tasks, [0-9]+ s");
     assertThat(analysis.exitCode()).as(analysis.describe()).isZero();
     for (Launchers.Run run : List.of(train, analysis)) {
       for (String noise : NOISE) {
