@@ -16,6 +16,8 @@ public final class DenseHessian {
   public static final int MAX_DIMENSION = 5000;
 
   /**
+   * A symmetrised dense Hessian block.
+   *
    * @param matrix row-major {@code P x P}, symmetric
    * @param asymmetry {@code max_ij |M_ij - M_ji|} before symmetrising
    * @param relativeAsymmetry asymmetry over {@code max_ij |M_ij|} (0 for a zero matrix)

@@ -13,6 +13,8 @@ public final class Hutchinson {
   private Hutchinson() {}
 
   /**
+   * A trace estimate with its standard error.
+   *
    * @param trace the estimate, the mean of {@code samples}
    * @param standardError {@code sd(samples) / sqrt(m)}, NaN for one probe
    * @param samples {@code z_i^T H z_i} per probe, in probe order

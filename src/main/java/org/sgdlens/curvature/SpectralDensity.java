@@ -25,6 +25,8 @@ public final class SpectralDensity {
   public static final double SIGMA_FRACTION_DEFAULT = 0.01;
 
   /**
+   * Quadrature nodes and weights per probe and the broadened density on a grid.
+   *
    * @param nodes Gauss nodes θ per probe, ascending
    * @param weights Gauss weights τ per probe (each row sums to 1)
    * @param sigma the broadening σ

@@ -50,7 +50,7 @@ class MlpHessianLeakTest {
   }
 
   private static long residentBytes() throws IOException {
-    String[] statm = Files.readString(Path.of("/proc/self/statm")).trim().split(" ");
+    String[] statm = Files.readString(Path.of("/proc/self/statm")).trim().split(" ", -1);
     return Long.parseLong(statm[1]) * 4096;
   }
 }
