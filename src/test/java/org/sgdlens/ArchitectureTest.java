@@ -44,6 +44,7 @@ class ArchitectureTest {
             "java.net..",
             "org.sgdlens.lake..",
             "org.sgdlens.record..",
+            "org.sgdlens.curvature..",
             "org.sgdlens.analysis..",
             "org.sgdlens.cli..")
         .check(classes);
@@ -89,6 +90,36 @@ class ArchitectureTest {
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage("org.apache.spark..", "org.sgdlens.analysis..", "org.sgdlens.cli..")
+        .check(classes);
+  }
+
+  @Test
+  void curvatureIsRecordSideWithoutSpark() {
+    // The Hessian engine runs on DJL over recorded weights, beside record; only entry points and
+    // sweeps may call it, and it never reaches Spark, analysis or the entry points.
+    noClasses()
+        .that()
+        .resideInAPackage("org.sgdlens.curvature..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "org.apache.spark..",
+            "org.sgdlens.analysis..",
+            "org.sgdlens.report..",
+            "org.sgdlens.sweep..",
+            "org.sgdlens.cli..")
+        .check(classes);
+    noClasses()
+        .that()
+        .resideInAnyPackage(
+            "org.sgdlens.kernel..",
+            "org.sgdlens.lake..",
+            "org.sgdlens.record..",
+            "org.sgdlens.analysis..",
+            "org.sgdlens.report..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("org.sgdlens.curvature..")
         .check(classes);
   }
 

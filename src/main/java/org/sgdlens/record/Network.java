@@ -71,7 +71,7 @@ public final class Network implements AutoCloseable {
      */
     MSE;
 
-    static Objective of(String name) {
+    public static Objective of(String name) {
       return switch (name) {
         case "cross_entropy", "ce" -> CROSS_ENTROPY;
         case "mse" -> MSE;
