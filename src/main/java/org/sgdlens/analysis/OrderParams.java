@@ -13,6 +13,7 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +26,7 @@ import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
@@ -97,7 +99,12 @@ public final class OrderParams {
     Computed computed = compute(gradients, warnings);
     try {
       LakeTables.write(computed.gram(), options.lake(), Tables.GRAM);
-      List<Row> rows = computed.orderParams().orderBy("run_id", "step").collectAsList();
+      Map<String, RunInfo> byId = new HashMap<>();
+      runs.forEach(r -> byId.put(r.runId(), r));
+      List<Row> rows =
+          computed.orderParams().orderBy("run_id", "step").collectAsList().stream()
+              .map(r -> withRunRho(r, byId.get(r.<String>getAs("run_id"))))
+              .toList();
       LakeTables.write(
           spark.createDataFrame(rows, LakeTables.sparkSchema(Tables.ORDER_PARAMS)),
           options.lake(),
@@ -125,6 +132,29 @@ public final class OrderParams {
     } finally {
       computed.cached().unpersist();
     }
+  }
+
+  /**
+   * The row with {@code relative_strength_run_rho} filled in: S with the run's noise fraction
+   * instead of the ensemble's (they differ because an ensemble covers only M·B samples).
+   */
+  static Row withRunRho(Row r, RunInfo run) {
+    int at = r.fieldIndex("relative_strength_run_rho");
+    Double wrong = Rows.nullable(r, "wrong_grad_norm");
+    Double clean = Rows.nullable(r, "clean_grad_norm");
+    if (run == null || wrong == null || clean == null || run.trainSize() <= 0) {
+      return r;
+    }
+    double rho = run.numMislabeled() / (double) run.trainSize();
+    if (!(rho > 0 && rho < 1)) {
+      return r;
+    }
+    Object[] v = new Object[r.size()];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = r.get(i);
+    }
+    v[at] = Rows.finite(rho * wrong / ((1 - rho) * clean));
+    return new GenericRowWithSchema(v, r.schema());
   }
 
   /**
@@ -426,6 +456,7 @@ public final class OrderParams {
       v.add(Rows.finite(p.cleanWrongCos()));
       v.add(Rows.finite(p.ensembleRho()));
       v.add(Rows.finite(p.relativeStrength()));
+      v.add(null); // relative_strength_run_rho: the run's rho is joined in by withRunRho
     }
     return RowFactory.create(v.toArray());
   }

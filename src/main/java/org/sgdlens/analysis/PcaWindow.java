@@ -4,6 +4,7 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
@@ -75,6 +76,25 @@ final class PcaWindow implements Serializable {
       to = last;
     }
     if (trainedFrom != null && trainedFrom > from) {
+      // Say how much of the asked window the accuracy rule kept: a silent cut from 12,000 to 501
+      // snapshots changes what the fit means.
+      int asked = byStep.subMap(from, true, to, true).size();
+      int kept = byStep.subMap(trainedFrom, true, to, true).size();
+      warnings.add(
+          String.format(
+              Locale.ROOT,
+              "run '%s': --min-train-accuracy %s starts the window at step %d instead of %d"
+                  + " (training accuracy stays above it from there): %d of the %d snapshots in"
+                  + " steps %d..%d kept (%.1f%%)",
+              runId,
+              options.minTrainAccuracy(),
+              trainedFrom,
+              from,
+              kept,
+              asked,
+              from,
+              to,
+              asked == 0 ? 0.0 : 100.0 * kept / asked));
       from = trainedFrom;
     }
     NavigableMap<Long, ChunkGrid> inWindow = byStep.subMap(from, true, to, true);

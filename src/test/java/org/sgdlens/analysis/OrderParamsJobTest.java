@@ -216,7 +216,16 @@ class OrderParamsJobTest extends SparkTestBase {
           row,
           "relative_strength",
           rho * Math.sqrt(dot(gw, gw)) / ((1 - rho) * Math.sqrt(dot(gc, gc))));
+      // The run's rho: 9 of M·B training samples mislabeled (runs row above), not the ensemble's.
+      double runRho = 9.0 / (M * B);
+      close(
+          row,
+          "relative_strength_run_rho",
+          runRho * Math.sqrt(dot(gw, gw)) / ((1 - runRho) * Math.sqrt(dot(gc, gc))));
     }
+    assertThat(result.row("synth", 100L))
+        .as("no label noise: no relative strength of either kind")
+        .satisfies(r -> assertThat(r.isNullAt(r.fieldIndex("relative_strength_run_rho"))).isTrue());
   }
 
   @Test

@@ -8,6 +8,7 @@ import java.util.Random;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.sgdlens.lake.SchemaRegistry;
 import org.sgdlens.lake.Tables;
 
 /**
@@ -136,7 +137,7 @@ final class PhaseLake {
   }
 
   private static Row orderParams(String run, long step, double alignment) {
-    Object[] v = new Object[31];
+    Object[] v = new Object[SchemaRegistry.schema(Tables.ORDER_PARAMS).columns().size()];
     v[0] = run;
     v[1] = step;
     v[2] = 8;

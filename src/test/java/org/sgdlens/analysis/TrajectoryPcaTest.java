@@ -222,11 +222,20 @@ class TrajectoryPcaTest extends SparkTestBase {
           .isCloseTo(expected[i], within(1e-9 * expected[0]));
     }
 
-    TrajectoryPca.RunResult trained =
-        TrajectoryPca.run(spark, last.withMinTrainAccuracy(0.99)).runs().get(0);
+    TrajectoryPca.Result trainedResult = TrajectoryPca.run(spark, last.withMinTrainAccuracy(0.99));
+    TrajectoryPca.RunResult trained = trainedResult.runs().get(0);
     assertThat(trained.fromStep())
         .as("window starts after the last dip of the training accuracy below 0.99 (step 2500)")
         .isEqualTo(2600);
+    assertThat(trainedResult.warnings())
+        .as("the accuracy rule says how much of the asked window it kept")
+        .anyMatch(
+            w ->
+                w.contains("'w'")
+                    && w.contains(
+                        "--min-train-accuracy 0.99 starts the window at step 2600"
+                            + " instead of 2000")
+                    && w.contains("4 of the 10 snapshots in steps 2000..2900 kept (40.0%)"));
 
     assertThatThrownBy(
             () ->
