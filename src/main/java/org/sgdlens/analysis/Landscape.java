@@ -17,6 +17,7 @@ import org.apache.spark.sql.SparkSession;
 import org.sgdlens.kernel.FlatnessSearch;
 import org.sgdlens.kernel.LossOracle;
 import org.sgdlens.kernel.LossOracleFactory;
+import org.sgdlens.lake.Columns;
 import org.sgdlens.lake.Tables;
 import org.sgdlens.lake.VectorChunks;
 import scala.Tuple2;
@@ -185,7 +186,7 @@ public final class Landscape {
     Dataset<Row> runDirections = allDirections.where(col("run_id").equalTo(runId));
     List<Row> stored =
         runDirections
-            .groupBy("component", "window")
+            .groupBy("component", Columns.PCA_WINDOW)
             .agg(
                 org.apache.spark.sql.functions.max(col("offset").plus(col("length"))).as("end"),
                 org.apache.spark.sql.functions.sum("length").as("values"))
@@ -195,7 +196,7 @@ public final class Landscape {
     long params = -1;
     for (Row r : stored) {
       available.add(r.getAs("component"));
-      window = r.getAs("window");
+      window = r.getAs(Columns.PCA_WINDOW);
       params = Math.max(params, r.<Long>getAs("end"));
     }
     List<Integer> chosen = new ArrayList<>();

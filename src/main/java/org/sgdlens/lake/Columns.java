@@ -1,0 +1,18 @@
+package org.sgdlens.lake;
+
+/** Names of columns that code of several tables refers to, as declared in {@code schemas/}. */
+public final class Columns {
+  /**
+   * The PCA window '<from_step>-<to_step>' of pca_variances, pca_directions, flatness and
+   * variance_flatness; named {@code window} before (a reserved word in DuckDB).
+   */
+  public static final String PCA_WINDOW = "pca_window";
+
+  /**
+   * Recorded steps averaged by a score, in cleaning and separation_summary; named {@code window}
+   * before (a reserved word in DuckDB).
+   */
+  public static final String WINDOW_STEPS = "window_steps";
+
+  private Columns() {}
+}
