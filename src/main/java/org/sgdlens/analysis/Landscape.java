@@ -188,7 +188,12 @@ public final class Landscape {
         runDirections
             .groupBy("component", Columns.PCA_WINDOW)
             .agg(
-                org.apache.spark.sql.functions.max(col("offset").plus(col("length"))).as("end"),
+                org.apache
+                    .spark
+                    .sql
+                    .functions
+                    .max(col(Columns.CHUNK_OFFSET).plus(col("length")))
+                    .as("end"),
                 org.apache.spark.sql.functions.sum("length").as("values"))
             .collectAsList();
     TreeSet<Integer> available = new TreeSet<>();
@@ -244,13 +249,14 @@ public final class Landscape {
     JavaPairRDD<Integer, Tuple2<Long, byte[]>> chunks =
         runDirections
             .where(col("component").isin(chosen.toArray()))
-            .select("component", "offset", "values")
+            .select("component", Columns.CHUNK_OFFSET, "values")
             .javaRDD()
             .mapToPair(
                 r ->
                     new Tuple2<>(
                         r.<Integer>getAs("component"),
-                        new Tuple2<>(r.<Long>getAs("offset"), r.<byte[]>getAs("values"))));
+                        new Tuple2<>(
+                            r.<Long>getAs(Columns.CHUNK_OFFSET), r.<byte[]>getAs("values"))));
     List<Profiled> profiles =
         chunks
             .groupByKey(new HashPartitioner(tasks))

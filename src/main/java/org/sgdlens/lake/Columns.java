@@ -14,5 +14,17 @@ public final class Columns {
    */
   public static final String WINDOW_STEPS = "window_steps";
 
+  /**
+   * Offset of a chunk's first value in its vector, in weights, gradients, final_params and
+   * pca_directions; named {@code offset} before (reserved in DuckDB and in Spark SQL's ANSI mode).
+   */
+  public static final String CHUNK_OFFSET = "chunk_offset";
+
+  /**
+   * Offset of a parameter in the flattened parameter vector, in param_layout; named {@code offset}
+   * before (reserved in DuckDB and in Spark SQL's ANSI mode).
+   */
+  public static final String PARAM_OFFSET = "param_offset";
+
   private Columns() {}
 }

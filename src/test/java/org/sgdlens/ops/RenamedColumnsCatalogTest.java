@@ -8,8 +8,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -21,7 +19,6 @@ import org.sgdlens.analysis.LakeCatalog;
 import org.sgdlens.analysis.LakeTables;
 import org.sgdlens.lake.Column;
 import org.sgdlens.lake.Lake;
-import org.sgdlens.lake.ParquetRowWriter;
 import org.sgdlens.lake.SchemaRegistry;
 import org.sgdlens.lake.TableSchema;
 import org.sgdlens.lake.Tables;
@@ -78,14 +75,22 @@ class RenamedColumnsCatalogTest {
         renames.put(schema.table(), schema.renamed());
       }
     }
+    Map<String, String> window = Map.of("window", "pca_window");
+    Map<String, String> offset = Map.of("offset", "chunk_offset");
     assertThat(renames)
-        .as("tables with a renamed column")
-        .containsEntry(Tables.PCA_VARIANCES, Map.of("window", "pca_window"))
-        .containsEntry(Tables.PCA_DIRECTIONS, Map.of("window", "pca_window"))
-        .containsEntry(Tables.FLATNESS, Map.of("window", "pca_window"))
-        .containsEntry(Tables.VARIANCE_FLATNESS, Map.of("window", "pca_window"))
-        .containsEntry(Tables.CLEANING, Map.of("window", "window_steps"))
-        .containsEntry(Tables.SEPARATION_SUMMARY, Map.of("window", "window_steps"));
+        .as("tables with a renamed column (window and offset are reserved words, issue 15)")
+        .isEqualTo(
+            Map.of(
+                Tables.PCA_VARIANCES, window,
+                Tables.PCA_DIRECTIONS, Map.of("window", "pca_window", "offset", "chunk_offset"),
+                Tables.FLATNESS, window,
+                Tables.VARIANCE_FLATNESS, window,
+                Tables.CLEANING, Map.of("window", "window_steps"),
+                Tables.SEPARATION_SUMMARY, Map.of("window", "window_steps"),
+                Tables.WEIGHTS, offset,
+                Tables.GRADIENTS, offset,
+                Tables.FINAL_PARAMS, offset,
+                Tables.PARAM_LAYOUT, Map.of("offset", "param_offset")));
   }
 
   @Test
@@ -97,7 +102,7 @@ class RenamedColumnsCatalogTest {
     TestLakes.writeRows(lake, Tables.RUNS, OLD_RUN, 1, "COMMITTED");
     TestLakes.writeRows(lake, Tables.RUNS, NEW_RUN, 1, "COMMITTED");
     for (TableSchema schema : renamed) {
-      write(lake, previousVersion(schema), OLD_RUN);
+      TestLakes.writeRowsAsBeforeRenames(lake, schema.table(), OLD_RUN, ROWS);
       TestLakes.writeRows(lake, schema.table(), NEW_RUN, ROWS, null);
     }
     // A catalog declared by the previous schema version has the plain name as a table over the
@@ -149,41 +154,21 @@ class RenamedColumnsCatalogTest {
     }
   }
 
-  /** The schema as the previous version declared it: every renamed column under its old name. */
-  private static TableSchema previousVersion(TableSchema schema) {
-    List<Column> columns = new ArrayList<>();
-    for (Column c : schema.columns()) {
-      String former =
-          schema.renamed().entrySet().stream()
-              .filter(e -> e.getValue().equals(c.name()))
-              .map(Map.Entry::getKey)
-              .findFirst()
-              .orElse(c.name());
-      columns.add(new Column(former, c.type(), c.nullable(), c.comment()));
+  @Test
+  void theRecordersVectorReaderFindsTheFormerOffsetName() {
+    Lake lake = Lake.open(temp.resolve("vectors").toString());
+    TestLakes.writeRowsAsBeforeRenames(lake, Tables.FINAL_PARAMS, OLD_RUN, ROWS);
+    TestLakes.writeRows(lake, Tables.FINAL_PARAMS, NEW_RUN, ROWS, null);
+    // Row k holds the floats {k, k + 1} at offset k (TestLakes.value): the vector is 0, 1, ...,
+    // ROWS.
+    float[] expected = new float[ROWS + 1];
+    for (int i = 0; i <= ROWS; i++) {
+      expected[i] = i;
     }
-    return new TableSchema(
-        schema.table(),
-        schema.version() - 1,
-        schema.description(),
-        schema.partitionBy(),
-        columns,
-        schema.json());
-  }
-
-  /** Writes {@link #ROWS} rows of {@link TestLakes#value} with the given schema's column names. */
-  private static void write(Lake lake, TableSchema schema, String runId) {
-    org.apache.hadoop.fs.Path file =
-        new org.apache.hadoop.fs.Path(lake.partition(schema.table(), runId), "part-00000.parquet");
-    try (ParquetRowWriter writer =
-        new ParquetRowWriter(schema, file, new Configuration(), CompressionCodecName.SNAPPY)) {
-      List<Column> columns = schema.fileColumns();
-      for (int k = 0; k < ROWS; k++) {
-        Object[] row = new Object[columns.size()];
-        for (int c = 0; c < columns.size(); c++) {
-          row[c] = TestLakes.value(columns.get(c), runId, k);
-        }
-        writer.write(row);
-      }
+    for (String run : List.of(OLD_RUN, NEW_RUN)) {
+      assertThat(lake.readVector(Tables.FINAL_PARAMS, run, ROWS + 1))
+          .as("final_params of %s", run)
+          .containsExactly(expected);
     }
   }
 
