@@ -510,7 +510,7 @@ public final class Sweeps {
         byRun(
             LakeTables.read(spark, root, Tables.SEPARATION_SUMMARY)
                 .where(col("run_id").isin(ids).and(col("score").equalTo(LossSeparation.LOSS)))
-                .orderBy("run_id", Columns.PCA_WINDOW));
+                .orderBy("run_id", Columns.WINDOW_STEPS));
     Map<String, Row> phaseGt =
         byRun(
             LakeTables.read(spark, root, Tables.PHASES)
