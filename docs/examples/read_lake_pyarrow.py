@@ -2,8 +2,9 @@
 table with numpy: python3 docs/examples/read_lake_pyarrow.py ./lake
 
 run_id comes back from the Hive-style folder names (partitioning="hive"). A vector chunk's
-`values` are little-endian float32, `offset` is where the chunk starts in the flat vector
-(param_layout gives each parameter's name, offset and shape). Runs become visible when their row
+`values` are little-endian float32, `chunk_offset` is where the chunk starts in the flat vector
+(param_layout gives each parameter's name, param_offset and shape). Files written before schema
+version 2 of these tables name it `offset` (docs/queries.md, "Renamed columns"). Runs become visible when their row
 in `runs` says COMMITTED; filter record tables on that to skip runs still being written.
 """
 import os

@@ -15,6 +15,7 @@ import java.util.TreeMap;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.sgdlens.lake.Columns;
 
 /**
  * The one rule for a recorded vector's chunk grid (the {@code chunk, offset, length} columns of
@@ -50,7 +51,7 @@ final class ChunkGrid implements Serializable {
     for (Row r : layout) {
       Map<Integer, long[]> grid = byKey.computeIfAbsent(key.apply(r), k -> new HashMap<>());
       int chunk = r.getAs("chunk");
-      long offset = r.getAs("offset");
+      long offset = r.getAs(Columns.CHUNK_OFFSET);
       int length = r.getAs("length");
       if (grid.put(chunk, new long[] {offset, length}) != null) {
         grid.put(chunk, new long[] {-1, -1}); // duplicate: poisons the vector

@@ -14,6 +14,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.TableIdentifier;
 import org.apache.spark.sql.catalyst.catalog.CatalogTable;
+import org.apache.spark.sql.catalyst.catalog.CatalogTableType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.sgdlens.lake.RunStatus;
@@ -33,7 +34,10 @@ import scala.Option;
  * inferred) and partitioned by {@code run_id}; their partitions are re-synchronised with the
  * folders on every {@link #refresh}. Record tables and {@code runs} are registered as {@code
  * <table>_all} (every row on disk) plus a view {@code <table>} restricted to committed runs, the
- * same rows {@link LakeTables#read} returns.
+ * same rows {@link LakeTables#read} returns. A table with a renamed column (the schema file's
+ * {@code "renamed"}) is registered as {@code <table>_all} with the former name too, plus a view
+ * {@code <table>} that shows the value under the current name only, as {@link LakeTables#readRaw}
+ * does.
  */
 public final class LakeCatalog {
   private static final Logger LOG = LoggerFactory.getLogger(LakeCatalog.class);
@@ -105,12 +109,20 @@ public final class LakeCatalog {
 
   /** The catalog name of a lake table: {@code <table>_all} when a view takes the plain name. */
   public static String tableName(String table) {
-    return hasCommittedView(table) ? table + ALL_SUFFIX : table;
+    return hasView(table) ? table + ALL_SUFFIX : table;
   }
 
   /** Record tables and {@code runs} get a committed-only view under the plain table name. */
   public static boolean hasCommittedView(String table) {
     return table.equals(Tables.RUNS) || Tables.RECORDS.contains(table);
+  }
+
+  /**
+   * Tables whose plain name is a view over {@code <table>_all}: the committed-only ones, and those
+   * with a renamed column (the view shows the current name, whatever name each file holds).
+   */
+  public static boolean hasView(String table) {
+    return hasCommittedView(table) || !SchemaRegistry.schema(table).renamed().isEmpty();
   }
 
   /** What a refresh registered. */
@@ -196,10 +208,10 @@ public final class LakeCatalog {
     }
     boolean runsRegistered = registered.contains(tableName(Tables.RUNS));
     for (String table : tables) {
-      if (!hasCommittedView(table) || !registered.contains(tableName(table))) {
+      if (!hasView(table) || !registered.contains(tableName(table))) {
         continue;
       }
-      if (!runsRegistered) {
+      if (hasCommittedView(table) && !runsRegistered) {
         LOG.warn(
             "Lake {} has table {} but no runs table: view {} (committed runs only) is not created",
             lakeRoot,
@@ -207,8 +219,16 @@ public final class LakeCatalog {
             table);
         continue;
       }
-      String text = committedQuery(table);
+      String text = viewQuery(table);
       Optional<CatalogTable> view = existing(spark, table);
+      if (view.isPresent() && !view.get().tableType().equals(CatalogTableType.VIEW())) {
+        // Declared as a table by an earlier schema version (before a column was renamed); an
+        // external table, so dropping the entry leaves the Parquet files in place.
+        LOG.info(
+            "Catalog entry {} is a table; replacing it by a view over {}", table, tableName(table));
+        spark.sql("DROP TABLE " + quote(table));
+        view = Optional.empty();
+      }
       boolean same =
           view.isPresent()
               && view.get().viewText().isDefined()
@@ -376,21 +396,33 @@ public final class LakeCatalog {
     }
   }
 
-  /** The view text: rows of committed runs only (the runs row is the commit marker). */
-  static String committedQuery(String table) {
-    String committed = "status = '" + RunStatus.COMMITTED.name() + "'";
-    // Columns in schema order (the table itself has the partition column last).
-    String columns =
-        String.join(
-            ", ",
-            java.util.Arrays.stream(LakeTables.columns(table)).map(LakeCatalog::quote).toList());
-    if (table.equals(Tables.RUNS)) {
-      return "SELECT " + columns + " FROM " + quote(tableName(Tables.RUNS)) + " WHERE " + committed;
+  /**
+   * The view text: the declared columns in schema order (the table itself has the partition column
+   * last), a renamed column coalesced with its former names; for record tables and runs, rows of
+   * committed runs only (the runs row is the commit marker).
+   */
+  static String viewQuery(String table) {
+    TableSchema schema = SchemaRegistry.schema(table);
+    List<String> columns = new ArrayList<>();
+    for (String name : LakeTables.columns(table)) {
+      List<String> former = schema.formerNames(name);
+      if (former.isEmpty()) {
+        columns.add(quote(name));
+      } else {
+        List<String> names = new ArrayList<>(List.of(quote(name)));
+        former.forEach(n -> names.add(quote(n)));
+        columns.add("coalesce(" + String.join(", ", names) + ") AS " + quote(name));
+      }
     }
-    return "SELECT "
-        + columns
-        + " FROM "
-        + quote(tableName(table))
+    String select = "SELECT " + String.join(", ", columns) + " FROM " + quote(tableName(table));
+    if (!hasCommittedView(table)) {
+      return select;
+    }
+    String committed = "status = '" + RunStatus.COMMITTED.name() + "'";
+    if (table.equals(Tables.RUNS)) {
+      return select + " WHERE " + committed;
+    }
+    return select
         + " WHERE run_id IN (SELECT run_id FROM "
         + quote(tableName(Tables.RUNS))
         + " WHERE "
@@ -458,7 +490,8 @@ public final class LakeCatalog {
   /** CREATE TABLE of an external Parquet table with the declared schema and partitions. */
   static String createTableSql(String table, String name, String location) {
     TableSchema schema = SchemaRegistry.schema(table);
-    StructType struct = LakeTables.sparkSchema(table);
+    // Former names of renamed columns too: files written before the rename hold those.
+    StructType struct = LakeTables.fileSchema(table);
     List<String> columns = new ArrayList<>();
     for (StructField field : struct.fields()) {
       String comment =

@@ -1,10 +1,14 @@
 package org.sgdlens.analysis;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -12,6 +16,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.Metadata;
+import org.apache.spark.sql.types.MetadataBuilder;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.sgdlens.lake.Lake;
@@ -50,15 +56,65 @@ public final class LakeTables {
     conf.setBoolean(WRITE_CHECKSUMS, true);
   }
 
-  /** Reads a table with its declared schema; an absent table reads as empty. */
+  /**
+   * Reads a table with its declared schema; an absent table reads as empty. A column renamed in a
+   * later schema version (the schema file's {@code "renamed"}) reads from whichever name a file
+   * has: files written before the rename hold the old name, later ones the new name, and the rows
+   * carry the value under the new name only.
+   */
   public static Dataset<Row> readRaw(SparkSession spark, String lakeRoot, String table) {
     verifyChecksums(spark);
     StructType schema = sparkSchema(table);
     String path = tablePath(spark, lakeRoot, table);
     if (!exists(spark, path)) {
-      return spark.createDataFrame(java.util.List.of(), schema);
+      return spark.createDataFrame(List.of(), schema);
     }
-    return spark.read().schema(schema).option("basePath", path).parquet(path);
+    TableSchema declared = SchemaRegistry.schema(table);
+    Dataset<Row> files =
+        spark.read().schema(fileSchema(table)).option("basePath", path).parquet(path);
+    if (declared.renamed().isEmpty()) {
+      return files;
+    }
+    Column[] columns =
+        Arrays.stream(schema.fields())
+            .map(f -> currentName(f, declared.formerNames(f.name())))
+            .toArray(Column[]::new);
+    return files.select(columns);
+  }
+
+  /**
+   * The schema files are read with: the declared columns, then each former name of a renamed column
+   * with that column's type (absent from newer files, so null there).
+   */
+  public static StructType fileSchema(String table) {
+    StructType schema = sparkSchema(table);
+    TableSchema declared = SchemaRegistry.schema(table);
+    for (Map.Entry<String, String> e : declared.renamed().entrySet()) {
+      StructField current = schema.apply(e.getValue());
+      Metadata comment =
+          new MetadataBuilder()
+              .putString(
+                  "comment",
+                  "Former name of "
+                      + e.getValue()
+                      + ", in files of an earlier schema version; read "
+                      + e.getValue()
+                      + ".")
+              .build();
+      schema = schema.add(e.getKey(), current.dataType(), true, comment);
+    }
+    return schema;
+  }
+
+  /** A declared column, coalesced with its former names when it has some. */
+  private static Column currentName(StructField field, List<String> formerNames) {
+    if (formerNames.isEmpty()) {
+      return col(field.name());
+    }
+    List<Column> names = new ArrayList<>();
+    names.add(col(field.name()));
+    formerNames.forEach(n -> names.add(col(n)));
+    return coalesce(names.toArray(Column[]::new)).as(field.name(), field.metadata());
   }
 
   /**

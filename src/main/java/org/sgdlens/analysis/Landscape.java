@@ -17,6 +17,7 @@ import org.apache.spark.sql.SparkSession;
 import org.sgdlens.kernel.FlatnessSearch;
 import org.sgdlens.kernel.LossOracle;
 import org.sgdlens.kernel.LossOracleFactory;
+import org.sgdlens.lake.Columns;
 import org.sgdlens.lake.Tables;
 import org.sgdlens.lake.VectorChunks;
 import scala.Tuple2;
@@ -185,9 +186,14 @@ public final class Landscape {
     Dataset<Row> runDirections = allDirections.where(col("run_id").equalTo(runId));
     List<Row> stored =
         runDirections
-            .groupBy("component", "window")
+            .groupBy("component", Columns.PCA_WINDOW)
             .agg(
-                org.apache.spark.sql.functions.max(col("offset").plus(col("length"))).as("end"),
+                org.apache
+                    .spark
+                    .sql
+                    .functions
+                    .max(col(Columns.CHUNK_OFFSET).plus(col("length")))
+                    .as("end"),
                 org.apache.spark.sql.functions.sum("length").as("values"))
             .collectAsList();
     TreeSet<Integer> available = new TreeSet<>();
@@ -195,7 +201,7 @@ public final class Landscape {
     long params = -1;
     for (Row r : stored) {
       available.add(r.getAs("component"));
-      window = r.getAs("window");
+      window = r.getAs(Columns.PCA_WINDOW);
       params = Math.max(params, r.<Long>getAs("end"));
     }
     List<Integer> chosen = new ArrayList<>();
@@ -243,13 +249,14 @@ public final class Landscape {
     JavaPairRDD<Integer, Tuple2<Long, byte[]>> chunks =
         runDirections
             .where(col("component").isin(chosen.toArray()))
-            .select("component", "offset", "values")
+            .select("component", Columns.CHUNK_OFFSET, "values")
             .javaRDD()
             .mapToPair(
                 r ->
                     new Tuple2<>(
                         r.<Integer>getAs("component"),
-                        new Tuple2<>(r.<Long>getAs("offset"), r.<byte[]>getAs("values"))));
+                        new Tuple2<>(
+                            r.<Long>getAs(Columns.CHUNK_OFFSET), r.<byte[]>getAs("values"))));
     List<Profiled> profiles =
         chunks
             .groupByKey(new HashPartitioner(tasks))

@@ -10,6 +10,7 @@ import java.util.NavigableMap;
 import java.util.TreeMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.sgdlens.lake.Columns;
 
 /**
  * The validated window of a trajectory PCA: the recorded steps in the requested range whose weight
@@ -62,7 +63,8 @@ final class PcaWindow implements Serializable {
       TrajectoryPca.Options options,
       Long trainedFrom,
       List<String> warnings) {
-    List<Row> layout = weights.select("step", "chunk", "offset", "length").collectAsList();
+    List<Row> layout =
+        weights.select("step", "chunk", Columns.CHUNK_OFFSET, "length").collectAsList();
     TreeMap<Long, ChunkGrid> byStep = ChunkGrid.byVector(layout, r -> r.<Long>getAs("step"));
     if (byStep.isEmpty()) {
       warnings.add("run '" + runId + "' skipped: no weight snapshots");

@@ -16,6 +16,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 import org.sgdlens.kernel.PowerLawFit;
+import org.sgdlens.lake.Columns;
 import org.sgdlens.lake.Tables;
 
 /**
@@ -173,7 +174,7 @@ public final class VarianceFlatness {
         LakeTables.read(spark, options.lake(), Tables.FLATNESS)
             .select(
                 col("run_id").as("f_run"),
-                col("window").as("f_window"),
+                col(Columns.PCA_WINDOW).as("f_window"),
                 col("component").as("f_component"),
                 col("flatness"),
                 col("censored"));
@@ -181,11 +182,13 @@ public final class VarianceFlatness {
     // current variances: such runs are fitted without it, with a warning.
     List<Row> stale =
         variances
-            .select("run_id", "window")
+            .select("run_id", Columns.PCA_WINDOW)
             .distinct()
             .join(
                 flatness.select("f_run", "f_window").distinct(),
-                col("run_id").equalTo(col("f_run")).and(col("window").notEqual(col("f_window"))))
+                col("run_id")
+                    .equalTo(col("f_run"))
+                    .and(col(Columns.PCA_WINDOW).notEqual(col("f_window"))))
             .collectAsList();
     for (Row r : stale) {
       warnings.add(
@@ -194,7 +197,7 @@ public final class VarianceFlatness {
               + "': its flatness was measured for PCA window "
               + r.getAs("f_window")
               + " but pca_variances now holds window "
-              + r.getAs("window")
+              + r.getAs(Columns.PCA_WINDOW)
               + "; rerun the landscape job (that flatness is ignored)");
     }
     Dataset<Row> joined =
@@ -205,12 +208,12 @@ public final class VarianceFlatness {
                 variances
                     .col("run_id")
                     .equalTo(flatness.col("f_run"))
-                    .and(variances.col("window").equalTo(flatness.col("f_window")))
+                    .and(variances.col(Columns.PCA_WINDOW).equalTo(flatness.col("f_window")))
                     .and(variances.col("component").equalTo(flatness.col("f_component"))),
                 "left")
             .select(
                 "run_id",
-                "window",
+                Columns.PCA_WINDOW,
                 "method",
                 "snapshots",
                 "component",
@@ -284,7 +287,7 @@ public final class VarianceFlatness {
       Row r = rows.next();
       int component = r.getAs("component");
       byComponent.put(component, r);
-      window = r.getAs("window");
+      window = r.getAs(Columns.PCA_WINDOW);
       method = r.getAs("method");
       snapshots = r.getAs("snapshots");
       maxComponent = Math.max(maxComponent, component);

@@ -4,6 +4,7 @@ import java.util.Locale;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.sgdlens.analysis.VarianceFlatness;
+import org.sgdlens.lake.Columns;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -97,7 +98,7 @@ public final class VarianceFlatnessJob {
           "%s (window %s, %s): psi = %s [%s, %s] R^2 = %s over %d components (%d censored"
               + " excluded); gamma = %s; %d components hold %.0f%% of the variance without i=1%n",
           r.getAs("run_id"),
-          r.getAs("window"),
+          r.getAs(Columns.PCA_WINDOW),
           r.getAs("method"),
           fmt(r.getAs("psi")),
           fmt(r.getAs("psi_ci_low")),

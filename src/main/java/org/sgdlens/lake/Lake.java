@@ -11,6 +11,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.example.GroupReadSupport;
+import org.apache.parquet.schema.GroupType;
 
 /**
  * The lake's folder layout: {@code <root>/<table>/run_id=<id>/part-NNNNN.parquet}, one folder per
@@ -234,7 +235,8 @@ public final class Lake {
 
   /**
    * Reassembles a chunked vector table partition (e.g. {@code final_params}) of a run whose rows
-   * have {@code offset} and {@code values}; {@code length} is the vector's length.
+   * have {@code chunk_offset} (or, in files older than its rename, {@code offset}) and {@code
+   * values}; {@code length} is the vector's length.
    */
   public float[] readVector(String table, String runId, int length) {
     float[] out = new float[length];
@@ -246,9 +248,13 @@ public final class Lake {
       }
       for (Path file : dataFiles(partition)) {
         try (ParquetReader<Group> reader = reader(file)) {
+          String offset = null;
           for (Group row = reader.read(); row != null; row = reader.read()) {
+            if (offset == null) {
+              offset = fileName(row.getType(), table, Columns.CHUNK_OFFSET);
+            }
             float[] chunk = VectorChunks.unpack(row.getBinary("values", 0).getBytes());
-            System.arraycopy(chunk, 0, out, (int) row.getLong("offset", 0), chunk.length);
+            System.arraycopy(chunk, 0, out, (int) row.getLong(offset, 0), chunk.length);
           }
         }
       }
@@ -256,6 +262,29 @@ public final class Lake {
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read " + table + " of run " + runId, e);
     }
+  }
+
+  /**
+   * The name a file holds a column under: its current name, or a former one (the schema file's
+   * {@code "renamed"}) in files written before the rename.
+   */
+  private static String fileName(GroupType file, String table, String column) {
+    if (file.containsField(column)) {
+      return column;
+    }
+    for (String former : SchemaRegistry.schema(table).formerNames(column)) {
+      if (file.containsField(former)) {
+        return former;
+      }
+    }
+    throw new IllegalStateException(
+        "A file of table "
+            + table
+            + " has no column "
+            + column
+            + " (nor a former name of it); its columns are "
+            + file.getFields().stream().map(org.apache.parquet.schema.Type::getName).toList()
+            + ". Was it written by sgdlens?");
   }
 
   /** The Parquet data files of a partition (no hidden, temporary or marker files). */

@@ -1,14 +1,15 @@
 package org.sgdlens.lake;
 
 /**
- * One parameter tensor in {@code param_layout}; {@code weightsOffset} is its offset in the recorded
- * weight vector, -1 when it is not recorded.
+ * One parameter tensor in {@code param_layout}; {@code paramOffset} is its offset in the flattened
+ * parameter vector, {@code weightsOffset} its offset in the recorded weight vector, -1 when it is
+ * not recorded.
  */
 public record ParamLayoutRow(
     int position,
     String name,
     String shape,
-    long offset,
+    long paramOffset,
     long size,
     long weightsOffset,
     boolean trainable)
@@ -20,6 +21,6 @@ public record ParamLayoutRow(
 
   @Override
   public Object[] values() {
-    return new Object[] {position, name, shape, offset, size, weightsOffset, trainable};
+    return new Object[] {position, name, shape, paramOffset, size, weightsOffset, trainable};
   }
 }

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -66,12 +68,51 @@ public final class SchemaRegistry {
               field.path("metadata").path("comment").asText("")));
     }
     String struct = "{\"type\":\"struct\",\"fields\":" + root.path("fields").toString() + "}";
+    Map<String, String> renamed = renamed(table, root.path("renamed"), columns);
     return new TableSchema(
         table,
         root.path("version").asInt(),
         root.path("description").asText(),
         List.copyOf(partitionBy),
         List.copyOf(columns),
-        struct);
+        struct,
+        renamed);
+  }
+
+  /**
+   * The schema file's {@code "renamed": {"old_name": "new_name"}}: each new name is a column of the
+   * table and no old name is one (a file with both would be ambiguous).
+   */
+  private static Map<String, String> renamed(String table, JsonNode node, List<Column> columns) {
+    if (node.isMissingNode() || node.isNull()) {
+      return Map.of();
+    }
+    if (!node.isObject()) {
+      throw new IllegalArgumentException(
+          "schemas/"
+              + table
+              + ".json: \"renamed\" is "
+              + node
+              + "; give an object of old column name to new name, e.g. {\"window\": \"pca_window\"}");
+    }
+    List<String> names = columns.stream().map(Column::name).toList();
+    Map<String, String> renamed = new LinkedHashMap<>();
+    for (Map.Entry<String, JsonNode> e : node.properties()) {
+      String oldName = e.getKey();
+      String newName = e.getValue().asText();
+      if (!names.contains(newName) || names.contains(oldName)) {
+        throw new IllegalArgumentException(
+            "schemas/"
+                + table
+                + ".json renames '"
+                + oldName
+                + "' to '"
+                + newName
+                + "', but the new name must be a column and the old one must not; columns are "
+                + names);
+      }
+      renamed.put(oldName, newName);
+    }
+    return Collections.unmodifiableMap(renamed);
   }
 }

@@ -1,6 +1,7 @@
 package org.sgdlens.lake;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * A lake table's schema as declared in {@code schemas/<table>.json}, the single source of truth
@@ -9,6 +10,9 @@ import java.util.List;
  * @param table snake_case table name, also the table's folder in the lake
  * @param version schema version; bumped on every change, old files stay readable
  * @param json the raw Spark StructType JSON of {@link #columns()} (for Spark's DataType.fromJson)
+ * @param renamed former column names of earlier versions, old name to current name (the schema
+ *     file's {@code "renamed"} object): files written before the rename hold the old name, and
+ *     readers present their values under the current one
  */
 public record TableSchema(
     String table,
@@ -16,7 +20,19 @@ public record TableSchema(
     String description,
     List<String> partitionBy,
     List<Column> columns,
-    String json) {
+    String json,
+    Map<String, String> renamed) {
+
+  /** A schema without renamed columns. */
+  public TableSchema(
+      String table,
+      int version,
+      String description,
+      List<String> partitionBy,
+      List<Column> columns,
+      String json) {
+    this(table, version, description, partitionBy, columns, json, Map.of());
+  }
 
   /** Columns stored inside the Parquet files: every column but the partition columns. */
   public List<Column> fileColumns() {
@@ -35,5 +51,13 @@ public record TableSchema(
 
   public List<String> names() {
     return columns.stream().map(Column::name).toList();
+  }
+
+  /** Names a column had in earlier schema versions, in the order of the schema file. */
+  public List<String> formerNames(String column) {
+    return renamed.entrySet().stream()
+        .filter(e -> e.getValue().equals(column))
+        .map(Map.Entry::getKey)
+        .toList();
   }
 }

@@ -68,7 +68,7 @@ final class VectorFileWriter implements TableFileWriter {
     if (n < 4
         || !columns.get(n - 4).name().equals("chunk")
         || columns.get(n - 4).type() != ColumnType.INTEGER
-        || !columns.get(n - 3).name().equals("offset")
+        || !columns.get(n - 3).name().equals(Columns.CHUNK_OFFSET)
         || columns.get(n - 3).type() != ColumnType.LONG
         || !columns.get(n - 2).name().equals("length")
         || columns.get(n - 2).type() != ColumnType.INTEGER

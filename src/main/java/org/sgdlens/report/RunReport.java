@@ -14,6 +14,7 @@ import org.sgdlens.analysis.LakeTables;
 import org.sgdlens.analysis.LossSeparation;
 import org.sgdlens.analysis.Phases;
 import org.sgdlens.analysis.RunInfo;
+import org.sgdlens.lake.Columns;
 import org.sgdlens.lake.Tables;
 
 /** The report of one committed run: headline numbers, then one section per analysis. */
@@ -171,7 +172,7 @@ final class RunReport {
           separation,
           List.of(
               "score",
-              "window",
+              Columns.WINDOW_STEPS,
               "t_sep",
               "max_auroc",
               "d_prime_at_t_sep",
@@ -218,7 +219,7 @@ final class RunReport {
               "F1"));
     }
 
-    List<Row> vf = rows(Tables.VARIANCE_FLATNESS, "window");
+    List<Row> vf = rows(Tables.VARIANCE_FLATNESS, Columns.PCA_WINDOW);
     page.heading("Variance-flatness");
     if (vf.isEmpty()) {
       page.note(
@@ -228,7 +229,7 @@ final class RunReport {
       for (Row v : vf) {
         rows.add(
             Arrays.asList(
-                Format.get(v, "window"),
+                Format.get(v, Columns.PCA_WINDOW),
                 Format.interval(v, "psi", "psi_ci_low", "psi_ci_high"),
                 Format.get(v, "confidence"),
                 Format.get(v, "r2"),
@@ -509,8 +510,8 @@ final class RunReport {
 
   private void varianceFlatness(Page page) {
     String title = "Inverse variance-flatness relation";
-    List<Row> variances = rows(Tables.PCA_VARIANCES, "window", "component");
-    List<Row> flat = rows(Tables.FLATNESS, "window", "component");
+    List<Row> variances = rows(Tables.PCA_VARIANCES, Columns.PCA_WINDOW, "component");
+    List<Row> flat = rows(Tables.FLATNESS, Columns.PCA_WINDOW, "component");
     if (variances.isEmpty() || flat.isEmpty()) {
       page.omit(
           VARIANCE_FLATNESS,
@@ -519,13 +520,17 @@ final class RunReport {
               + " has no rows for this run (jobs/trajectory-pca, jobs/landscape).");
       return;
     }
-    List<Row> fits = rows(Tables.VARIANCE_FLATNESS, "window");
+    List<Row> fits = rows(Tables.VARIANCE_FLATNESS, Columns.PCA_WINDOW);
     page.begin(VARIANCE_FLATNESS, title);
-    String window = flat.get(flat.size() - 1).getAs("window");
-    Row fit = fits.stream().filter(f -> window.equals(f.getAs("window"))).findFirst().orElse(null);
+    String window = flat.get(flat.size() - 1).getAs(Columns.PCA_WINDOW);
+    Row fit =
+        fits.stream()
+            .filter(f -> window.equals(f.getAs(Columns.PCA_WINDOW)))
+            .findFirst()
+            .orElse(null);
     java.util.Map<Integer, Double> sigma2 = new java.util.HashMap<>();
     for (Row v : variances) {
-      if (window.equals(v.getAs("window"))) {
+      if (window.equals(v.getAs(Columns.PCA_WINDOW))) {
         sigma2.put(v.getAs("component"), Format.dbl(v, "variance"));
       }
     }
@@ -538,7 +543,7 @@ final class RunReport {
     int censored = 0;
     int missing = 0;
     for (Row f : flat) {
-      if (!window.equals(f.getAs("window"))) {
+      if (!window.equals(f.getAs(Columns.PCA_WINDOW))) {
         continue;
       }
       int i = f.getAs("component");
@@ -633,13 +638,14 @@ final class RunReport {
             title,
             "table pca_variances has no rows for this run (jobs/trajectory-pca).",
             Tables.PCA_VARIANCES,
-            "window",
+            Columns.PCA_WINDOW,
             "component");
     if (variances.isEmpty()) {
       return;
     }
-    String window = variances.get(variances.size() - 1).getAs("window");
-    List<Row> w = variances.stream().filter(v -> window.equals(v.getAs("window"))).toList();
+    String window = variances.get(variances.size() - 1).getAs(Columns.PCA_WINDOW);
+    List<Row> w =
+        variances.stream().filter(v -> window.equals(v.getAs(Columns.PCA_WINDOW))).toList();
     page.note(
         "Window "
             + window

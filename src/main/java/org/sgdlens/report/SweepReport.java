@@ -16,6 +16,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.sgdlens.analysis.LakeTables;
 import org.sgdlens.analysis.LossSeparation;
+import org.sgdlens.lake.Columns;
 import org.sgdlens.lake.Tables;
 
 /**
@@ -104,7 +105,9 @@ final class SweepReport {
     Map<String, Row> cleaning =
         byRun(Report.rows(spark, lake, Tables.CLEANING, ids, "run_id", "step"), null);
     Map<String, Row> fits =
-        byRun(Report.rows(spark, lake, Tables.VARIANCE_FLATNESS, ids, "run_id", "window"), null);
+        byRun(
+            Report.rows(spark, lake, Tables.VARIANCE_FLATNESS, ids, "run_id", Columns.PCA_WINDOW),
+            null);
     List<Row> metrics = Report.rows(spark, lake, Tables.METRICS, ids, "run_id", "step");
     Map<String, Row> last = new HashMap<>();
     for (Row m : metrics) {

@@ -35,6 +35,7 @@ import org.sgdlens.analysis.OrderParams;
 import org.sgdlens.analysis.Phases;
 import org.sgdlens.analysis.TrajectoryPca;
 import org.sgdlens.analysis.VarianceFlatness;
+import org.sgdlens.lake.Columns;
 import org.sgdlens.lake.Lake;
 import org.sgdlens.lake.RunStatus;
 import org.sgdlens.lake.SchemaRegistry;
@@ -509,7 +510,7 @@ public final class Sweeps {
         byRun(
             LakeTables.read(spark, root, Tables.SEPARATION_SUMMARY)
                 .where(col("run_id").isin(ids).and(col("score").equalTo(LossSeparation.LOSS)))
-                .orderBy("run_id", "window"));
+                .orderBy("run_id", Columns.WINDOW_STEPS));
     Map<String, Row> phaseGt =
         byRun(
             LakeTables.read(spark, root, Tables.PHASES)
@@ -532,7 +533,7 @@ public final class Sweeps {
         byRun(
             LakeTables.read(spark, root, Tables.VARIANCE_FLATNESS)
                 .where(col("run_id").isin(ids))
-                .orderBy("run_id", "window", "method"));
+                .orderBy("run_id", Columns.PCA_WINDOW, "method"));
     List<Row> out = new ArrayList<>();
     org.apache.spark.sql.types.StructType schema = LakeTables.sparkSchema(Tables.SWEEP_SUMMARY);
     for (RunState s : states) {

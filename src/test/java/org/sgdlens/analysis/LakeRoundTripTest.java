@@ -89,7 +89,8 @@ class LakeRoundTripTest extends SparkTestBase {
         assertThat(r.getString(r.fieldIndex("run_id"))).isEqualTo("rt");
         float[] chunk = VectorChunks.unpack((byte[]) r.get(r.fieldIndex("values")));
         assertThat(chunk.length).isEqualTo(r.getInt(r.fieldIndex("length")));
-        System.arraycopy(chunk, 0, back, (int) r.getLong(r.fieldIndex("offset")), chunk.length);
+        System.arraycopy(
+            chunk, 0, back, (int) r.getLong(r.fieldIndex("chunk_offset")), chunk.length);
       }
       assertThat(back).as("weights at step %s bit-exact", step).isEqualTo(vectors[step]);
     }

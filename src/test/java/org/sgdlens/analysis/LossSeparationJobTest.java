@@ -176,7 +176,7 @@ class LossSeparationJobTest extends SparkTestBase {
     assertThat(loss.<String>getAs("phase_ground_truth")).as("t_sep in phase II").isEqualTo("II");
     assertThat(loss.<Boolean>getAs("in_phase_ii")).as("in_phase_ii").isTrue();
     Row hist = result.summary("noisy", LossSeparation.HISTORY);
-    assertThat(hist.<Integer>getAs("window")).isEqualTo(5);
+    assertThat(hist.<Integer>getAs("window_steps")).isEqualTo(5);
     assertThat(hist.<Double>getAs("auroc_gain"))
         .as("gain = history max - loss max")
         .isCloseTo(

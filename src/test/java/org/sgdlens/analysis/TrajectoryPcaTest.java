@@ -259,7 +259,7 @@ class TrajectoryPcaTest extends SparkTestBase {
         continue;
       }
       float[] values = VectorChunks.unpack(r.getAs("values"));
-      long offset = r.getAs("offset");
+      long offset = r.getAs("chunk_offset");
       System.arraycopy(values, 0, out[component - 1], (int) offset, values.length);
       seen += values.length;
     }

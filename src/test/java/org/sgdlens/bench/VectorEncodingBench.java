@@ -133,7 +133,7 @@ public final class VectorEncodingBench {
                           "batch_size",
                           "count",
                           "chunk",
-                          "offset",
+                          "chunk_offset",
                           "length",
                           "values"))
                   .toSet());

@@ -67,7 +67,7 @@ class FlatnessJobsCliTest extends SparkTestBase {
                 }))
         .isZero();
     Row first = LakeTables.read(spark, lake, Tables.PCA_VARIANCES).orderBy("component").first();
-    assertThat(first.<String>getAs("window")).isEqualTo("5-29");
+    assertThat(first.<String>getAs("pca_window")).isEqualTo("5-29");
     assertThat(first.<String>getAs("method")).isEqualTo("gram");
     assertThat(LakeTables.read(spark, lake, Tables.PCA_DIRECTIONS).count())
         .as("4 directions x 2 chunks")

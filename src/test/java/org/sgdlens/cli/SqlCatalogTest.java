@@ -182,8 +182,9 @@ class SqlCatalogTest {
           .as("the weights view has the columns of schemas/weights.json, in order")
           .containsExactly(declared);
       assertThat(fresh.table("weights_all").columns())
-          .as("weights_all has the same columns (partition column last)")
-          .containsExactlyInAnyOrder(declared);
+          .as("weights_all has the same columns (partition column last) and former names")
+          .containsExactlyInAnyOrder(
+              org.sgdlens.analysis.LakeTables.fileSchema(Tables.WEIGHTS).fieldNames());
     } finally {
       fresh.stop();
       SparkSession.clearActiveSession();

@@ -91,7 +91,7 @@ public final class LakeReader {
       }
       parts
           .computeIfAbsent(k.toString(), x -> new TreeMap<>())
-          .put((Long) r.get("offset"), VectorChunks.unpack((byte[]) r.get("values")));
+          .put((Long) r.get("chunk_offset"), VectorChunks.unpack((byte[]) r.get("values")));
     }
     Map<String, float[]> out = new TreeMap<>();
     parts.forEach(

@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 
 /** Every typed row and vector key has its table's file columns, by name and in schema order. */
 class TableRowsTest {
-  private static final List<String> VECTOR_COLUMNS = List.of("chunk", "offset", "length", "values");
+  private static final List<String> VECTOR_COLUMNS =
+      List.of("chunk", "chunk_offset", "length", "values");
 
   record Case(Class<? extends Record> type, String table) {}
 

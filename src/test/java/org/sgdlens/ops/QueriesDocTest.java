@@ -35,12 +35,12 @@ class QueriesDocTest extends SparkTestBase {
           "run_id STRING, boundary STRING, ground_truth_step BIGINT, label_free_step BIGINT,"
               + " distance_steps BIGINT",
           "separation_summary",
-          "run_id STRING, score STRING, window INT, t_sep BIGINT, max_auroc DOUBLE,"
+          "run_id STRING, score STRING, window_steps INT, t_sep BIGINT, max_auroc DOUBLE,"
               + " d_prime_at_t_sep DOUBLE, phase_ground_truth STRING, in_phase_ii BOOLEAN",
           "loss_separation",
           "run_id STRING, step BIGINT, auroc DOUBLE, d_prime DOUBLE, phase_ground_truth STRING",
           "variance_flatness",
-          "run_id STRING, window STRING, method STRING, psi DOUBLE, psi_ci_low DOUBLE,"
+          "run_id STRING, pca_window STRING, method STRING, psi DOUBLE, psi_ci_low DOUBLE,"
               + " psi_ci_high DOUBLE, r2 DOUBLE, fit_points INT, censored_excluded INT");
 
   @Test

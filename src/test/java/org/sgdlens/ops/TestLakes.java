@@ -2,6 +2,7 @@ package org.sgdlens.ops;
 
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
@@ -47,9 +48,38 @@ public final class TestLakes {
 
   /** Writes rows k = 0..rows-1 of one run; {@code status} fills the runs table's status column. */
   public static void writeRows(Lake lake, String table, String runId, int rows, String status) {
-    TableSchema schema = SchemaRegistry.schema(table);
+    writeRows(lake, SchemaRegistry.schema(table), runId, rows, status);
+  }
+
+  /**
+   * Writes rows as the schema version before the table's renames did: each renamed column under its
+   * former name (what a lake written before the rename holds), values as {@link #value}.
+   */
+  public static void writeRowsAsBeforeRenames(Lake lake, String table, String runId, int rows) {
+    writeRows(lake, beforeRenames(SchemaRegistry.schema(table)), runId, rows, null);
+  }
+
+  /** The schema with every renamed column under its former name (the previous version's). */
+  public static TableSchema beforeRenames(TableSchema schema) {
+    List<Column> columns = new ArrayList<>();
+    for (Column c : schema.columns()) {
+      List<String> former = schema.formerNames(c.name());
+      String name = former.isEmpty() ? c.name() : former.get(0);
+      columns.add(new Column(name, c.type(), c.nullable(), c.comment()));
+    }
+    return new TableSchema(
+        schema.table(),
+        schema.version() - 1,
+        schema.description(),
+        schema.partitionBy(),
+        columns,
+        schema.json());
+  }
+
+  private static void writeRows(
+      Lake lake, TableSchema schema, String runId, int rows, String status) {
     org.apache.hadoop.fs.Path file =
-        new org.apache.hadoop.fs.Path(lake.partition(table, runId), "part-00000.parquet");
+        new org.apache.hadoop.fs.Path(lake.partition(schema.table(), runId), "part-00000.parquet");
     try (ParquetRowWriter writer =
         new ParquetRowWriter(schema, file, new Configuration(), CompressionCodecName.SNAPPY)) {
       for (int k = 0; k < rows; k++) {

@@ -174,12 +174,13 @@ class RecordingListenerTest {
         (key, rows) -> {
           int length = 0;
           for (Map<String, Object> r : rows) {
-            length = (int) Math.max(length, (Long) r.get("offset") + (Integer) r.get("length"));
+            length =
+                (int) Math.max(length, (Long) r.get("chunk_offset") + (Integer) r.get("length"));
           }
           float[] v = new float[length];
           for (Map<String, Object> r : rows) {
             float[] chunk = VectorChunks.unpack((byte[]) r.get("values"));
-            System.arraycopy(chunk, 0, v, (int) (long) (Long) r.get("offset"), chunk.length);
+            System.arraycopy(chunk, 0, v, (int) (long) (Long) r.get("chunk_offset"), chunk.length);
           }
           out.put(key, v);
         });

@@ -173,14 +173,14 @@ class TorchScriptTest {
     int length = 0;
     for (Map<String, Object> r : rows) {
       if (matches(r, step, member)) {
-        length = (int) Math.max(length, (Long) r.get("offset") + (Integer) r.get("length"));
+        length = (int) Math.max(length, (Long) r.get("chunk_offset") + (Integer) r.get("length"));
       }
     }
     float[] out = new float[length];
     for (Map<String, Object> r : rows) {
       if (matches(r, step, member)) {
         float[] chunk = VectorChunks.unpack((byte[]) r.get("values"));
-        System.arraycopy(chunk, 0, out, (int) (long) (Long) r.get("offset"), chunk.length);
+        System.arraycopy(chunk, 0, out, (int) (long) (Long) r.get("chunk_offset"), chunk.length);
       }
     }
     return out;

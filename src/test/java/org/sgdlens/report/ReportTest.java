@@ -144,7 +144,7 @@ class ReportTest extends SparkTestBase {
             NOISY,
             "score",
             "loss",
-            "window",
+            "window_steps",
             1,
             "t_sep",
             T_SEP,
@@ -164,7 +164,7 @@ class ReportTest extends SparkTestBase {
             NOISY,
             "score",
             "history",
-            "window",
+            "window_steps",
             5,
             "t_sep",
             900L,
@@ -237,7 +237,7 @@ class ReportTest extends SparkTestBase {
           Map.of(
               "run_id",
               NOISY,
-              "window",
+              "pca_window",
               "1000-2000",
               "component",
               i,
@@ -255,7 +255,8 @@ class ReportTest extends SparkTestBase {
               "mllib"));
       Map<String, Object> f =
           new HashMap<>(
-              Map.of("run_id", NOISY, "window", "1000-2000", "component", i, "censored", i == 10));
+              Map.of(
+                  "run_id", NOISY, "pca_window", "1000-2000", "component", i, "censored", i == 10));
       if (i < 10) {
         f.put("flatness", flatness(i));
       }
@@ -267,7 +268,7 @@ class ReportTest extends SparkTestBase {
         Map.of(
             "run_id",
             NOISY,
-            "window",
+            "pca_window",
             "1000-2000",
             "fit_from",
             2,
