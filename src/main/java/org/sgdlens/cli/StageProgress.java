@@ -137,6 +137,27 @@ public final class StageProgress extends SparkListener {
     }
   }
 
+  /**
+   * The stage's name as Spark gives it ("treeAggregate at GramPca.java:88"), or, when that names
+   * Spark's own plumbing ("$anonfun$... at CompletableFuture.java"), the first sgdlens frame of the
+   * stage's call site.
+   */
+  static String name(StageInfo info) {
+    String name = info.name();
+    if (!name.contains("$anonfun")) {
+      return name;
+    }
+    for (String frame : info.details().split("\n")) {
+      int open = frame.lastIndexOf('(');
+      if (frame.contains("org.sgdlens.") && open >= 0 && frame.endsWith(")")) {
+        String method = frame.substring(0, open).trim();
+        method = method.substring(method.lastIndexOf('.', method.lastIndexOf('.') - 1) + 1);
+        return method + " at " + frame.substring(open + 1, frame.length() - 1);
+      }
+    }
+    return name;
+  }
+
   private void print(Running r, String end) {
     long now = System.nanoTime();
     r.lastPrint = now;
@@ -157,7 +178,7 @@ public final class StageProgress extends SparkListener {
         "[%s] stage %d (%s): %d/%d tasks, %.0f s, %s%n",
         label,
         r.info.stageId(),
-        r.info.name(),
+        name(r.info),
         done,
         total,
         elapsed,
