@@ -81,7 +81,8 @@ final class PcaWriter {
   }
 
   /** Every variance of one run's window, with the explained and cumulative ratios. */
-  static void writeVariances(SparkSession spark, String lake, TrajectoryPca.RunResult r) {
+  static void writeVariances(
+      SparkSession spark, String lake, TrajectoryPca.RunResult r, double precisionFloor) {
     double[] v = r.variances();
     double firstExcluded = 0;
     for (int i = 1; i < v.length; i++) {
@@ -111,7 +112,8 @@ final class PcaWriter {
               total > 0 ? v[i] / total : 0.0,
               total > 0 ? cumulative / total : 0.0,
               rest,
-              r.method().label()));
+              r.method().label(),
+              precisionFloor));
     }
     LakeTables.write(
         spark.createDataFrame(rows, LakeTables.sparkSchema(Tables.PCA_VARIANCES)),

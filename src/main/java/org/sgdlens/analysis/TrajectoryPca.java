@@ -11,6 +11,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.sgdlens.lake.Tables;
+import org.sgdlens.lake.VectorChunks;
 
 /**
  * PCA of a window of recorded weight snapshots (docs/science.md section 3.1): the options, the run
@@ -292,10 +293,38 @@ public final class TrajectoryPca {
         // Directions of an earlier window would no longer match the new variances.
         PcaWriter.dropRunPartition(spark, options.lake(), Tables.PCA_DIRECTIONS, runId);
       }
-      PcaWriter.writeVariances(spark, options.lake(), result);
+      PcaWriter.writeVariances(
+          spark, options.lake(), result, precisionFloor(data, window.toStep, window.params));
       results.add(result);
     }
     return new Result(results, warnings);
+  }
+
+  /**
+   * The variance float32 rounding of the recorded weights puts along a unit direction p: a weight w
+   * stored as float32 carries an error uniform in ±ulp(w)/2, variance ulp(w)²/12, so along p the
+   * rounding variance is Σ_j p_j² ulp(w_j)²/12, which for directions spread over the coordinates is
+   * the mean (1/P) Σ_j ulp(w_j)²/12. Taken over the window's last snapshot (the weights move little
+   * within a window); a component whose variance is near it measures the recording's precision, not
+   * SGD.
+   */
+  static double precisionFloor(Dataset<Row> window, long step, long params) {
+    double sum =
+        window
+            .where(col("step").equalTo(step))
+            .select("values")
+            .javaRDD()
+            .map(
+                r -> {
+                  double s = 0;
+                  for (float w : VectorChunks.unpack(r.getAs("values"))) {
+                    double ulp = Math.ulp(w);
+                    s += ulp * ulp / 12;
+                  }
+                  return s;
+                })
+            .fold(0.0, Double::sum);
+    return sum / Math.max(1, params);
   }
 
   /**

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.spark.api.java.function.MapGroupsFunction;
@@ -219,11 +220,20 @@ public final class VarianceFlatness {
                 "component",
                 "variance",
                 "flatness",
-                "censored");
+                "censored",
+                "precision_floor");
     Dataset<Row> rows = fit(joined, options);
     List<Row> collected = new ArrayList<>(rows.collectAsList());
     collected.sort((a, b) -> a.<String>getAs("run_id").compareTo(b.getAs("run_id")));
     for (Row r : collected) {
+      if (r.getAs("fit_caveat") != null) {
+        warnings.add(
+            "run '"
+                + r.getAs("run_id")
+                + "': weak psi fit ("
+                + r.getAs("fit_caveat")
+                + "); read psi with care, or widen the fit range / record more snapshots");
+      }
       if (r.isNullAt(r.fieldIndex("psi"))) {
         warnings.add(
             "run '"
@@ -283,6 +293,7 @@ public final class VarianceFlatness {
     int snapshots = 0;
     int maxComponent = 0;
     int maxProfiled = 0;
+    Double floor = null;
     while (rows.hasNext()) {
       Row r = rows.next();
       int component = r.getAs("component");
@@ -291,6 +302,9 @@ public final class VarianceFlatness {
       method = r.getAs("method");
       snapshots = r.getAs("snapshots");
       maxComponent = Math.max(maxComponent, component);
+      if (r.getAs("precision_floor") != null) {
+        floor = r.getAs("precision_floor");
+      }
       if (r.getAs("censored") != null) {
         maxProfiled = Math.max(maxProfiled, component);
       }
@@ -327,6 +341,16 @@ public final class VarianceFlatness {
     PowerLawFit.Fit psi = f.size() >= 3 ? PowerLawFit.logLog(array(f), array(v), confidence) : null;
 
     int rankEnd = rankTo == 0 ? maxComponent : Math.min(rankTo, maxComponent);
+    if (rankTo == 0 && floor != null && floor > 0) {
+      // Stop before the variances reach the recording's float32 precision: there the spectrum
+      // measures rounding (one window gave gamma 5.6, 7.0 or 11.5 by the eigen-solver used).
+      for (int c = rankFrom; c <= rankEnd; c++) {
+        if (variances[c - 1] < FLOOR_MARGIN * floor) {
+          rankEnd = c - 1;
+          break;
+        }
+      }
+    }
     List<Double> ranks = new ArrayList<>();
     List<Double> rankVariances = new ArrayList<>();
     for (int c = rankFrom; c <= rankEnd; c++) {
@@ -366,7 +390,31 @@ public final class VarianceFlatness {
         gamma == null ? null : gamma.r2(),
         fraction,
         holding,
-        total);
+        total,
+        floor,
+        psi == null ? null : caveat(-psi.slope(), -psi.slopeHigh(), -psi.slopeLow(), psi.r2()));
+  }
+
+  /** R² below this marks a weak ψ fit. */
+  public static final double WEAK_R2 = 0.5;
+
+  /** The γ fit keeps components whose variance is at least this many times the precision floor. */
+  public static final double FLOOR_MARGIN = 100;
+
+  /**
+   * Why a ψ fit is weak, or null: R² below {@link #WEAK_R2}, or a confidence interval wider than ψ
+   * itself (the exponent is not determined to within a factor of two).
+   */
+  static String caveat(double psi, double low, double high, double r2) {
+    List<String> why = new ArrayList<>();
+    if (r2 < WEAK_R2) {
+      why.add(String.format(Locale.ROOT, "R^2 %.2f < %.1f", r2, WEAK_R2));
+    }
+    if (high - low > Math.abs(psi)) {
+      why.add(
+          String.format(Locale.ROOT, "CI [%.2f, %.2f] wider than psi %.2f itself", low, high, psi));
+    }
+    return why.isEmpty() ? null : String.join("; ", why);
   }
 
   private static double[] array(List<Double> values) {

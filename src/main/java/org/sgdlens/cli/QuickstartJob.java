@@ -225,7 +225,7 @@ public final class QuickstartJob {
         out.append(
             String.format(
                 Locale.ROOT,
-                "  psi = %.3f, 95%% CI [%.3f, %.3f], R^2 %.3f over components %s-%s (%s censored); gamma = %s; %s components hold %.0f%% of the variance (excl. i=1)%n",
+                "  psi = %.3f, 95%% CI [%.3f, %.3f], R^2 %.3f over components %s-%s (%s censored)%s; gamma = %s over components %s-%s; %s components hold %.0f%% of the variance (excl. i=1)%n",
                 (Double) get(r, "psi"),
                 (Double) get(r, "psi_ci_low"),
                 (Double) get(r, "psi_ci_high"),
@@ -233,9 +233,14 @@ public final class QuickstartJob {
                 get(r, "fit_from"),
                 get(r, "fit_to"),
                 get(r, "censored_excluded"),
+                get(r, "fit_caveat") == null
+                    ? ""
+                    : "\n    caveat: a weak fit (" + get(r, "fit_caveat") + ")",
                 get(r, "gamma") == null
                     ? "n/a"
                     : String.format(Locale.ROOT, "%.3f", (Double) get(r, "gamma")),
+                get(r, "rank_from"),
+                get(r, "rank_to"),
                 get(r, "components_holding"),
                 100 * (Double) get(r, "variance_fraction")));
       }

@@ -96,7 +96,8 @@ public final class VarianceFlatnessJob {
       System.out.printf(
           Locale.ROOT,
           "%s (window %s, %s): psi = %s [%s, %s] R^2 = %s over %d components (%d censored"
-              + " excluded); gamma = %s; %d components hold %.0f%% of the variance without i=1%n",
+              + " excluded)%s; gamma = %s over components %d-%d%s; %d components hold %.0f%% of"
+              + " the variance without i=1%n",
           r.getAs("run_id"),
           r.getAs(Columns.PCA_WINDOW),
           r.getAs("method"),
@@ -106,7 +107,16 @@ public final class VarianceFlatnessJob {
           fmt(r.getAs("r2")),
           r.<Integer>getAs("fit_points"),
           r.<Integer>getAs("censored_excluded"),
+          r.getAs("fit_caveat") == null ? "" : " [weak fit: " + r.getAs("fit_caveat") + "]",
           fmt(r.getAs("gamma")),
+          r.<Integer>getAs("rank_from"),
+          r.<Integer>getAs("rank_to"),
+          r.getAs("precision_floor") == null
+              ? ""
+              : String.format(
+                  Locale.ROOT,
+                  " (above 100 x the float32 floor %.1e)",
+                  r.<Double>getAs("precision_floor")),
           r.<Integer>getAs("components_holding"),
           100 * r.<Double>getAs("variance_fraction"));
     }

@@ -235,8 +235,13 @@ final class RunReport {
                 Format.get(v, "r2"),
                 Format.get(v, "fit_from") + "-" + Format.get(v, "fit_to"),
                 Format.get(v, "censored_excluded"),
-                Format.interval(v, "gamma", "gamma_ci_low", "gamma_ci_high"),
-                Format.get(v, "components_holding")));
+                Format.interval(v, "gamma", "gamma_ci_low", "gamma_ci_high")
+                    + " over "
+                    + Format.get(v, "rank_from")
+                    + "-"
+                    + Format.get(v, "rank_to"),
+                Format.get(v, "components_holding"),
+                Format.get(v, "fit_caveat") == null ? "" : "weak fit: " + v.getAs("fit_caveat")));
       }
       page.table(
           "variance-flatness",
@@ -247,9 +252,20 @@ final class RunReport {
               "R²",
               "fit components",
               "censored",
-              "gamma [CI]",
-              "components holding 90%"),
+              "gamma [CI] over components",
+              "components holding 90%",
+              "caveat"),
           rows);
+      for (Row v : vf) {
+        if (Format.get(v, "fit_caveat") != null) {
+          page.note(
+              "Caveat for window "
+                  + Format.get(v, Columns.PCA_WINDOW)
+                  + ": the psi fit is weak ("
+                  + v.getAs("fit_caveat")
+                  + "); the exponent is not determined by this window.");
+        }
+      }
     }
     page.end();
   }
@@ -579,7 +595,10 @@ final class RunReport {
                     + Format.interval(fit, "psi", "psi_ci_low", "psi_ci_high")
                     + ", R² = "
                     + Format.cell(Format.get(fit, "r2"))
-                    + "."));
+                    + "."
+                    + (Format.get(fit, "fit_caveat") == null
+                        ? ""
+                        : " Weak fit: " + fit.getAs("fit_caveat") + ".")));
     double maxVariance =
         java.util.stream.Stream.concat(in.stream(), out.stream())
             .mapToDouble(p -> p[1])

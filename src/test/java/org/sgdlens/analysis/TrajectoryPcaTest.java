@@ -25,6 +25,7 @@ class TrajectoryPcaTest extends SparkTestBase {
   private static final int OU_T = 600;
   private static double[][] ouBasis;
   private static String ouLake;
+  private static float[] ouLast;
 
   static {
     for (int k = 0; k < H.length; k++) {
@@ -57,6 +58,7 @@ class TrajectoryPcaTest extends SparkTestBase {
         s++;
       }
     }
+    ouLast = snapshots[OU_T - 1];
     ouLake = lakePath("ou");
     TrajectoryLakes.writeRun(ouLake, "ou", snapshots, steps, 4); // chunks of 4, 4 and 2
   }
@@ -102,6 +104,14 @@ class TrajectoryPcaTest extends SparkTestBase {
       assertThat(variances.get(H.length - 1).<Double>getAs("cumulative_ratio"))
           .as("cumulative ratio ends at 1 (full rank P < T)")
           .isCloseTo(1.0, within(1e-9));
+      double floor = 0;
+      for (float w : ouLast) {
+        floor += (double) Math.ulp(w) * Math.ulp(w) / 12;
+      }
+      floor /= ouLast.length;
+      assertThat(variances.get(0).<Double>getAs("precision_floor"))
+          .as("float32 rounding variance of the last snapshot, mean ulp^2/12")
+          .isCloseTo(floor, within(1e-12 * floor));
     }
   }
 
@@ -234,8 +244,8 @@ class TrajectoryPcaTest extends SparkTestBase {
                 w.contains("'w'")
                     && w.contains(
                         "--min-train-accuracy 0.99 starts the window at step 2600"
-                            + " instead of 2000")
-                    && w.contains("4 of the 10 snapshots in steps 2000..2900 kept (40.0%)"));
+                            + " instead of 1901")
+                    && w.contains("4 of the 10 snapshots in steps 1901..2900 kept (40.0%)"));
 
     assertThatThrownBy(
             () ->

@@ -57,7 +57,7 @@ class VarianceFlatnessTest extends SparkTestBase {
       boolean censored = i % 7 == 0;
       variances.add(
           RowFactory.create(
-              "run", "0-99", 0L, 99L, 100, 1000L, i, sigma2[i], 0.0, 0.0, null, "gram"));
+              "run", "0-99", 0L, 99L, 100, 1000L, i, sigma2[i], 0.0, 0.0, null, "gram", null));
       flatness.add(
           RowFactory.create(
               "run",
@@ -111,6 +111,8 @@ class VarianceFlatnessTest extends SparkTestBase {
         .as("γ vs brute-force OLS on log rank")
         .isCloseTo(-ols(rankPoints)[0], within(1e-9));
     assertThat(row.<Integer>getAs("rank_points")).as("ranks 20..80").isEqualTo(61);
+    assertThat(row.<String>getAs("fit_caveat")).as("a strong fit has no caveat").isNull();
+    assertThat(row.<Double>getAs("precision_floor")).as("an old lake has no floor").isNull();
 
     // Components holding 90% of the variance of components 2..n, by brute force.
     double rest = 0;
@@ -136,6 +138,48 @@ class VarianceFlatnessTest extends SparkTestBase {
   }
 
   @Test
+  void gammaStopsAtThePrecisionFloorAndAWeakPsiFitIsFlagged() {
+    // σ²_i = 0.01 i^-2 down to i = 40, then variances at the float32 floor (below 100 × floor):
+    // the default γ fit must end at 40 and find γ = 2 exactly. Flatness unrelated to σ²: weak ψ.
+    double floor = 1e-12;
+    int n = 60;
+    SplittableRandom random = new SplittableRandom(3);
+    List<Row> variances = new ArrayList<>();
+    List<Row> flatness = new ArrayList<>();
+    for (int i = 1; i <= n; i++) {
+      double sigma2 = i <= 40 ? 0.01 / ((double) i * i) : 50 * floor * (1 - (i - 40) / 100.0);
+      double f = Math.exp(random.nextDouble(-1, 1));
+      variances.add(
+          RowFactory.create(
+              "run", "0-99", 0L, 99L, 100, 1000L, i, sigma2, 0.0, 0.0, null, "gram", floor));
+      flatness.add(
+          RowFactory.create(
+              "run", "0-99", i, -f / 2, f / 2, f, false, "none", 0.1, Math.E, 10.0, 1e-4, 30));
+    }
+    VarianceFlatness.Result result = runOn(lakePath("floor"), variances, flatness);
+    Row row = result.rows().get(0);
+    assertThat(row.<Integer>getAs("rank_to"))
+        .as("last component above 100 x the precision floor")
+        .isEqualTo(40);
+    assertThat(row.<Integer>getAs("rank_points")).as("ranks 20..40").isEqualTo(21);
+    assertThat(row.<Double>getAs("gamma")).as("gamma of i^-2").isCloseTo(2.0, within(1e-9));
+    assertThat(row.<Double>getAs("precision_floor")).isEqualTo(floor);
+    assertThat(row.<String>getAs("fit_caveat")).as("weak psi fit").contains("R^2");
+    assertThat(result.warnings())
+        .as("the weak fit is warned about")
+        .anyMatch(w -> w.contains("'run'") && w.contains("weak psi fit"));
+  }
+
+  @Test
+  void theCaveatNamesEachReason() {
+    assertThat(VarianceFlatness.caveat(2.0, 1.9, 2.1, 0.9)).isNull();
+    assertThat(VarianceFlatness.caveat(1.99, 0.68, 3.30, 0.204))
+        .isEqualTo("R^2 0.20 < 0.5; CI [0.68, 3.30] wider than psi 1.99 itself");
+    assertThat(VarianceFlatness.caveat(3.0, 1.0, 4.5, 0.8))
+        .isEqualTo("CI [1.00, 4.50] wider than psi 3.00 itself");
+  }
+
+  @Test
   void flatnessOfAnEarlierPcaWindowIsIgnoredWithAWarning() {
     String lake = lakePath("stale");
     List<Row> variances = new ArrayList<>();
@@ -143,7 +187,7 @@ class VarianceFlatnessTest extends SparkTestBase {
     for (int i = 1; i <= 10; i++) {
       variances.add(
           RowFactory.create(
-              "old", "100-199", 100L, 199L, 100, 1000L, i, 1.0 / i, 0.0, 0.0, null, "gram"));
+              "old", "100-199", 100L, 199L, 100, 1000L, i, 1.0 / i, 0.0, 0.0, null, "gram", null));
       flatness.add(
           RowFactory.create(
               "old",
