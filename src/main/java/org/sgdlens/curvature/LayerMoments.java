@@ -5,7 +5,7 @@ import org.sgdlens.kernel.NoiseCurvatureStats;
 
 /**
  * The per-sample sums of the noise-curvature passes for one parameter block on one engine
- * (docs/curvature.md section 6): pass 1 gives {@code Σ l_n}, {@code Σ g_n}, {@code Σ g_n g_nᵀ} and
+ * (docs/curvature.md section 5): pass 1 gives {@code Σ l_n}, {@code Σ g_n}, {@code Σ g_n g_nᵀ} and
  * {@code Σ h_n}, pass 2 {@code Σ_n |h_n u_i|²} (and {@code Σ_n h_n²} when asked) over a subset of
  * the training rows. Sums over disjoint subsets add up to the sums over their union, so a Spark
  * task computes one subset and the driver adds them. Layouts: {@link

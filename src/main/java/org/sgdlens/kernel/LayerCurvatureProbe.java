@@ -2,7 +2,7 @@ package org.sgdlens.kernel;
 
 /**
  * Per-sample curvature sums of one parameter block over chosen training rows, the two passes of the
- * noise-curvature job (docs/curvature.md section 6). An implementation holds one model and its
+ * noise-curvature job (docs/curvature.md section 5). An implementation holds one model and its
  * training rows {@code 0 .. samples()-1}; each Spark task opens one from a {@link
  * LayerCurvatureProbeFactory}, and the driver adds the tasks' arrays with {@link
  * NoiseCurvatureStats#add}. Sums, never means, so that partial results over disjoint rows add up to

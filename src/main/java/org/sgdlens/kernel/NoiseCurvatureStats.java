@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * SGD noise covariance against curvature in one layer block (docs/curvature.md section 6): the
+ * SGD noise covariance against curvature in one layer block (docs/curvature.md section 5): the
  * layouts of the per-sample sums a {@link LayerCurvatureProbe} returns, their accumulation, and the
  * driver's combination into {@code H = U Λ Uᵀ}, the Fisher {@code F}, the minibatch noise
  * covariance {@code C}, {@code E[h²]}, their diagonals in H's eigenbasis, the power-law fits, the
@@ -195,32 +195,20 @@ public final class NoiseCurvatureStats {
               chosen.size(),
               lambda.length);
     } else {
-      for (String part : spec.split(",")) {
-        String s = part.trim();
-        if (s.isEmpty()) {
-          continue;
-        }
-        int from;
-        int to;
-        try {
-          int dash = s.indexOf('-', 1);
-          from = Integer.parseInt(dash < 0 ? s : s.substring(0, dash).trim());
-          to = dash < 0 ? from : Integer.parseInt(s.substring(dash + 1).trim());
-        } catch (NumberFormatException e) {
-          from = -1;
-          to = -1;
-        }
-        if (from < 1 || to < from || to > lambda.length) {
+      for (int[] r : ranges(spec)) {
+        if (r[1] > lambda.length) {
           throw new IllegalArgumentException(
               "--gamma-range '"
                   + spec
-                  + "' has '"
-                  + s
-                  + "', which is not a range of 1-based eigen-indices within 1-"
+                  + "' reaches eigen-index "
+                  + r[1]
+                  + " but the layer has "
                   + lambda.length
-                  + "; give e.g. 1-50, 2,5,7-9 or auto");
+                  + "; give indices within 1-"
+                  + lambda.length
+                  + " or auto");
         }
-        for (int i = from - 1; i < to; i++) {
+        for (int i = r[0] - 1; i < r[1]; i++) {
           if (lambda[i] > 0 && !chosen.contains(i)) {
             chosen.add(i);
           }
@@ -236,6 +224,52 @@ public final class NoiseCurvatureStats {
               lambda.length);
     }
     return new FitRange(chosen.stream().mapToInt(Integer::intValue).toArray(), description);
+  }
+
+  /**
+   * Checks a {@code --gamma-range} before any data is read: "auto" (or blank), or 1-based ranges
+   * like "1-50" or "2,5,7-9".
+   */
+  public static void checkRange(String spec) {
+    if (!(spec == null || spec.isBlank() || spec.trim().equals("auto"))) {
+      ranges(spec);
+    }
+  }
+
+  /** The 1-based inclusive ranges of a spec such as "2,5,7-9". */
+  private static List<int[]> ranges(String spec) {
+    List<int[]> out = new ArrayList<>();
+    for (String part : spec.split(",")) {
+      String s = part.trim();
+      if (s.isEmpty()) {
+        continue;
+      }
+      int from;
+      int to;
+      try {
+        int dash = s.indexOf('-', 1);
+        from = Integer.parseInt(dash < 0 ? s : s.substring(0, dash).trim());
+        to = dash < 0 ? from : Integer.parseInt(s.substring(dash + 1).trim());
+      } catch (NumberFormatException e) {
+        from = -1;
+        to = -1;
+      }
+      if (from < 1 || to < from) {
+        throw new IllegalArgumentException(
+            "--gamma-range '"
+                + spec
+                + "' has '"
+                + s
+                + "', which is not a range of 1-based eigen-indices; give e.g. 1-50, 2,5,7-9"
+                + " or auto");
+      }
+      out.add(new int[] {from, to});
+    }
+    if (out.isEmpty()) {
+      throw new IllegalArgumentException(
+          "--gamma-range '" + spec + "' selects nothing; give e.g. 1-50 or auto");
+    }
+    return out;
   }
 
   /**

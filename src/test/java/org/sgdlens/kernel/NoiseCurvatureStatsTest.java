@@ -124,6 +124,9 @@ class NoiseCurvatureStatsTest {
         .containsExactly(1, 2, 4);
     assertThatThrownBy(() -> NoiseCurvatureStats.fitRange(lambda, "0-3", 1e-6))
         .hasMessageContaining("'0-3'")
+        .hasMessageContaining("1-50");
+    assertThatThrownBy(() -> NoiseCurvatureStats.fitRange(lambda, "2-9", 1e-6))
+        .hasMessageContaining("'2-9'")
         .hasMessageContaining("1-7");
     assertThatThrownBy(() -> NoiseCurvatureStats.fitRange(lambda, "x", 1e-6))
         .hasMessageContaining("'x'");
