@@ -29,6 +29,10 @@ public final class Tables {
   public static final String FLATNESS = "flatness";
   public static final String VARIANCE_FLATNESS = "variance_flatness";
 
+  // Result tables of the SGD-noise-versus-curvature analysis (docs/curvature.md section 5).
+  public static final String NOISE_CURVATURE_PAIRS = "noise_curvature_pairs";
+  public static final String NOISE_CURVATURE = "noise_curvature";
+
   // Sweep membership, cross-run summaries and nightly history (jobs/sweep, jobs/nightly).
   public static final String SWEEP_RUNS = "sweep_runs";
   public static final String SWEEP_SUMMARY = "sweep_summary";
@@ -57,7 +61,9 @@ public final class Tables {
           PCA_DIRECTIONS,
           LANDSCAPE_PROFILES,
           FLATNESS,
-          VARIANCE_FLATNESS);
+          VARIANCE_FLATNESS,
+          NOISE_CURVATURE_PAIRS,
+          NOISE_CURVATURE);
 
   /** Every table of the lake; analyses append their result tables here. */
   public static final List<String> ALL =
@@ -84,6 +90,8 @@ public final class Tables {
           LANDSCAPE_PROFILES,
           FLATNESS,
           VARIANCE_FLATNESS,
+          NOISE_CURVATURE_PAIRS,
+          NOISE_CURVATURE,
           SWEEP_RUNS,
           SWEEP_SUMMARY,
           NIGHTLY_SUMMARY);

@@ -21,11 +21,14 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sgdlens.analysis.Cleaning;
 import org.sgdlens.analysis.Landscape;
 import org.sgdlens.analysis.LossSeparation;
+import org.sgdlens.analysis.NoiseCurvature;
 import org.sgdlens.analysis.Phases;
 import org.sgdlens.analysis.SqlQueries;
 import org.sgdlens.analysis.TrajectoryPca;
 import org.sgdlens.analysis.VarianceFlatness;
+import org.sgdlens.curvature.RunLayerProbeFactory;
 import org.sgdlens.kernel.FlatnessSearch;
+import org.sgdlens.kernel.NoiseCurvatureStats;
 import org.sgdlens.kernel.PhaseRules.Thresholds;
 import org.sgdlens.lake.Lake;
 import org.sgdlens.record.RunConfig;
@@ -76,6 +79,11 @@ class JobOptionsTest {
               VarianceFlatnessJob.class,
               VarianceFlatnessJob.Args::new,
               VarianceFlatnessJob::run),
+          new Job(
+              "noise-curvature",
+              NoiseCurvatureJob.class,
+              NoiseCurvatureJob.Args::new,
+              NoiseCurvatureJob::run),
           new Job("report", ReportJob.class, ReportJob.Args::new, ReportJob::run),
           new Job("sql", SqlJob.class, SqlJob.Args::new, SqlJob::run),
           new Job("sql-server", SqlServerJob.class, SqlServerJob.Args::new, SqlServerJob::run),
@@ -92,7 +100,8 @@ class JobOptionsTest {
           "clean",
           "trajectory-pca",
           "landscape",
-          "variance-flatness");
+          "variance-flatness",
+          "noise-curvature");
 
   /** Per job, every option with a default and the constant that default must come from. */
   static final Map<String, Map<String, Object>> DEFAULTS = new LinkedHashMap<>();
@@ -151,6 +160,16 @@ class JobOptionsTest {
             "--rank-to", VarianceFlatness.Options.RANK_TO_DEFAULT,
             "--confidence", VarianceFlatness.Options.CONFIDENCE_DEFAULT,
             "--variance-fraction", VarianceFlatness.Options.VARIANCE_FRACTION_DEFAULT));
+    DEFAULTS.put(
+        "noise-curvature",
+        Map.of(
+            "--layer", NoiseCurvature.Options.LAYER_DEFAULT,
+            "--gamma-range", NoiseCurvature.Options.GAMMA_RANGE_DEFAULT,
+            "--floor", NoiseCurvatureStats.FLOOR_DEFAULT,
+            "--full-eh2-max", NoiseCurvature.Options.FULL_EH2_MAX_DEFAULT,
+            "--tasks", NoiseCurvature.Options.TASKS_DEFAULT,
+            "--max-samples", RunLayerProbeFactory.MAX_SAMPLES_DEFAULT,
+            "--seed", RunLayerProbeFactory.SEED_DEFAULT));
     DEFAULTS.put("report", Map.of("--out", Report.Options.OUT_DIR_DEFAULT));
     DEFAULTS.put(
         "sql",
