@@ -18,6 +18,7 @@ import org.sgdlens.kernel.LayerCurvatureProbe;
 import org.sgdlens.kernel.LayerCurvatureProbeFactory;
 import org.sgdlens.kernel.NoiseCurvatureStats;
 import org.sgdlens.kernel.SymmetricEigen;
+import org.sgdlens.lake.Columns;
 import org.sgdlens.lake.Tables;
 import org.sgdlens.lake.VectorChunks;
 
@@ -271,7 +272,7 @@ public final class NoiseCurvature {
     List<Row> chunks =
         LakeTables.read(spark, lake, Tables.WEIGHTS)
             .where(col("run_id").equalTo(runId).and(col("step").equalTo(step)))
-            .select("offset", "length", "values")
+            .select(Columns.CHUNK_OFFSET, "length", "values")
             .collectAsList();
     if (chunks.isEmpty()) {
       List<Row> range =
@@ -301,12 +302,13 @@ public final class NoiseCurvature {
     }
     long length = 0;
     for (Row c : chunks) {
-      length = Math.max(length, c.<Long>getAs("offset") + c.<Integer>getAs("length"));
+      length = Math.max(length, c.<Long>getAs(Columns.CHUNK_OFFSET) + c.<Integer>getAs("length"));
     }
     float[] out = new float[(int) length];
     for (Row c : chunks) {
       float[] values = VectorChunks.unpack(c.<byte[]>getAs("values"));
-      System.arraycopy(values, 0, out, (int) (long) c.<Long>getAs("offset"), values.length);
+      System.arraycopy(
+          values, 0, out, (int) (long) c.<Long>getAs(Columns.CHUNK_OFFSET), values.length);
     }
     return out;
   }
