@@ -29,6 +29,10 @@ public final class Tables {
   public static final String FLATNESS = "flatness";
   public static final String VARIANCE_FLATNESS = "variance_flatness";
 
+  // Hessian curvature at recorded weights (jobs/curvature, docs/curvature.md).
+  public static final String CURVATURE = "curvature";
+  public static final String CURVATURE_DENSITY = "curvature_density";
+
   // Sweep membership, cross-run summaries and nightly history (jobs/sweep, jobs/nightly).
   public static final String SWEEP_RUNS = "sweep_runs";
   public static final String SWEEP_SUMMARY = "sweep_summary";
@@ -57,7 +61,9 @@ public final class Tables {
           PCA_DIRECTIONS,
           LANDSCAPE_PROFILES,
           FLATNESS,
-          VARIANCE_FLATNESS);
+          VARIANCE_FLATNESS,
+          CURVATURE,
+          CURVATURE_DENSITY);
 
   /** Every table of the lake; analyses append their result tables here. */
   public static final List<String> ALL =
@@ -84,6 +90,8 @@ public final class Tables {
           LANDSCAPE_PROFILES,
           FLATNESS,
           VARIANCE_FLATNESS,
+          CURVATURE,
+          CURVATURE_DENSITY,
           SWEEP_RUNS,
           SWEEP_SUMMARY,
           NIGHTLY_SUMMARY);
