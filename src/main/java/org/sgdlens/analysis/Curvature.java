@@ -493,7 +493,8 @@ public final class Curvature {
     for (Row r : layout) {
       String name = r.getAs("name");
       names.add(name);
-      (r.isNullAt(r.fieldIndex("weights_offset")) ? missing : recordedNames).add(name);
+      // param_layout.weights_offset is -1 for a parameter the snapshots leave out.
+      (r.<Long>getAs("weights_offset") < 0 ? missing : recordedNames).add(name);
       params += r.<Long>getAs("size");
     }
     if (!missing.isEmpty()) {

@@ -23,6 +23,7 @@ import org.sgdlens.lake.Tables;
 import org.sgdlens.lake.VectorChunks;
 import org.sgdlens.record.ConfigLoader;
 import org.sgdlens.record.RunConfig;
+import org.sgdlens.record.Schedule;
 import org.sgdlens.record.TestRuns;
 import org.sgdlens.record.TrainingData;
 
@@ -42,6 +43,25 @@ class CurvatureJobTest extends SparkTestBase {
     RunConfig c = TestRuns.synthetic(RUN);
     c.model.activation = "tanh";
     TestRuns.train(Path.of(lake), c);
+    RunConfig partial = TestRuns.synthetic("partial");
+    partial.sgd.steps = 10;
+    partial.record.layers = List.of("fc2.weight");
+    TestRuns.train(Path.of(lake), partial);
+    RunConfig cnn = new RunConfig(); // a small built-in CNN on the Fashion-MNIST slice
+    cnn.runId = "cnn";
+    cnn.model.kind = "cnn";
+    cnn.model.channels = new java.util.ArrayList<>(List.of(2));
+    cnn.model.hidden = new java.util.ArrayList<>(List.of(4));
+    cnn.dataset.perClass = 5;
+    cnn.dataset.testSize = 20;
+    cnn.sgd.batchSize = 10;
+    cnn.sgd.steps = 4;
+    cnn.noise.fraction = 0;
+    cnn.record.weights = Schedule.every(2);
+    cnn.record.gradients = Schedule.every(100);
+    cnn.record.metrics = Schedule.every(2);
+    cnn.record.ensembleSize = 2;
+    TestRuns.train(Path.of(lake), cnn);
   }
 
   private static Curvature.Options.Builder options() {
@@ -227,5 +247,23 @@ class CurvatureJobTest extends SparkTestBase {
     assertThatThrownBy(() -> CurvatureJob.run(new String[] {"--lake", lake, "--top-k", "0"}))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("--top-k is 0");
+  }
+
+  @Test
+  void aModelOtherThanTheBuiltInMlpIsRefusedNamingIt() {
+    assertThatThrownBy(() -> run(options().optRuns(List.of("cnn")).build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("Run 'cnn' trains the model")
+        .hasMessageContaining("model.kind cnn")
+        .hasMessageContaining("only the built-in MLP");
+  }
+
+  @Test
+  void snapshotsOfSomeLayersOnlyAreRefusedNamingThem() {
+    assertThatThrownBy(() -> run(options().optRuns(List.of("partial")).optLayer("fc2").build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("Run 'partial' records only [fc2.weight]")
+        .hasMessageContaining("not [fc1.weight, fc1.bias, fc2.bias]")
+        .hasMessageContaining("record.layers empty");
   }
 }
