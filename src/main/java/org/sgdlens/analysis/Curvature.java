@@ -1,6 +1,7 @@
 package org.sgdlens.analysis;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.not;
 
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -448,11 +449,18 @@ public final class Curvature {
       return null;
     }
     List<Long> chosen = chooseSteps(runId, recorded, options);
+    long[] steps = chosen.stream().mapToLong(Long::longValue).toArray();
     int tasks =
         options.tasks() > 0
             ? Math.min(options.tasks(), chosen.size())
             : Math.min(spark.sparkContext().defaultParallelism(), chosen.size());
     int p = (int) params;
+    // Keyed by the step's position in the chosen list, so the hash partitioner deals the steps
+    // round-robin over the tasks (keyed by step, steps 0 and 40 would share one of two tasks).
+    Map<Long, Integer> position = new java.util.HashMap<>();
+    for (int i = 0; i < chosen.size(); i++) {
+      position.put(chosen.get(i), i);
+    }
     List<StepCurvature> computed =
         runWeights
             .where(col("step").isin(chosen.toArray()))
@@ -461,13 +469,13 @@ public final class Curvature {
             .mapToPair(
                 r ->
                     new Tuple2<>(
-                        r.<Long>getAs("step"),
+                        position.get(r.<Long>getAs("step")),
                         new Tuple2<>(
                             r.<Long>getAs(Columns.CHUNK_OFFSET), r.<byte[]>getAs("values"))))
             .groupByKey(new HashPartitioner(tasks))
             .mapPartitions(
-                (Iterator<Tuple2<Long, Iterable<Tuple2<Long, byte[]>>>> it) ->
-                    computeAll(it, factory, p))
+                (Iterator<Tuple2<Integer, Iterable<Tuple2<Long, byte[]>>>> it) ->
+                    computeAll(it, steps, factory, p))
             .collect();
     List<StepCurvature> sorted = new ArrayList<>(computed);
     sorted.sort((a, b) -> Long.compare(a.step(), b.step()));
@@ -534,7 +542,8 @@ public final class Curvature {
 
   /** One task: one oracle for all of its snapshots. */
   private static Iterator<StepCurvature> computeAll(
-      Iterator<Tuple2<Long, Iterable<Tuple2<Long, byte[]>>>> snapshots,
+      Iterator<Tuple2<Integer, Iterable<Tuple2<Long, byte[]>>>> snapshots,
+      long[] steps,
       CurvatureOracleFactory factory,
       int params) {
     if (!snapshots.hasNext()) {
@@ -543,13 +552,13 @@ public final class Curvature {
     List<StepCurvature> out = new ArrayList<>();
     try (CurvatureOracle oracle = factory.open()) {
       while (snapshots.hasNext()) {
-        Tuple2<Long, Iterable<Tuple2<Long, byte[]>>> next = snapshots.next();
+        Tuple2<Integer, Iterable<Tuple2<Long, byte[]>>> next = snapshots.next();
         float[] w = new float[params];
         for (Tuple2<Long, byte[]> chunk : next._2()) {
           float[] values = VectorChunks.unpack(chunk._2());
           System.arraycopy(values, 0, w, (int) (long) chunk._1(), values.length);
         }
-        out.add(StepCurvature.of(next._1(), oracle.at(w)));
+        out.add(StepCurvature.of(steps[next._1()], oracle.at(w)));
       }
     } catch (RuntimeException e) {
       throw e;
@@ -562,7 +571,8 @@ public final class Curvature {
   /**
    * Writes the run's rows, keeping its earlier rows of other (step, scope) pairs: a call for
    * --layer fc2 leaves the all-parameter rows in place, a call for the same steps and scope
-   * replaces them.
+   * replaces them. The tables are small (one row per snapshot and scope, a grid per density), so
+   * the kept rows are collected before the partition is rewritten.
    */
   private static void write(
       SparkSession spark, Options options, RunInfo run, List<StepCurvature> steps) {
@@ -571,8 +581,11 @@ public final class Curvature {
     Set<Long> done = new TreeSet<>();
     steps.forEach(s -> done.add(s.step()));
     List<Row> curvature = new ArrayList<>(kept(spark, options, Tables.CURVATURE, runId, done));
+    // Without --density the density rows stay as they are (none of them is replaced).
     List<Row> density =
-        new ArrayList<>(kept(spark, options, Tables.CURVATURE_DENSITY, runId, done));
+        options.density()
+            ? new ArrayList<>(kept(spark, options, Tables.CURVATURE_DENSITY, runId, done))
+            : new ArrayList<>();
     for (StepCurvature s : steps) {
       boolean subset = s.rows() < run.trainSize();
       curvature.add(
@@ -602,7 +615,7 @@ public final class Curvature {
         spark.createDataFrame(curvature, LakeTables.sparkSchema(Tables.CURVATURE)),
         options.lake(),
         Tables.CURVATURE);
-    if (options.density() || !density.isEmpty()) {
+    if (options.density()) {
       LakeTables.write(
           spark.createDataFrame(density, LakeTables.sparkSchema(Tables.CURVATURE_DENSITY)),
           options.lake(),
@@ -620,7 +633,7 @@ public final class Curvature {
                 .and(
                     col("scope")
                         .notEqual(options.scope())
-                        .or(col("step").isin(steps.toArray()).unary_$bang())))
+                        .or(not(col("step").isin(steps.toArray())))))
         .select(LakeTables.columns(table)[0], dropFirst(LakeTables.columns(table)))
         .collectAsList();
   }

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,6 +19,8 @@ import org.sgdlens.curvature.DenseHessian;
 import org.sgdlens.curvature.MlpHessian;
 import org.sgdlens.curvature.MlpSpec;
 import org.sgdlens.curvature.Samples;
+import org.sgdlens.kernel.CurvatureOracle;
+import org.sgdlens.kernel.CurvatureOracleFactory;
 import org.sgdlens.kernel.SymmetricEigen;
 import org.sgdlens.lake.Lake;
 import org.sgdlens.lake.Tables;
@@ -62,6 +66,17 @@ class CurvatureJobTest extends SparkTestBase {
     cnn.record.metrics = Schedule.every(2);
     cnn.record.ensembleSize = 2;
     TestRuns.train(Path.of(lake), cnn);
+  }
+
+  /** Counts the oracles the tasks open (local mode: the tasks run in this JVM). */
+  static final AtomicInteger OPENED = new AtomicInteger();
+
+  record Counting(CurvatureOracleFactory inner) implements CurvatureOracleFactory, Serializable {
+    @Override
+    public CurvatureOracle open() {
+      OPENED.incrementAndGet();
+      return inner.open();
+    }
   }
 
   private static Curvature.Options.Builder options() {
@@ -173,7 +188,15 @@ class CurvatureJobTest extends SparkTestBase {
   void twoStepsInTwoTasksEqualOneByOneAndTheDensityIntegratesToOne() {
     Curvature.Options.Builder common =
         options().optTopK(3).optTraceProbes(20).optDensity(true).optDensitySteps(15);
-    Curvature.RunResult together = run(common.optSteps("0,40").optTasks(2).build()).runs().get(0);
+    OPENED.set(0);
+    Curvature.RunResult together =
+        Curvature.run(
+                spark,
+                common.optSteps("0,40").optTasks(2).build(),
+                (l, r, o) -> new Counting(CurvatureJob.engine(l, r, o)))
+            .runs()
+            .get(0);
+    assertThat(OPENED.get()).as("one oracle per task, two tasks").isEqualTo(2);
     Curvature.StepCurvature first =
         run(common.optSteps("0").optTasks(1).build()).runs().get(0).steps().get(0);
     Curvature.StepCurvature second =
