@@ -12,7 +12,8 @@ public enum ColumnType {
   BOOLEAN("boolean"),
   BINARY("binary"),
   TIMESTAMP("timestamp"),
-  FLOAT_ARRAY("array<float>");
+  FLOAT_ARRAY("array<float>"),
+  DOUBLE_ARRAY("array<double>");
 
   private final String sparkName;
 
@@ -36,6 +37,6 @@ public enum ColumnType {
         "Unsupported column type '"
             + name
             + "' in a schema file; use one of string, integer, long, float, double, boolean,"
-            + " binary, timestamp or an array of float");
+            + " binary, timestamp or an array of float or double");
   }
 }

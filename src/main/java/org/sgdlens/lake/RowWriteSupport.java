@@ -63,6 +63,10 @@ final class RowWriteSupport extends WriteSupport<Object[]> {
                 Types.list(repetition)
                     .requiredElement(PrimitiveTypeName.FLOAT)
                     .named(column.name());
+            case DOUBLE_ARRAY ->
+                Types.list(repetition)
+                    .requiredElement(PrimitiveTypeName.DOUBLE)
+                    .named(column.name());
           };
       builder.addField(type);
     }
@@ -140,6 +144,22 @@ final class RowWriteSupport extends WriteSupport<Object[]> {
             consumer.startGroup();
             consumer.startField("element", 0);
             consumer.addFloat(v);
+            consumer.endField("element", 0);
+            consumer.endGroup();
+          }
+          consumer.endField("list", 0);
+        }
+        consumer.endGroup();
+      }
+      case DOUBLE_ARRAY -> {
+        double[] values = (double[]) value;
+        consumer.startGroup();
+        if (values.length > 0) {
+          consumer.startField("list", 0);
+          for (double v : values) {
+            consumer.startGroup();
+            consumer.startField("element", 0);
+            consumer.addDouble(v);
             consumer.endField("element", 0);
             consumer.endGroup();
           }

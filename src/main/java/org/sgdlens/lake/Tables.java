@@ -32,6 +32,9 @@ public final class Tables {
   // Result tables of the SGD-noise-versus-curvature analysis (docs/curvature.md section 5).
   public static final String NOISE_CURVATURE_PAIRS = "noise_curvature_pairs";
   public static final String NOISE_CURVATURE = "noise_curvature";
+  // Hessian curvature at recorded weights (jobs/curvature, docs/curvature.md).
+  public static final String CURVATURE = "curvature";
+  public static final String CURVATURE_DENSITY = "curvature_density";
 
   // Sweep membership, cross-run summaries and nightly history (jobs/sweep, jobs/nightly).
   public static final String SWEEP_RUNS = "sweep_runs";
@@ -63,7 +66,9 @@ public final class Tables {
           FLATNESS,
           VARIANCE_FLATNESS,
           NOISE_CURVATURE_PAIRS,
-          NOISE_CURVATURE);
+          NOISE_CURVATURE,
+          CURVATURE,
+          CURVATURE_DENSITY);
 
   /** Every table of the lake; analyses append their result tables here. */
   public static final List<String> ALL =
@@ -92,6 +97,8 @@ public final class Tables {
           VARIANCE_FLATNESS,
           NOISE_CURVATURE_PAIRS,
           NOISE_CURVATURE,
+          CURVATURE,
+          CURVATURE_DENSITY,
           SWEEP_RUNS,
           SWEEP_SUMMARY,
           NIGHTLY_SUMMARY);

@@ -19,6 +19,7 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sgdlens.analysis.Cleaning;
+import org.sgdlens.analysis.Curvature;
 import org.sgdlens.analysis.Landscape;
 import org.sgdlens.analysis.LossSeparation;
 import org.sgdlens.analysis.NoiseCurvature;
@@ -74,6 +75,7 @@ class JobOptionsTest {
               TrajectoryPcaJob.Args::new,
               TrajectoryPcaJob::run),
           new Job("landscape", LandscapeJob.class, LandscapeJob.Args::new, LandscapeJob::run),
+          new Job("curvature", CurvatureJob.class, CurvatureJob.Args::new, CurvatureJob::run),
           new Job(
               "variance-flatness",
               VarianceFlatnessJob.class,
@@ -100,6 +102,7 @@ class JobOptionsTest {
           "clean",
           "trajectory-pca",
           "landscape",
+          "curvature",
           "variance-flatness",
           "noise-curvature");
 
@@ -151,6 +154,18 @@ class JobOptionsTest {
             "--tasks", Landscape.Options.TASKS_DEFAULT,
             "--max-samples", RunModelOracleFactory.MAX_SAMPLES_DEFAULT,
             "--seed", RunModelOracleFactory.SEED_DEFAULT));
+    DEFAULTS.put(
+        "curvature",
+        Map.ofEntries(
+            Map.entry("--every", Curvature.Options.EVERY_DEFAULT),
+            Map.entry("--top-k", Curvature.Options.TOP_K_DEFAULT),
+            Map.entry("--lanczos-steps", Curvature.Options.LANCZOS_STEPS_DEFAULT),
+            Map.entry("--trace-probes", Curvature.Options.TRACE_PROBES_DEFAULT),
+            Map.entry("--density-probes", Curvature.Options.DENSITY_PROBES_DEFAULT),
+            Map.entry("--density-steps", Curvature.Options.DENSITY_STEPS_DEFAULT),
+            Map.entry("--subset", Curvature.Options.SUBSET_DEFAULT),
+            Map.entry("--seed", Curvature.Options.SEED_DEFAULT),
+            Map.entry("--tasks", Curvature.Options.TASKS_DEFAULT)));
     DEFAULTS.put(
         "variance-flatness",
         Map.of(

@@ -173,6 +173,7 @@ class TableRowsTest {
       case BINARY -> Object.class;
       case TIMESTAMP -> java.time.Instant.class;
       case FLOAT_ARRAY -> float[].class;
+      case DOUBLE_ARRAY -> double[].class;
     };
   }
 

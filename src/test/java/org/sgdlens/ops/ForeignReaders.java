@@ -118,7 +118,7 @@ public final class ForeignReaders {
                   new String[] {
                     "sum(octet_length(%s))::DOUBLE", "cast(sum(length(%s)) as double)"
                   });
-          case FLOAT_ARRAY ->
+          case FLOAT_ARRAY, DOUBLE_ARRAY ->
               List.<String[]>of(
                   new String[] {"sum(len(%s))::DOUBLE", "cast(sum(size(%s)) as double)"});
           case TIMESTAMP ->
@@ -144,7 +144,8 @@ public final class ForeignReaders {
         blob = c.name();
       } else if (c.type() != ColumnType.DOUBLE
           && c.type() != ColumnType.FLOAT
-          && c.type() != ColumnType.FLOAT_ARRAY) {
+          && c.type() != ColumnType.FLOAT_ARRAY
+          && c.type() != ColumnType.DOUBLE_ARRAY) {
         keys.add(c.name());
       }
     }

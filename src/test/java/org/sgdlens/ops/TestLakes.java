@@ -107,6 +107,7 @@ public final class TestLakes {
       case BINARY -> VectorChunks.pack(new float[] {k, k + 1}, 0, 2);
       case TIMESTAMP -> Instant.parse("2026-01-01T00:00:00Z").plusSeconds(k);
       case FLOAT_ARRAY -> new float[] {k, k + 1};
+      case DOUBLE_ARRAY -> new double[] {k, k + 1};
     };
   }
 }
