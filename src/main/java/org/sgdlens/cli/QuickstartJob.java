@@ -225,7 +225,7 @@ public final class QuickstartJob {
         out.append(
             String.format(
                 Locale.ROOT,
-                "  psi = %.3f, 95%% CI [%.3f, %.3f], R^2 %.3f over components %s-%s (%s censored)%s; gamma = %s over components %s-%s; %s components hold %.0f%% of the variance (excl. i=1)%n",
+                "  psi = %.3f, 95%% CI [%.3f, %.3f], R^2 %.3f over components %s-%s (%s censored); gamma = %s over components %s-%s; %s components hold %.0f%% of the variance (excl. i=1)%s%n",
                 (Double) get(r, "psi"),
                 (Double) get(r, "psi_ci_low"),
                 (Double) get(r, "psi_ci_high"),
@@ -233,16 +233,18 @@ public final class QuickstartJob {
                 get(r, "fit_from"),
                 get(r, "fit_to"),
                 get(r, "censored_excluded"),
-                get(r, "fit_caveat") == null
-                    ? ""
-                    : "\n    caveat: a weak fit (" + get(r, "fit_caveat") + ")",
                 get(r, "gamma") == null
                     ? "n/a"
                     : String.format(Locale.ROOT, "%.3f", (Double) get(r, "gamma")),
                 get(r, "rank_from"),
                 get(r, "rank_to"),
                 get(r, "components_holding"),
-                100 * (Double) get(r, "variance_fraction")));
+                100 * (Double) get(r, "variance_fraction"),
+                get(r, "fit_caveat") == null
+                    ? ""
+                    : "\n    caveat: psi is a weak fit here ("
+                        + get(r, "fit_caveat")
+                        + "); bench/variance-flatness-protocol.sh runs the papers' protocol, a longer window"));
       }
       out.append("Stage wall times: ").append(String.join(", ", timings)).append('\n');
       out.append("Query the results: jobs/sql -e 'SELECT * FROM separation_summary'\n");

@@ -178,31 +178,9 @@ class LauncherArgsTest {
     List<String> command = new ArrayList<>();
     command.add(Launchers.projectDir().resolve("jobs").resolve(job).toString());
     command.addAll(List.of(args));
-    ProcessBuilder builder = dryRunProcess(command);
-    try {
-      Process p = builder.start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("dry run finished").isTrue();
-      assertThat(p.exitValue()).as("exit status of jobs/%s: %s", job, out).isNotZero();
-      return out;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static ProcessBuilder dryRunProcess(List<String> command) {
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    builder.environment().put("SGDLENS_DRY_RUN", "1");
-    builder.environment().put("SGDLENS_SPARK_SUBMIT", "embedded");
-    builder.environment().put("SGDLENS_JAR", Launchers.appJar().toString());
-    builder.environment().put("SGDLENS_CLASSPATH", "/nonexistent/spark.jar");
-    builder.environment().remove("SPARK_HOME");
-    builder.environment().remove("SGDLENS_JAVA_OPTS");
-    builder.environment().remove("LD_LIBRARY_PATH");
-    return builder;
+    Launched run = launch(command);
+    assertThat(run.exitCode()).as("exit status of jobs/%s: %s", job, run.output()).isNotZero();
+    return run.output();
   }
 
   /** The command a launcher would run, one element per argument. */
@@ -216,13 +194,28 @@ class LauncherArgsTest {
                 "dry-run",
                 Launchers.projectDir().resolve("jobs").resolve(job).toString()));
     command.addAll(List.of(args));
-    ProcessBuilder builder = dryRunProcess(command);
+    Launched run = launch(command);
+    assertThat(run.exitCode()).as("dry run of jobs/%s: %s", job, run.output()).isZero();
+    return run.output().lines().toList();
+  }
+
+  private record Launched(int exitCode, String output) {}
+
+  /** Runs a launcher command in dry-run mode on the embedded path, stdout and stderr together. */
+  private static Launched launch(List<String> command) {
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().put("SGDLENS_DRY_RUN", "1");
+    builder.environment().put("SGDLENS_SPARK_SUBMIT", "embedded");
+    builder.environment().put("SGDLENS_JAR", Launchers.appJar().toString());
+    builder.environment().put("SGDLENS_CLASSPATH", "/nonexistent/spark.jar");
+    builder.environment().remove("SPARK_HOME");
+    builder.environment().remove("SGDLENS_JAVA_OPTS");
+    builder.environment().remove("LD_LIBRARY_PATH");
     try {
       Process p = builder.start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("dry run finished").isTrue();
-      assertThat(p.exitValue()).as("dry run of jobs/%s: %s", job, out).isZero();
-      return out.lines().toList();
+      return new Launched(p.exitValue(), out);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
