@@ -106,9 +106,20 @@ sgdlens_stale() {
 }
 
 sgdlens_mvn() {
-  local rc=0 log
+  local rc=0 log pid start=$SECONDS tick="${SGDLENS_BUILD_TICK:-15}" next
   log="$(mktemp)"
-  (cd "$SGDLENS_HOME" && "${MVN:-mvn}" -q -B "$@") >"$log" 2>&1 || rc=$?
+  (cd "$SGDLENS_HOME" && exec "${MVN:-mvn}" -q -B "$@") >"$log" 2>&1 &
+  pid=$!
+  # A first build downloads for minutes and Maven is quiet (-q): say it is still at work.
+  next=$((start + tick))
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 1
+    if ((SECONDS >= next)) && kill -0 "$pid" 2>/dev/null; then
+      echo "sgdlens: still building ($((SECONDS - start)) s; mvn ${!#})" >&2
+      next=$((SECONDS + tick))
+    fi
+  done
+  wait "$pid" || rc=$?
   # Maven 3.8 prints ANSI resets even in quiet batch mode; keep only real lines.
   sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -v '^[[:space:]]*$' >&2 || true
   rm -f "$log"
@@ -152,7 +163,9 @@ sgdlens_build() {
   [[ -d "$HOME/.m2/repository/org/apache/spark" ]] ||
     when="several minutes: Maven downloads about 350 MB of dependencies once"
   echo "sgdlens: building $jar and its classpath first (mvn package, $when)" >&2
+  local start=$SECONDS
   sgdlens_mvn -Dmaven.test.skip=true -DskipTests package
+  echo "sgdlens: built in $((SECONDS - start)) s" >&2
 }
 
 # Writes the jar sets alone (mvn generate-resources, no compiling): for SGDLENS_JAR runs.
