@@ -254,10 +254,45 @@ final class Chart {
       line.putObject("lineStyle").put("type", "dashed").put("color", "#444");
       line.putObject("label").put("formatter", "{b}").put("position", "insideEndTop");
       ArrayNode data = line.putArray("data");
-      for (Marker m : markers) {
-        data.addObject().put("name", m.label()).put("xAxis", m.x());
+      String[] positions = markerLabelPositions(spans, markers);
+      for (int i = 0; i < markers.size(); i++) {
+        Marker m = markers.get(i);
+        ObjectNode item = data.addObject().put("name", m.label()).put("xAxis", m.x());
+        item.putObject("label").put("position", positions[i]);
       }
     }
+  }
+
+  /**
+   * Where each marker's label goes along its vertical line, so that labels do not overprint: the
+   * spans' labels sit at the top, so a marker's label starts in the middle; a marker within 3% of
+   * the marked x range of an earlier one (t_sep on a label-free phase start, say) moves to the
+   * bottom, then the top.
+   */
+  static String[] markerLabelPositions(List<Span> spans, List<Marker> markers) {
+    String[] cycle = {"insideMiddleTop", "insideStartTop", "insideEndTop"};
+    double lo = Double.POSITIVE_INFINITY;
+    double hi = Double.NEGATIVE_INFINITY;
+    for (Marker m : markers) {
+      lo = Math.min(lo, m.x());
+      hi = Math.max(hi, m.x());
+    }
+    for (Span sp : spans) {
+      lo = Math.min(lo, sp.start());
+      hi = Math.max(hi, sp.end());
+    }
+    double near = 0.03 * (hi - lo);
+    String[] out = new String[markers.size()];
+    for (int i = 0; i < markers.size(); i++) {
+      int close = 0;
+      for (int j = 0; j < i; j++) {
+        if (Math.abs(markers.get(j).x() - markers.get(i).x()) <= near) {
+          close++;
+        }
+      }
+      out[i] = cycle[close % cycle.length];
+    }
+    return out;
   }
 
   /** The option as JSON that is safe inside a {@code <script>} element. */
