@@ -122,7 +122,9 @@ final class Chart {
    */
   static final double LOG_MIN = 1e-9;
 
-  /** The power of ten that brings {@code max} into [1, 10): plot v·10^k, label "×1e-k". */
+  /**
+   * The power of ten that brings {@code max} into [1, 10): plot v·10^k, label "in units of 1e-k".
+   */
   static int decade(double max) {
     return max > 0 && Double.isFinite(max) ? -(int) Math.floor(Math.log10(max)) : 0;
   }

@@ -611,7 +611,9 @@ final class RunReport {
     Chart c =
         Chart.xy("chart-variance-flatness", "σ² against flatness F (log-log)", "flatness F", true);
     c.option().with("tooltip").put("trigger", "item");
-    int y = c.yAxis(k == 0 ? "variance σ²" : "variance σ² × 1e" + k, true, null, null);
+    // The axis shows σ²·10^k: say what one unit on it is, not an operation to undo.
+    int y =
+        c.yAxis(k == 0 ? "variance σ²" : "variance σ², in units of 1e" + (-k), true, null, null);
     int lastDrawn = flat.stream().mapToInt(f -> f.<Integer>getAs("component")).max().orElse(from);
     c.scatter(
         "in fit range (components " + from + "-" + Math.min(to, lastDrawn) + ")",

@@ -559,7 +559,9 @@ class ReportTest extends SparkTestBase {
     JsonNode vf = charts.get("chart-variance-flatness");
     String yName = vf.get("yAxis").get(0).get("name").asText();
     int k = Chart.decade(variance(1));
-    assertThat(yName).as("rescaled σ² axis").endsWith("× 1e" + k);
+    assertThat(yName)
+        .as("rescaled σ² axis: a value v on it is σ² = v · 1e-k")
+        .isEqualTo("variance σ², in units of 1e" + (-k));
     JsonNode inRange = vf.get("series").get(0).get("data");
     assertThat(inRange).as("components 2..9 in the fit range (10 is censored)").hasSize(8);
     JsonNode fitLine = vf.get("series").get(2).get("data");
