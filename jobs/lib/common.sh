@@ -237,32 +237,6 @@ sgdlens_property() {
     END { if (val != "") print val }' "$file"
 }
 
-# The driver memory a launch asks for, as a JVM -Xmx value: --driver-memory, else --conf
-# spark.driver.memory=, else the properties file (spark-submit's order). Spark's units: k, m, g,
-# t with an optional b; a bare number is MiB.
-sgdlens_driver_heap() {
-  local props="$1" mem="" conf="" i
-  for ((i = 0; i < ${#SGDLENS_SPARK_ARGS[@]}; i++)); do
-    case "${SGDLENS_SPARK_ARGS[i]}" in
-      --driver-memory) mem="${SGDLENS_SPARK_ARGS[i + 1]}" ;;
-      --conf) [[ "${SGDLENS_SPARK_ARGS[i + 1]}" == spark.driver.memory=* ]] &&
-        conf="${SGDLENS_SPARK_ARGS[i + 1]#*=}" ;;
-    esac
-  done
-  [[ -z "$mem" ]] && mem="$conf"
-  [[ -z "$mem" && -n "$props" ]] && mem="$(sgdlens_property "$props" spark.driver.memory)"
-  [[ -z "$mem" ]] && return 0
-  local given="$mem"
-  mem="${mem,,}"
-  mem="${mem%b}"
-  if [[ "$mem" =~ ^[0-9]+$ ]]; then
-    mem="${mem}m"
-  elif [[ ! "$mem" =~ ^[0-9]+[kmgt]$ ]]; then
-    sgdlens_die "driver memory '$given' is not a size; give e.g. --driver-memory 4g or 512m"
-  fi
-  echo "$mem"
-}
-
 # A driver setting the way spark-submit resolves it: the option (--driver-java-options and the
 # like; the last one given), else --conf <key>=, else the properties file.
 sgdlens_driver_conf() {
@@ -277,6 +251,24 @@ sgdlens_driver_conf() {
   [[ -z "$opt" ]] && opt="$conf"
   [[ -z "$opt" && -n "$props" ]] && opt="$(sgdlens_property "$props" "$key")"
   printf '%s' "$opt"
+}
+
+# The driver memory a launch asks for, as a JVM -Xmx value: --driver-memory, else --conf
+# spark.driver.memory=, else the properties file (spark-submit's order). Spark's units: k, m, g,
+# t with an optional b; a bare number is MiB.
+sgdlens_driver_heap() {
+  local mem
+  mem="$(sgdlens_driver_conf "$1" --driver-memory spark.driver.memory)"
+  [[ -z "$mem" ]] && return 0
+  local given="$mem"
+  mem="${mem,,}"
+  mem="${mem%b}"
+  if [[ "$mem" =~ ^[0-9]+$ ]]; then
+    mem="${mem}m"
+  elif [[ ! "$mem" =~ ^[0-9]+[kmgt]$ ]]; then
+    sgdlens_die "driver memory '$given' is not a size; give e.g. --driver-memory 4g or 512m"
+  fi
+  echo "$mem"
 }
 
 # The driver's extra JVM options (--driver-java-options, else spark.driver.extraJavaOptions), one
