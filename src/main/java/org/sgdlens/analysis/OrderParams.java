@@ -1,5 +1,6 @@
 package org.sgdlens.analysis;
 
+import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.collect_set;
@@ -17,10 +18,12 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.spark.api.java.function.FlatMapGroupsFunction;
 import org.apache.spark.api.java.function.MapFunction;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -33,6 +36,7 @@ import org.apache.spark.storage.StorageLevel;
 import org.sgdlens.kernel.Gram;
 import org.sgdlens.kernel.OrderParameters;
 import org.sgdlens.lake.GradientPart;
+import org.sgdlens.lake.Lake;
 import org.sgdlens.lake.SchemaRegistry;
 import org.sgdlens.lake.Tables;
 import org.sgdlens.lake.VectorChunks;
@@ -96,7 +100,14 @@ public final class OrderParams {
     List<RunInfo> runs = selected.runs();
     Dataset<Row> gradients =
         selected.restrict(LakeTables.read(spark, options.lake(), Tables.GRADIENTS));
-    Computed computed = compute(gradients, warnings);
+    Set<String> grouped =
+        shuffleFree(spark)
+            ? GradientLayout.groupedSteps(
+                Lake.open(options.lake(), spark.sparkContext().hadoopConfiguration()),
+                spark.sparkContext().hadoopConfiguration(),
+                selected.ids())
+            : Set.of();
+    Computed computed = compute(gradients, warnings, grouped);
     try {
       LakeTables.write(computed.gram(), options.lake(), Tables.GRAM);
       Map<String, RunInfo> byId = new HashMap<>();
@@ -158,15 +169,53 @@ public final class OrderParams {
   }
 
   /**
-   * Validates each (run, step) ensemble, accumulates the Gram matrices over chunks and derives the
-   * order parameters. Skipped steps are reported to {@code warnings}.
+   * The session setting that turns the shuffle-free read of grouped ensembles off (true by
+   * default): with false every ensemble goes through the shuffle, as before the grouped layout.
    */
+  public static final String SHUFFLE_FREE_CONF = "spark.sgdlens.orderParams.shuffleFree";
+
+  static boolean shuffleFree(SparkSession spark) {
+    return Boolean.parseBoolean(spark.conf().get(SHUFFLE_FREE_CONF, "true"));
+  }
+
+  /** {@link #compute(Dataset, Warnings, Set)} with every ensemble through the shuffle. */
   static Computed compute(Dataset<Row> gradients, Warnings warnings) {
-    SparkSession spark = gradients.sparkSession();
+    return compute(gradients, warnings, Set.of());
+  }
+
+  /**
+   * Validates each (run, step) ensemble, accumulates the Gram matrices over chunks and derives the
+   * order parameters. Skipped steps are reported to {@code warnings}. The ensembles named in {@code
+   * grouped} ({@link GradientLayout#key}) have each chunk's vectors in one row group: their Gram
+   * pieces are computed in the scan's own tasks and only M×M entries are shuffled; the others are
+   * grouped by (run, step, chunk) through a shuffle of the vectors.
+   */
+  static Computed compute(Dataset<Row> gradients, Warnings warnings, Set<String> grouped) {
     Dataset<Row> stepMeta = validSteps(gradients, warnings);
-    Dataset<Row> valid = gradients.join(stepMeta.select("run_id", "step"), joinKeys(), "left_semi");
+    List<Row> metaRows = stepMeta.collectAsList();
+    HashMap<String, Integer> expected = new HashMap<>();
+    List<Row> mapSide = new ArrayList<>();
+    List<Row> shuffled = new ArrayList<>();
+    for (Row m : metaRows) {
+      String key = GradientLayout.key(m.getAs("run_id"), m.<Long>getAs("step"));
+      boolean split = m.getAs("label_split");
+      if (grouped.contains(key)) {
+        expected.put(key, m.<Integer>getAs("members") * (split ? 2 : 1));
+        mapSide.add(RowFactory.create(m.getAs("run_id"), m.getAs("step")));
+      } else {
+        shuffled.add(RowFactory.create(m.getAs("run_id"), m.getAs("step")));
+      }
+    }
+    Dataset<Row> entries = null;
+    if (!mapSide.isEmpty()) {
+      entries = mapSideEntries(restrictTo(gradients, mapSide), expected);
+    }
+    if (!shuffled.isEmpty() || entries == null) {
+      Dataset<Row> viaShuffle = chunkEntries(restrictTo(gradients, shuffled));
+      entries = entries == null ? viaShuffle : entries.unionByName(viaShuffle);
+    }
     Dataset<Row> summed =
-        chunkEntries(valid)
+        entries
             .groupBy("run_id", "step", "part_a", "part_b", "member_a", "member_b")
             .agg(sum("value").as("value"), sum("nonfinite").as("nonfinite"))
             .persist(StorageLevel.MEMORY_AND_DISK());
@@ -202,6 +251,83 @@ public final class OrderParams {
                 col("member_a").as("member_b"),
                 col("value"));
     return new Computed(upper.unionByName(lower), orderParams, summed);
+  }
+
+  /** The rows of the listed (run, step) ensembles: a broadcast semi-join, no shuffle. */
+  private static Dataset<Row> restrictTo(Dataset<Row> gradients, List<Row> steps) {
+    StructType keys =
+        new StructType()
+            .add("run_id", DataTypes.StringType, false)
+            .add("step", DataTypes.LongType, false);
+    Dataset<Row> wanted = gradients.sparkSession().createDataFrame(steps, keys);
+    return gradients.join(broadcast(wanted), joinKeys(), "left_semi");
+  }
+
+  /**
+   * Partial Gram entries per chunk computed in the scan's tasks: a task collects the rows of each
+   * (run, step, chunk) until all {@code expected} vectors of it are in (the grouped layout puts
+   * them in one row group, hence one task, one after the other), emits its entries and drops the
+   * vectors, so it holds one chunk's vectors at a time whatever P is.
+   */
+  static Dataset<Row> mapSideEntries(Dataset<Row> gradients, HashMap<String, Integer> expected) {
+    return gradients
+        .select("run_id", "step", "chunk", "member", "part", "values")
+        .mapPartitions(
+            (MapPartitionsFunction<Row, Row>) rows -> new ChunkGroups(rows, expected),
+            Encoders.row(ENTRY));
+  }
+
+  /** The entries of {@link #mapSideEntries}, chunk group by chunk group. */
+  private static final class ChunkGroups implements Iterator<Row> {
+    private final Iterator<Row> rows;
+    private final Map<String, Integer> expected;
+    private final Map<String, Map<String, TreeMap<Integer, float[]>>> open = new HashMap<>();
+    private final Map<String, Integer> counts = new HashMap<>();
+    private Iterator<Row> ready = java.util.Collections.emptyIterator();
+
+    ChunkGroups(Iterator<Row> rows, Map<String, Integer> expected) {
+      this.rows = rows;
+      this.expected = expected;
+    }
+
+    @Override
+    public boolean hasNext() {
+      while (!ready.hasNext() && rows.hasNext()) {
+        Row r = rows.next();
+        String run = r.getAs("run_id");
+        long step = r.<Long>getAs("step");
+        int chunk = r.<Integer>getAs("chunk");
+        String key = GradientLayout.key(run, step) + '\u0000' + chunk;
+        open.computeIfAbsent(key, k -> new TreeMap<>())
+            .computeIfAbsent(r.<String>getAs("part"), p -> new TreeMap<>())
+            .put(r.<Integer>getAs("member"), VectorChunks.unpack(r.<byte[]>getAs("values")));
+        int n = counts.merge(key, 1, Integer::sum);
+        if (n == expected.get(GradientLayout.key(run, step))) {
+          counts.remove(key);
+          ready = chunkGram(run, step, open.remove(key));
+        }
+      }
+      if (!ready.hasNext() && !open.isEmpty()) {
+        throw new IllegalStateException(
+            "order-params: the gradient rows of "
+                + open.size()
+                + " chunk group(s) (first: "
+                + open.keySet().iterator().next().replace('\u0000', ' ')
+                + ") were not all in one task although the files' row groups said so; rerun"
+                + " with --conf "
+                + SHUFFLE_FREE_CONF
+                + "=false and report this");
+      }
+      return ready.hasNext();
+    }
+
+    @Override
+    public Row next() {
+      if (!hasNext()) {
+        throw new java.util.NoSuchElementException();
+      }
+      return ready.next();
+    }
   }
 
   private static scala.collection.immutable.Seq<String> joinKeys() {
@@ -342,6 +468,12 @@ public final class OrderParams {
           .computeIfAbsent(r.<String>getAs("part"), p -> new TreeMap<>())
           .put(r.<Integer>getAs("member"), VectorChunks.unpack(r.<byte[]>getAs("values")));
     }
+    return chunkGram(run, step, byPart);
+  }
+
+  /** The Gram entries of one chunk's vectors, by part and member. */
+  private static Iterator<Row> chunkGram(
+      String run, long step, Map<String, TreeMap<Integer, float[]>> byPart) {
     List<Row> out = new ArrayList<>();
     for (Map.Entry<String, TreeMap<Integer, float[]>> part : byPart.entrySet()) {
       emitSymmetric(out, run, step, part.getKey(), part.getValue());

@@ -56,6 +56,22 @@ public final class RunStaging {
    */
   static final long ROW_GROUP_BYTES = 16L << 20;
 
+  /**
+   * The vector tables' row group size: Parquet's own {@code parquet.block.size} when the lake's
+   * Hadoop configuration sets it, else {@link #ROW_GROUP_BYTES}.
+   */
+  long rowGroupBytes() {
+    long bytes = lake.conf().getLong(PARQUET_BLOCK_SIZE, ROW_GROUP_BYTES);
+    if (bytes < 1) {
+      throw new IllegalArgumentException(
+          PARQUET_BLOCK_SIZE + " is " + bytes + "; give a row group size in bytes, e.g. 16777216");
+    }
+    return bytes;
+  }
+
+  /** Parquet-java's key for the row group size. */
+  public static final String PARQUET_BLOCK_SIZE = "parquet.block.size";
+
   // Page buffers of every file of the run, reused from file to file. At most 64 MiB are kept:
   // the vector tables' pages of one row group (16 MiB) and the record tables' page buffers.
   private final PooledAllocator allocator = new PooledAllocator(64L << 20);
@@ -121,6 +137,27 @@ public final class RunStaging {
     afterWrite(table, writer);
   }
 
+  /**
+   * The vectors of one group (the gradients of one ensemble, all keyed for one table) written chunk
+   * by chunk into one file ({@link TableFileWriter#writeVectorGroup}): {@code release} runs when
+   * the packed vectors may be reused.
+   */
+  public void writeVectorGroup(
+      List<? extends VectorKey> keys, List<byte[]> packed, int chunk, Runnable release) {
+    String table = keys.get(0).table();
+    List<Object[]> prefixes = new ArrayList<>(keys.size());
+    for (VectorKey k : keys) {
+      if (!k.table().equals(table)) {
+        throw new IllegalArgumentException(
+            "A vector group is written into one table; got " + table + " and " + k.table());
+      }
+      prefixes.add(k.prefix());
+    }
+    TableFileWriter writer = writer(table);
+    writer.writeVectorGroup(prefixes, packed, chunk, release);
+    afterWrite(table, writer);
+  }
+
   private TableFileWriter writer(String table) {
     TableFileWriter writer = open.get(table);
     if (writer == null) {
@@ -158,7 +195,7 @@ public final class RunStaging {
     try {
       // Uncompressed vector tables take the page-level writer (VectorFileWriter says why).
       if (codec == CompressionCodecName.UNCOMPRESSED && VectorFileWriter.supports(schema)) {
-        return new VectorFileWriter(schema, path, lake.conf(), ROW_GROUP_BYTES, allocator);
+        return new VectorFileWriter(schema, path, lake.conf(), rowGroupBytes(), allocator);
       }
       return new ParquetRowWriter(schema, path, lake.conf(), codec, allocator);
     } catch (RuntimeException e) {

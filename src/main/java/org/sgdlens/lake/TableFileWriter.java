@@ -1,6 +1,7 @@
 package org.sgdlens.lake;
 
 import java.io.Closeable;
+import java.util.List;
 import org.apache.hadoop.fs.Path;
 
 /** One Parquet file of a lake table being written, by rows or by whole chunked vectors. */
@@ -21,6 +22,64 @@ interface TableFileWriter extends Closeable {
    */
   void writeVector(Object[] prefix, byte[] packed, int chunk, Runnable release);
 
+  /**
+   * The rows of several vectors of one length, packed as little-endian float32, written chunk by
+   * chunk: chunk 0 of every vector, then chunk 1 of every vector, and so on (the gradients of one
+   * ensemble: order-params then finds every (step, chunk) group whole in one row group,
+   * docs/lake.md "Gradient layout"). {@code release} runs once no vector is read any more. This
+   * default writes the rows in that order through {@link #write}; a writer that controls its row
+   * groups overrides it to keep each chunk's rows in one row group.
+   */
+  default void writeVectorGroup(
+      List<Object[]> prefixes, List<byte[]> packed, int chunk, Runnable release) {
+    int size = groupLength(prefixes, packed);
+    int chunks = VectorChunks.chunkCount(size, chunk);
+    for (int c = 0; c < chunks; c++) {
+      for (int v = 0; v < packed.size(); v++) {
+        int from = c * chunk;
+        int length = Math.min(chunk, size - from);
+        Object[] row = chunkKey(prefixes.get(v), c, from, length, 1);
+        row[row.length - 1] =
+            java.nio.ByteBuffer.wrap(packed.get(v), from * Float.BYTES, length * Float.BYTES);
+        write(row);
+      }
+    }
+    release.run();
+  }
+
+  /** The common length in floats of a group's packed vectors; fails when they differ. */
+  static int groupLength(List<Object[]> prefixes, List<byte[]> packed) {
+    if (prefixes.size() != packed.size() || packed.isEmpty()) {
+      throw new IllegalArgumentException(
+          "A vector group needs one key per vector and at least one vector; got "
+              + prefixes.size()
+              + " keys for "
+              + packed.size()
+              + " vectors");
+    }
+    int size = packedLength(packed.get(0));
+    for (byte[] p : packed) {
+      if (packedLength(p) != size) {
+        throw new IllegalArgumentException(
+            "The vectors of a group differ in length ("
+                + size
+                + " and "
+                + packedLength(p)
+                + " floats); write them separately");
+      }
+    }
+    return size;
+  }
+
+  /** {prefix..., chunk, offset, length} followed by {@code extra} empty slots. */
+  static Object[] chunkKey(Object[] prefix, int c, int from, int length, int extra) {
+    Object[] key = java.util.Arrays.copyOf(prefix, prefix.length + 3 + extra);
+    key[prefix.length] = c;
+    key[prefix.length + 1] = (long) from;
+    key[prefix.length + 2] = length;
+    return key;
+  }
+
   long rows();
 
   /** Receives the chunks of a vector: the row's key columns and the chunk's float range. */
@@ -37,11 +96,7 @@ interface TableFileWriter extends Closeable {
     for (int c = 0; c < chunks; c++) {
       int from = c * chunk;
       int length = Math.min(chunk, size - from);
-      Object[] key = java.util.Arrays.copyOf(prefix, prefix.length + 3);
-      key[prefix.length] = c;
-      key[prefix.length + 1] = (long) from;
-      key[prefix.length + 2] = length;
-      sink.chunk(key, from, length);
+      sink.chunk(chunkKey(prefix, c, from, length, 0), from, length);
     }
   }
 

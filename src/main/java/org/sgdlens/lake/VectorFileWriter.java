@@ -60,6 +60,8 @@ final class VectorFileWriter implements TableFileWriter {
   private long rows;
   private long dataSize;
   private boolean closed;
+  // While a vector group is added: row group boundaries only between its chunks.
+  private boolean holdRowGroup;
 
   /** Whether a table can be written by this class: required keys, then the chunk columns. */
   static boolean supports(TableSchema schema) {
@@ -159,6 +161,40 @@ final class VectorFileWriter implements TableFileWriter {
         });
     // After the chunks: a row group flushed while adding them still needs the later chunks.
     releases.add(release);
+  }
+
+  /**
+   * The group's rows chunk-major, by reference like {@link #writeVector(Object[], byte[], int,
+   * Runnable)}. A row group boundary comes before the group, after it, and otherwise only between
+   * two chunks (once a row group holds {@code rowGroupBytes}): every chunk's rows of the group are
+   * in one row group, and no row group holds rows of anything else.
+   */
+  @Override
+  public void writeVectorGroup(
+      List<Object[]> prefixes, List<byte[]> packed, int chunk, Runnable release) {
+    int size = TableFileWriter.groupLength(prefixes, packed);
+    prefixes.forEach(this::requireKeys);
+    flushRowGroup();
+    int chunks = VectorChunks.chunkCount(size, chunk);
+    holdRowGroup = true;
+    try {
+      for (int c = 0; c < chunks; c++) {
+        int from = c * chunk;
+        int length = Math.min(chunk, size - from);
+        for (int v = 0; v < packed.size(); v++) {
+          referenced(packed.get(v), from * Float.BYTES, length * Float.BYTES);
+          addRow(
+              TableFileWriter.chunkKey(prefixes.get(v), c, from, length, 0), length * Float.BYTES);
+        }
+        if (bufferedBytes >= rowGroupBytes) {
+          flushRowGroup();
+        }
+      }
+    } finally {
+      holdRowGroup = false;
+    }
+    releases.add(release);
+    flushRowGroup();
   }
 
   /** A row given as values, as {@link ParquetRowWriter#write}: the last is the packed chunk. */
@@ -270,7 +306,7 @@ final class VectorFileWriter implements TableFileWriter {
     keyRows.add(key);
     bufferedBytes += Integer.BYTES + valueBytes;
     rows++;
-    if (bufferedBytes >= rowGroupBytes) {
+    if (bufferedBytes >= rowGroupBytes && !holdRowGroup) {
       flushRowGroup();
     }
   }

@@ -170,6 +170,8 @@ public final class ConfigLoader {
     node.remove("parallel_recording");
     // Nor does the writer's memory budget, added after the first lakes.
     ((ObjectNode) node.get("record")).remove("writer_budget_mb");
+    // Nor does the gradient files' layout (record.gradient_group_mb).
+    ((ObjectNode) node.get("record")).remove("gradient_group_mb");
     // Sections added after the first lakes enter the hash only when set, so that the run ids of
     // existing lakes stay what they were.
     if (node.get("divergence").equals(JSON.valueToTree(new RunConfig.DivergenceConfig()))) {

@@ -51,6 +51,14 @@ final class Recorder implements AutoCloseable {
   private final int recordedLength;
   private final int chunk;
   private final boolean noisy;
+
+  /**
+   * Whether each gradient ensemble is written as one group, chunk by chunk (order-params then reads
+   * it without a shuffle), rather than member by member as it is computed ({@link
+   * #groupsEnsembles}).
+   */
+  private final boolean groupedGradients;
+
   private final int[] lossSubset;
   private final SerialWorker probe;
   private final SerialWorker writer;
@@ -87,6 +95,17 @@ final class Recorder implements AutoCloseable {
     }
     this.recordedLength = length;
     this.lossSubset = lossSubset(config, data);
+    this.groupedGradients =
+        groupsEnsembles(config, trainNetwork.size(), noisy, Runtime.getRuntime().maxMemory());
+    if (!groupedGradients && !config.record.gradients.isNever()) {
+      System.err.println(
+          "sgdlens: gradient ensembles of "
+              + ensembleBytes(config, trainNetwork.size(), noisy) / (1 << 20)
+              + " MiB exceed record.gradient_group_mb ("
+              + config.record.gradientGroupMb
+              + ") or a third of the heap; they are written member by member, and order-params"
+              + " will shuffle them (raise the setting and the heap to avoid it)");
+    }
     int capacity = Math.max(1, config.record.queueCapacity);
     // Snapshots waiting for the probe: as many as fit in the snapshot budget, at least two.
     long snapshotBytes = trainNetwork.size() * (long) Float.BYTES;
@@ -419,8 +438,13 @@ final class Recorder implements AutoCloseable {
       int[] perm =
           Permutations.permutation(
               data.trainSize(), Permutations.mix(config.sgd.seed, 0xE45E), step);
-      Members members = new Members(config.record.ensembleSize, 2 * laneNetworks.length);
+      Members members =
+          new Members(
+              config.record.ensembleSize,
+              2 * laneNetworks.length,
+              groupedGradients ? new EnsembleGroup() : null);
       onLanes(snapshot, net -> ensemble(net, step, perm, members));
+      submitGroup(members.group);
     }
     if (kinds.contains(Kind.SAMPLE_LOSSES) || kinds.contains(Kind.METRICS)) {
       evaluate(snapshot, step, epoch, kinds, minibatchLoss, wallSeconds);
@@ -436,15 +460,17 @@ final class Recorder implements AutoCloseable {
   private static final class Members {
     private final int count;
     private final int window;
+    private final EnsembleGroup group;
     private final TreeMap<Integer, Runnable> done = new TreeMap<>();
     private int taken;
     private int next;
     private boolean failed;
     private Throwable cause;
 
-    Members(int count, int window) {
+    Members(int count, int window, EnsembleGroup group) {
       this.count = count;
       this.window = window;
+      this.group = group;
     }
 
     /** The next member to compute, or -1 when every member is taken. */
@@ -480,6 +506,25 @@ final class Recorder implements AutoCloseable {
       failed = true;
       notifyAll();
     }
+  }
+
+  /** The vectors of one ensemble, in member order, while it is computed. */
+  private static final class EnsembleGroup {
+    final List<GradientsKey> keys = new ArrayList<>();
+    final List<byte[]> packed = new ArrayList<>();
+    long bytes;
+  }
+
+  /** Hands a whole ensemble to the writer, written chunk by chunk; its buffers come back after. */
+  private void submitGroup(EnsembleGroup group) {
+    if (group == null || group.keys.isEmpty()) {
+      return;
+    }
+    writer.submit(
+        () ->
+            writerStaging.writeVectorGroup(
+                group.keys, group.packed, chunk, () -> group.packed.forEach(freeGradients::offer)),
+        group.bytes);
   }
 
   /** Computes members of the gradient ensemble at {@code step} until none is left. */
@@ -525,8 +570,8 @@ final class Recorder implements AutoCloseable {
       members.complete(
           member,
           () -> {
-            submitGradient(step, member, GradientPart.CLEAN, m, b, cleanCount, gc);
-            submitGradient(step, member, GradientPart.WRONG, m, b, wrongCount, gw);
+            submitGradient(members, step, member, GradientPart.CLEAN, m, b, cleanCount, gc);
+            submitGradient(members, step, member, GradientPart.WRONG, m, b, wrongCount, gw);
           });
     } else if (noisy) {
       int[] clean = new int[b];
@@ -553,15 +598,16 @@ final class Recorder implements AutoCloseable {
       members.complete(
           member,
           () -> {
-            submitGradient(step, member, GradientPart.CLEAN, m, b, cleanCount, gc);
-            submitGradient(step, member, GradientPart.WRONG, m, b, wrongCount, gw);
+            submitGradient(members, step, member, GradientPart.CLEAN, m, b, cleanCount, gc);
+            submitGradient(members, step, member, GradientPart.WRONG, m, b, wrongCount, gw);
           });
     } else {
       byte[] g = gradientBuffer(p, b);
       noteFinite(
           net.gradient(
               data.trainX(), data.features(), data.givenLabels(), perm, from, b, 1.0 / b, g));
-      members.complete(member, () -> submitGradient(step, member, GradientPart.ALL, m, b, b, g));
+      members.complete(
+          member, () -> submitGradient(members, step, member, GradientPart.ALL, m, b, b, g));
     }
   }
 
@@ -582,6 +628,20 @@ final class Recorder implements AutoCloseable {
     return g;
   }
 
+  /** Bytes of one gradient ensemble: M members, two parts each with label noise, P floats. */
+  static long ensembleBytes(RunConfig config, long params, boolean noisy) {
+    return (long) config.record.ensembleSize * (noisy ? 2 : 1) * params * Float.BYTES;
+  }
+
+  /**
+   * Grouped when an ensemble fits in {@code record.gradient_group_mb} and in a third of the heap:
+   * the writer then holds all its vectors until the last member is computed.
+   */
+  static boolean groupsEnsembles(RunConfig config, long params, boolean noisy, long maxHeap) {
+    long bytes = ensembleBytes(config, params, noisy);
+    return bytes <= (config.record.gradientGroupMb << 20) && bytes <= maxHeap / 3;
+  }
+
   static int ensembleBatch(RunConfig config) {
     return config.record.ensembleBatch > 0 ? config.record.ensembleBatch : config.sgd.batchSize;
   }
@@ -592,17 +652,28 @@ final class Recorder implements AutoCloseable {
     }
   }
 
-  /** The writer holds {@code g} until its row group is written, then hands it back for reuse. */
+  /**
+   * The writer holds {@code g} until its row group is written, then hands it back for reuse; in a
+   * grouped ensemble it waits in the group for the other members first.
+   */
   private void submitGradient(
-      long step, int member, GradientPart part, int m, int b, int count, byte[] g) {
+      Members members,
+      long step,
+      int member,
+      GradientPart part,
+      int m,
+      int b,
+      int count,
+      byte[] g) {
+    GradientsKey key = new GradientsKey(step, member, part, m, b, count);
+    if (members.group != null) {
+      members.group.keys.add(key);
+      members.group.packed.add(g);
+      members.group.bytes += g.length;
+      return;
+    }
     writer.submit(
-        () ->
-            writerStaging.writeVector(
-                new GradientsKey(step, member, part, m, b, count),
-                g,
-                chunk,
-                () -> freeGradients.offer(g)),
-        g.length);
+        () -> writerStaging.writeVector(key, g, chunk, () -> freeGradients.offer(g)), g.length);
   }
 
   /**

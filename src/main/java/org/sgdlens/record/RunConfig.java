@@ -265,6 +265,16 @@ public final class RunConfig {
     public static final long WRITER_BUDGET_MB_DEFAULT = 512;
 
     /**
+     * Largest gradient ensemble (M members, two parts each with label noise, 4 bytes per
+     * parameter), in MiB, written as one group chunk by chunk so that order-params reads it without
+     * a shuffle (docs/lake.md, "Gradient layout"); larger ensembles, or ones above a third of the
+     * heap, are written member by member. The layout changes no value.
+     */
+    public long gradientGroupMb = GRADIENT_GROUP_MB_DEFAULT;
+
+    public static final long GRADIENT_GROUP_MB_DEFAULT = 2048;
+
+    /**
      * Linux nice value of the probe and writer threads (0 to 19): above the training thread's, so
      * that on a busy machine recording yields the core to training. 0 keeps them equal.
      */

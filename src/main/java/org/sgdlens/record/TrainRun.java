@@ -119,6 +119,14 @@ public final class TrainRun {
               + RunConfig.RecordConfig.WRITER_BUDGET_MB_DEFAULT
               + ")");
     }
+    if (c.record.gradientGroupMb < 0) {
+      throw new IllegalArgumentException(
+          "record.gradient_group_mb is "
+              + c.record.gradientGroupMb
+              + "; use 0 (write ensembles member by member) or more MiB (default "
+              + RunConfig.RecordConfig.GRADIENT_GROUP_MB_DEFAULT
+              + ")");
+    }
     if (c.threads < 1) {
       throw new IllegalArgumentException("threads is " + c.threads + "; use 1 or more");
     }
