@@ -134,11 +134,11 @@ class OrderParamsLayoutTest extends SparkTestBase {
 
   @Test
   void groupedFilesGiveTheShuffledGramForEveryChunkSizeRowGroupSizeAndSplit() {
-    // Tiny Spark splits: every file is read by several tasks, each row group by one.
-    spark.conf().set("spark.sql.files.maxPartitionBytes", "4096");
+    // Small Spark splits: every file is read by several tasks, each row group by one.
+    spark.conf().set("spark.sql.files.maxPartitionBytes", "16384");
     spark.conf().set("spark.sql.files.openCostInBytes", "0");
     try {
-      int[][] layouts = {{17, 2048}, {5, 1}, {1000, 0}};
+      int[][] layouts = {{17, 2048}, {5, 400}, {1000, 0}};
       for (int[] layout : layouts) {
         int chunk = layout[0];
         String name = "layout-c" + chunk + "-rg" + layout[1];
