@@ -37,6 +37,8 @@ drop() {
 }
 # Build first (the launcher's build must not be timed).
 jobs/order-params --help >/dev/null
+# run_java as a command /usr/bin/time can run.
+JAVA_CMD=(java @"$ROOT/jobs/lib/jvm-options" -Xmx8g -cp "target/test-classes:target/classes:$(cat target/test-classpath.txt)")
 declare -A SEC RSS
 timed() { # name, command...
   local name=$1 log="$OUT/$1.time"
@@ -50,13 +52,13 @@ timed() { # name, command...
 }
 echo "== cold runs (page cache dropped before each)"
 timed cat sh -c "find '$DIR' -name '*.parquet' -print0 | xargs -0 cat >/dev/null"
-timed scan run_java org.sgdlens.bench.OrderParamsScaleBench scan --lake "$LAKE" --run "$RUN"
+timed scan "${JAVA_CMD[@]}" org.sgdlens.bench.OrderParamsScaleBench scan --lake "$LAKE" --run "$RUN"
 timed shuffle-free jobs/order-params --lake "$LAKE" --run "$RUN"
 rm -rf "$OUT/order_params.shuffle-free"
 cp -r "$LAKE/order_params/run_id=$RUN" "$OUT/order_params.shuffle-free"
 timed shuffled jobs/order-params --lake "$LAKE" --run "$RUN" \
   --conf spark.sgdlens.orderParams.shuffleFree=false
-DIFF=$(run_java org.sgdlens.bench.OrderParamsScaleBench compare \
+DIFF=$("${JAVA_CMD[@]}" org.sgdlens.bench.OrderParamsScaleBench compare \
   "$OUT/order_params.shuffle-free" "$LAKE/order_params/run_id=$RUN")
 echo
 echo "order-params, $RUN, $((BYTES / 1000000)) MB of gradients, $(date -u +%F), commit $(git rev-parse --short HEAD), load $(cut -d' ' -f1-3 /proc/loadavg)"
