@@ -355,10 +355,22 @@ public final class NoiseCurvature {
       String layer,
       NoiseCurvatureStats.Result s) {
     List<Row> pairs = new ArrayList<>();
+    java.util.Set<Integer> inRange = new java.util.HashSet<>();
+    for (int i : s.range().indices()) {
+      inRange.add(i);
+    }
     for (int i = 0; i < s.p(); i++) {
       pairs.add(
           RowFactory.create(
-              runId, step, layer, i + 1, s.lambda()[i], s.c()[i], s.f()[i], s.eh2()[i]));
+              runId,
+              step,
+              layer,
+              i + 1,
+              s.lambda()[i],
+              s.c()[i],
+              s.f()[i],
+              s.eh2()[i],
+              inRange.contains(i)));
     }
     List<Object> summary = new ArrayList<>();
     summary.add(runId);
@@ -385,6 +397,9 @@ public final class NoiseCurvature {
     summary.add(s.cosineCHDiagonal());
     summary.add(s.cosineCEh2Diagonal());
     summary.add(s.expectedHessianSquare() != null);
+    for (NoiseCurvatureStats.GammaFit fit : List.of(s.gammaC(), s.gammaF(), s.gammaEh2())) {
+      summary.add(fit == null ? null : fit.intercept());
+    }
     LakeTables.write(
         spark.createDataFrame(pairs, LakeTables.sparkSchema(Tables.NOISE_CURVATURE_PAIRS)),
         lake,

@@ -1,5 +1,7 @@
 package org.sgdlens.kernel;
 
+import dev.ludovic.netlib.blas.BLAS;
+
 /**
  * Inner products of float vectors accumulated in double: the per-chunk piece of a Gram matrix.
  * Summing the pieces of every chunk of a vector gives its full Gram matrix, so no task ever holds a
@@ -9,36 +11,57 @@ public final class Gram {
   private Gram() {}
 
   /**
-   * Symmetric Gram matrix {@code out[i][j] = <v_i, v_j>} of vectors of equal length.
+   * Symmetric Gram matrix {@code out[i][j] = <v_i, v_j>} of vectors of equal length: one BLAS
+   * {@code dsyrk} over the vectors widened to double (the native BLAS where one is installed: this
+   * is most of order-params' CPU).
    *
    * @throws IllegalArgumentException if the vectors differ in length
    */
   public static double[][] of(float[][] vectors) {
     int n = vectors.length;
-    double[][] asDouble = toDouble(vectors);
     double[][] out = new double[n][n];
-    for (int i = 0; i < n; i++) {
-      for (int j = i; j < n; j++) {
-        double dot = dot(asDouble[i], asDouble[j]);
-        out[i][j] = dot;
-        out[j][i] = dot;
+    if (n == 0) {
+      return out;
+    }
+    int len = vectors[0].length;
+    double[] a = columns(vectors, len);
+    double[] c = new double[n * n];
+    if (len > 0) {
+      BLAS.getInstance().dsyrk("U", "T", n, len, 1.0, a, len, 0.0, c, n);
+    }
+    for (int j = 0; j < n; j++) {
+      for (int i = 0; i <= j; i++) {
+        out[i][j] = c[i + j * n];
+        out[j][i] = out[i][j];
       }
     }
     return out;
   }
 
-  /** Cross Gram matrix {@code out[i][j] = <a_i, b_j>}; every vector must have the same length. */
+  /**
+   * Cross Gram matrix {@code out[i][j] = <a_i, b_j>}; every vector must have the same length. One
+   * BLAS {@code dgemm} over the vectors widened to double.
+   */
   public static double[][] cross(float[][] a, float[][] b) {
-    double[][] da = toDouble(a);
-    double[][] db = toDouble(b);
-    if (da.length > 0 && db.length > 0 && da[0].length != db[0].length) {
-      throw new IllegalArgumentException(
-          "Vectors of length " + da[0].length + " and " + db[0].length + " cannot be multiplied");
-    }
     double[][] out = new double[a.length][b.length];
+    if (a.length == 0 || b.length == 0) {
+      return out;
+    }
+    int len = a[0].length;
+    if (b[0].length != len) {
+      throw new IllegalArgumentException(
+          "Vectors of length " + len + " and " + b[0].length + " cannot be multiplied");
+    }
+    double[] da = columns(a, len);
+    double[] db = columns(b, len);
+    double[] c = new double[a.length * b.length];
+    if (len > 0) {
+      BLAS.getInstance()
+          .dgemm("T", "N", a.length, b.length, len, 1.0, da, len, db, len, 0.0, c, a.length);
+    }
     for (int i = 0; i < a.length; i++) {
       for (int j = 0; j < b.length; j++) {
-        out[i][j] = dot(da[i], db[j]);
+        out[i][j] = c[i + j * a.length];
       }
     }
     return out;
@@ -64,42 +87,25 @@ public final class Gram {
     }
   }
 
-  private static double[][] toDouble(float[][] vectors) {
-    double[][] out = new double[vectors.length][];
+  /** The vectors as the columns of a column-major {@code len × n} double matrix. */
+  private static double[] columns(float[][] vectors, int len) {
+    double[] out = new double[vectors.length * len];
     for (int i = 0; i < vectors.length; i++) {
-      if (i > 0 && vectors[i].length != vectors[0].length) {
+      if (vectors[i].length != len) {
         throw new IllegalArgumentException(
             "Vector "
                 + i
                 + " has length "
                 + vectors[i].length
                 + " but vector 0 has "
-                + vectors[0].length
+                + len
                 + "; all members of an ensemble must share the chunk grid");
       }
-      double[] d = new double[vectors[i].length];
-      for (int k = 0; k < d.length; k++) {
-        d[k] = vectors[i][k];
+      int base = i * len;
+      for (int k = 0; k < len; k++) {
+        out[base + k] = vectors[i][k];
       }
-      out[i] = d;
     }
     return out;
-  }
-
-  private static double dot(double[] x, double[] y) {
-    // Four independent accumulators let the JIT pipeline the multiply-adds.
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    int k = 0;
-    int end = x.length - 3;
-    for (; k < end; k += 4) {
-      s0 += x[k] * y[k];
-      s1 += x[k + 1] * y[k + 1];
-      s2 += x[k + 2] * y[k + 2];
-      s3 += x[k + 3] * y[k + 3];
-    }
-    for (; k < x.length; k++) {
-      s0 += x[k] * y[k];
-    }
-    return (s0 + s1) + (s2 + s3);
   }
 }

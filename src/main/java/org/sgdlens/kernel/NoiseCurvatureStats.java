@@ -162,7 +162,13 @@ public final class NoiseCurvatureStats {
 
   /** One power-law fit {@code log y_i = a + γ log λ_i} over the chosen eigen-indices. */
   public record GammaFit(
-      int points, double gamma, double low, double high, double stdErr, double r2) {}
+      int points,
+      double gamma,
+      double low,
+      double high,
+      double stdErr,
+      double r2,
+      double intercept) {}
 
   /** The indices and the rule that chose them. */
   public record FitRange(int[] indices, String description) {}
@@ -293,7 +299,8 @@ public final class NoiseCurvatureStats {
       v[k] = points.get(k)[1];
     }
     PowerLawFit.Fit f = PowerLawFit.logLog(x, v, CONFIDENCE);
-    return new GammaFit(f.n(), f.slope(), f.slopeLow(), f.slopeHigh(), f.slopeStdErr(), f.r2());
+    return new GammaFit(
+        f.n(), f.slope(), f.slopeLow(), f.slopeHigh(), f.slopeStdErr(), f.r2(), f.intercept());
   }
 
   /** Diagonal {@code (Uᵀ M U)_ii = u_iᵀ M u_i} for the eigenvectors of {@code eigen}. */

@@ -99,12 +99,17 @@ final class Recorder implements AutoCloseable {
         groupsEnsembles(config, trainNetwork.size(), noisy, Runtime.getRuntime().maxMemory());
     if (!groupedGradients && !config.record.gradients.isNever()) {
       System.err.println(
-          "sgdlens: gradient ensembles of "
-              + ensembleBytes(config, trainNetwork.size(), noisy) / (1 << 20)
-              + " MiB exceed record.gradient_group_mb ("
-              + config.record.gradientGroupMb
-              + ") or a third of the heap; they are written member by member, and order-params"
-              + " will shuffle them (raise the setting and the heap to avoid it)");
+          config.record.gradientGroupMb == 0
+              ? "sgdlens: record.gradient_group_mb is 0: gradient ensembles are written member by"
+                  + " member, and order-params will shuffle them"
+              : String.format(
+                  java.util.Locale.ROOT,
+                  "sgdlens: a gradient ensemble holds %.1f MiB, above record.gradient_group_mb"
+                      + " (%d) or a third of the heap (%.0f MiB); ensembles are written member by"
+                      + " member, and order-params will shuffle them (raise both to avoid it)",
+                  ensembleBytes(config, trainNetwork.size(), noisy) / (double) (1 << 20),
+                  config.record.gradientGroupMb,
+                  Runtime.getRuntime().maxMemory() / 3.0 / (1 << 20)));
     }
     int capacity = Math.max(1, config.record.queueCapacity);
     // Snapshots waiting for the probe: as many as fit in the snapshot budget, at least two.

@@ -26,10 +26,21 @@ final class RunReport {
   static final String SEPARATION = "separation";
   static final String VARIANCE_FLATNESS = "variance-flatness";
   static final String PCA = "pca";
+  static final String CURVATURE = "curvature";
+  static final String NOISE_CURVATURE = "noise-curvature";
 
   /** Every section of a run report, in page order. */
   static final List<String> SECTIONS =
-      List.of(HEADLINE, ORDER_PARAMS, METRICS, LOSS_HISTOGRAMS, SEPARATION, VARIANCE_FLATNESS, PCA);
+      List.of(
+          HEADLINE,
+          ORDER_PARAMS,
+          METRICS,
+          LOSS_HISTOGRAMS,
+          SEPARATION,
+          VARIANCE_FLATNESS,
+          PCA,
+          CURVATURE,
+          NOISE_CURVATURE);
 
   /** Histogram bins of log10 per-sample loss. */
   static final int BINS = 40;
@@ -92,6 +103,10 @@ final class RunReport {
     varianceFlatness(page);
     progress.accept(String.format(Locale.ROOT, "%d/%d explained variance", ++i, n));
     pca(page);
+    progress.accept(String.format(Locale.ROOT, "%d/%d curvature over training", ++i, n));
+    curvature(page);
+    progress.accept(String.format(Locale.ROOT, "%d/%d noise against curvature", ++i, n));
+    noiseCurvature(page);
     return page;
   }
 
@@ -704,6 +719,164 @@ final class RunReport {
               + " noise) are not drawn in the spectrum.");
     }
     page.chart(rank);
+    page.end();
+  }
+
+  // ------------------------------------------------------------------------------- curvature
+
+  private void curvature(Page page) {
+    String title = "Curvature over training: λ_max and trace of the Hessian";
+    List<Row> rows =
+        section(
+            page,
+            CURVATURE,
+            title,
+            "table curvature has no rows for this run (jobs/curvature on recorded weight"
+                + " snapshots).",
+            Tables.CURVATURE,
+            "scope",
+            "step");
+    if (rows.isEmpty()) {
+      return;
+    }
+    String scope = rows.get(0).getAs("scope");
+    List<Row> r = rows.stream().filter(x -> scope.equals(x.getAs("scope"))).toList();
+    double lr = Format.dbl(run, "learning_rate");
+    double momentum = Format.dbl(run, "momentum");
+    double beta = Double.isFinite(momentum) ? momentum : 0;
+    double edge = 2 * (1 + beta) / lr;
+    page.note(
+        String.format(
+            Locale.ROOT,
+            "Hessian of the mean training loss (%s, scope %s, %s rows): the largest eigenvalue"
+                + " λ_max (Lanczos) and the trace (Hutchinson; the band is ±2 standard errors)."
+                + " The dashed line is the edge of stability %s = %s for learning rate η = %s%s:"
+                + " gradient descent on a quadratic with λ_max above it diverges.",
+            Format.cell(Format.get(r.get(0), "sample_set")),
+            scope,
+            Format.cell(Format.get(r.get(0), "sample_rows")),
+            beta == 0 ? "2/η" : "2(1+β)/η",
+            Format.cell(edge),
+            Format.cell(lr),
+            beta == 0 ? "" : " and momentum β = " + Format.cell(beta)));
+    double[] step = column(r, "step");
+    Chart c = Chart.xy("chart-curvature", "Sharpness λ_max and trace over training", "step", false);
+    int left = c.yAxis("λ_max", false, 0.0, null);
+    int right = c.yAxis("trace", false, null, null);
+    c.line("λ_max", left, step, column(r, "top_eigenvalue"));
+    if (Double.isFinite(edge) && step.length > 0) {
+      double[] ends = {step[0], step[step.length - 1]};
+      c.dashed(
+              beta == 0 ? "2/η (edge of stability)" : "2(1+β)/η (edge of stability)",
+              left,
+              ends,
+              new double[] {edge, edge})
+          .put("showSymbol", false);
+    }
+    double[] trace = column(r, "trace");
+    double[] se = column(r, "trace_se");
+    double[] lo = new double[trace.length];
+    double[] hi = new double[trace.length];
+    for (int i = 0; i < trace.length; i++) {
+      lo[i] = trace[i] - 2 * se[i];
+      hi[i] = trace[i] + 2 * se[i];
+    }
+    c.line("trace", right, step, trace);
+    c.band("trace ± 2 SE", right, step, lo, hi, "#91cc75");
+    phaseMarks(c, List.of());
+    page.chart(c);
+    page.end();
+  }
+
+  // ------------------------------------------------------------------------- noise-curvature
+
+  private void noiseCurvature(Page page) {
+    String title = "SGD noise covariance against curvature (C_ii against H_ii)";
+    List<Row> summary = rows(Tables.NOISE_CURVATURE);
+    List<Row> pairs = rows(Tables.NOISE_CURVATURE_PAIRS, "i");
+    if (summary.isEmpty() || pairs.isEmpty()) {
+      page.omit(
+          NOISE_CURVATURE,
+          title,
+          "table noise_curvature has no rows for this run (jobs/noise-curvature --layer L).");
+      return;
+    }
+    page.begin(NOISE_CURVATURE, title);
+    Row s = summary.get(0);
+    boolean rangeKnown = pairs.stream().anyMatch(p -> Format.get(p, "in_fit_range") != null);
+    List<double[]> in = new ArrayList<>();
+    List<double[]> out = new ArrayList<>();
+    int dropped = 0;
+    for (Row p : pairs) {
+      double h = Format.dbl(p, "h_ii");
+      double cii = Format.dbl(p, "c_ii");
+      if (!(h > 0) || !(cii > 0)) {
+        dropped++;
+        continue;
+      }
+      boolean fitted = !rangeKnown || Boolean.TRUE.equals(Format.get(p, "in_fit_range"));
+      (fitted ? in : out).add(new double[] {h, cii});
+    }
+    Double gamma = (Double) Format.get(s, "gamma_c");
+    Double intercept = (Double) Format.get(s, "gamma_c_intercept");
+    page.note(
+        String.format(
+            Locale.ROOT,
+            "Layer %s at step %s, %s samples: each point is an eigen-direction i of the layer's"
+                + " Hessian H (H_ii = λ_i) against the SGD noise covariance in that direction"
+                + " C_ii (minibatch factor %s). Fit over %s: γ = %s, R² = %s; commutator"
+                + " ‖[C,H]‖/(‖C‖‖H‖) = %s, cos(C, H) = %s. %d direction(s) with λ_i ≤ 0 or"
+                + " C_ii ≤ 0 are not drawn.%s",
+            Format.cell(Format.get(s, "layer")),
+            Format.cell(Format.get(s, "step")),
+            Format.cell(Format.get(s, "samples")),
+            Format.cell(Format.get(s, "minibatch_factor")),
+            Format.cell(Format.get(s, "fit_range")),
+            Format.interval(s, "gamma_c", "gamma_c_low", "gamma_c_high"),
+            Format.cell(Format.get(s, "gamma_c_r2")),
+            Format.cell(Format.get(s, "commutator")),
+            Format.cell(Format.get(s, "cos_c_h")),
+            dropped,
+            intercept == null
+                ? " The fitted line needs noise_curvature.gamma_c_intercept (schema version 2):"
+                    + " rerun jobs/noise-curvature to draw it."
+                : " The γ = 1 and γ = 2 lines pass through the fit at the geometric middle of"
+                    + " the fitted λ range: the paper's bounds 1 ≤ γ ≤ 2."));
+    Chart c = Chart.xy("chart-noise-curvature", "C_ii against H_ii (log-log)", "H_ii = λ_i", true);
+    c.option().with("tooltip").put("trigger", "item");
+    int y = c.yAxis("C_ii", true, null, null);
+    c.scatter(rangeKnown ? "in fit range" : "directions", y, xs(in), ys(in));
+    if (!out.isEmpty()) {
+      c.scatter("outside fit range", y, xs(out), ys(out))
+          .putObject("itemStyle")
+          .put("color", "#aaa");
+    }
+    if (gamma != null && intercept != null && !in.isEmpty()) {
+      double lo = in.stream().mapToDouble(p -> p[0]).min().orElseThrow();
+      double hi = in.stream().mapToDouble(p -> p[0]).max().orElseThrow();
+      double mid = Math.sqrt(lo * hi);
+      double at = Math.exp(intercept + gamma * Math.log(mid));
+      double[] x = {lo, hi};
+      c.line(
+              String.format(Locale.ROOT, "fit γ = %.3f", gamma),
+              y,
+              x,
+              new double[] {
+                Math.exp(intercept + gamma * Math.log(lo)),
+                Math.exp(intercept + gamma * Math.log(hi))
+              })
+          .put("showSymbol", false);
+      for (int bound = 1; bound <= 2; bound++) {
+        double b = bound;
+        c.dashed(
+                "γ = " + bound,
+                y,
+                x,
+                new double[] {at * Math.pow(lo / mid, b), at * Math.pow(hi / mid, b)})
+            .put("showSymbol", false);
+      }
+    }
+    page.chart(c);
     page.end();
   }
 

@@ -2,6 +2,7 @@ package org.sgdlens.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
@@ -41,6 +42,8 @@ class ReportTest extends SparkTestBase {
   static final int WRONG = 20;
   static final double PSI = 1.5;
   static final double INTERCEPT = -9.0;
+  static final double NC_GAMMA = 1.3;
+  static final double NC_A = -2.0;
   static String lake;
 
   @BeforeAll
@@ -94,6 +97,73 @@ class ReportTest extends SparkTestBase {
               0.1 + step / 1000.0,
               "diverged",
               false));
+    }
+    for (long step = 0; step <= 2000; step += 500) {
+      Map<String, Object> c = new HashMap<>();
+      c.putAll(
+          Map.of(
+              "run_id",
+              NOISY,
+              "step",
+              step,
+              "scope",
+              "all",
+              "sample_set",
+              "train",
+              "sample_rows",
+              SAMPLES,
+              "top_eigenvalue",
+              10.0 + step / 100.0,
+              "trace",
+              100.0 + step,
+              "trace_se",
+              5.0));
+      add(rows, Tables.CURVATURE, c);
+    }
+    Map<String, Object> nc = new HashMap<>();
+    nc.putAll(
+        Map.of(
+            "run_id",
+            NOISY,
+            "step",
+            2000L,
+            "layer",
+            "fc2.weight",
+            "samples",
+            (long) SAMPLES,
+            "fit_range",
+            "auto: 5 of 6",
+            "gamma_c",
+            NC_GAMMA,
+            "gamma_c_low",
+            NC_GAMMA - 0.1,
+            "gamma_c_high",
+            NC_GAMMA + 0.1,
+            "gamma_c_r2",
+            0.99,
+            "gamma_c_intercept",
+            NC_A));
+    add(rows, Tables.NOISE_CURVATURE, nc);
+    for (int i = 1; i <= 6; i++) {
+      double h = Math.pow(10, -i / 2.0);
+      add(
+          rows,
+          Tables.NOISE_CURVATURE_PAIRS,
+          Map.of(
+              "run_id",
+              NOISY,
+              "step",
+              2000L,
+              "layer",
+              "fc2.weight",
+              "i",
+              i,
+              "h_ii",
+              h,
+              "c_ii",
+              Math.exp(NC_A + NC_GAMMA * Math.log(h)),
+              "in_fit_range",
+              i <= 5));
     }
     String[] phases = {"I", "II", "III", "IV"};
     long[] gt = {0, 400, 1200, 1800};
@@ -398,6 +468,7 @@ class ReportTest extends SparkTestBase {
       case "double" -> 0.0;
       case "boolean" -> false;
       case "timestamp" -> Timestamp.valueOf("2026-11-27 10:00:00");
+      case "array" -> List.of();
       default -> throw new IllegalArgumentException("no filler for " + f);
     };
   }
@@ -476,7 +547,9 @@ class ReportTest extends SparkTestBase {
             "chart-separation",
             "chart-variance-flatness",
             "chart-pca-cumulative",
-            "chart-pca-spectrum");
+            "chart-pca-spectrum",
+            "chart-curvature",
+            "chart-noise-curvature");
     assertThat(list(html, "<div class=\"chart[^\"]*\" id=\"([^\"]+)\"></div>"))
         .as("one div per chart")
         .containsExactlyElementsOf(r.charts());
@@ -589,6 +662,46 @@ class ReportTest extends SparkTestBase {
   }
 
   @Test
+  void curvatureSectionsDrawTheEdgeOfStabilityAndTheGammaFitWithItsBounds() throws Exception {
+    Report.Result r =
+        report(
+            new Report.Options(lake, NOISY, null, false, tempDir.resolve("curv").toString()),
+            new ArrayList<>());
+    Map<String, JsonNode> charts = charts(Files.readString(r.file()));
+    JsonNode curvature = charts.get("chart-curvature");
+    assertThat(series(curvature, "λ_max").get("data")).as("λ_max points").hasSize(5);
+    assertThat(series(curvature, "λ_max").get("data").get(4).get(1).asDouble()).isEqualTo(30.0);
+    JsonNode edge = series(curvature, "2/η (edge of stability)").get("data");
+    assertThat(edge.get(0).get(1).asDouble()).as("2/η for lr 0.05").isCloseTo(40.0, within(1e-9));
+    assertThat(edge.get(1).get(0).asDouble()).as("to the last step").isEqualTo(2000.0);
+
+    JsonNode nc = charts.get("chart-noise-curvature");
+    assertThat(series(nc, "in fit range").get("data")).hasSize(5);
+    assertThat(series(nc, "outside fit range").get("data")).hasSize(1);
+    JsonNode fit = series(nc, String.format(java.util.Locale.ROOT, "fit γ = %.3f", NC_GAMMA));
+    double x0 = fit.get("data").get(0).get(0).asDouble();
+    double x1 = fit.get("data").get(1).get(0).asDouble();
+    assertThat(x0)
+        .as("fit from the smallest fitted λ")
+        .isCloseTo(Math.pow(10, -2.5), within(1e-15));
+    assertThat(x1).as("to the largest").isCloseTo(Math.pow(10, -0.5), within(1e-12));
+    assertThat(fit.get("data").get(1).get(1).asDouble())
+        .as("the fitted line through the exact power law")
+        .isCloseTo(Math.exp(NC_A + NC_GAMMA * Math.log(x1)), within(1e-12));
+    for (int bound = 1; bound <= 2; bound++) {
+      JsonNode b = series(nc, "γ = " + bound).get("data");
+      double slope =
+          Math.log(b.get(1).get(1).asDouble() / b.get(0).get(1).asDouble()) / Math.log(x1 / x0);
+      assertThat(slope).as("slope of the γ = %d bound", bound).isCloseTo(bound, within(1e-9));
+      double mid = Math.sqrt(x0 * x1);
+      double atMid = b.get(0).get(1).asDouble() * Math.pow(mid / x0, bound);
+      assertThat(atMid)
+          .as("the γ = %d bound meets the fit at the middle of the range", bound)
+          .isCloseTo(Math.exp(NC_A + NC_GAMMA * Math.log(mid)), within(1e-9 * atMid));
+    }
+  }
+
+  @Test
   void emptyTablesLeaveSectionsOutWithANote() throws Exception {
     Report.Result r =
         report(
@@ -603,7 +716,9 @@ class ReportTest extends SparkTestBase {
             RunReport.LOSS_HISTOGRAMS,
             RunReport.SEPARATION,
             RunReport.VARIANCE_FLATNESS,
-            RunReport.PCA);
+            RunReport.PCA,
+            RunReport.CURVATURE,
+            RunReport.NOISE_CURVATURE);
     assertThat(list(html, "<p class=\"omitted\" data-section=\"([^\"]+)\">"))
         .as("one note each")
         .containsExactlyElementsOf(r.omitted());
