@@ -62,10 +62,10 @@ DIFF=$("${JAVA_CMD[@]}" org.sgdlens.bench.OrderParamsScaleBench compare \
   "$OUT/order_params.shuffle-free" "$LAKE/order_params/run_id=$RUN")
 echo
 echo "order-params, $RUN, $((BYTES / 1000000)) MB of gradients, $(date -u +%F), commit $(git rev-parse --short HEAD), load $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '| %-34s | %8s | %8s | %10s | %8s |\n' "read" "s" "MB/s" "cat / it" "peak RSS"
+printf '| %-34s | %8s | %8s | %10s | %8s |\n' "read" "s" "MB/s" "cat / it" "peak RSS (GiB)"
 printf '| %-34s | %8s | %8s | %10s | %8s |\n' "---" "---:" "---:" "---:" "---:"
 for n in cat scan shuffle-free shuffled; do
   awk -v n="$n" -v s="${SEC[$n]}" -v c="${SEC[cat]}" -v b="$BYTES" -v r="${RSS[$n]}" \
-    'BEGIN { printf "| %-34s | %8.1f | %8.0f | %9.0f%% | %5.2f GB |\n", n, s, b / 1e6 / s, 100 * c / s, r / 1048576 }'
+    'BEGIN { printf "| %-34s | %8.1f | %8.0f | %9.0f%% | %5.2f |\n", n, s, b / 1e6 / s, 100 * c / s, r / 1048576 }'
 done
 echo "largest relative difference of order_params values, shuffle-free vs shuffled: $DIFF"
