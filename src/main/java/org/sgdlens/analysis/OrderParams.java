@@ -471,43 +471,42 @@ public final class OrderParams {
     return chunkGram(run, step, byPart);
   }
 
-  /** The Gram entries of one chunk's vectors, by part and member. */
+  /**
+   * The Gram entries of one chunk's vectors, by part and member: one Gram matrix of all the chunk's
+   * vectors (one BLAS call), cut into the parts' symmetric blocks (upper triangles) and the
+   * clean/wrong block.
+   */
   private static Iterator<Row> chunkGram(
       String run, long step, Map<String, TreeMap<Integer, float[]>> byPart) {
-    List<Row> out = new ArrayList<>();
+    List<String> parts = new ArrayList<>();
+    List<Integer> members = new ArrayList<>();
+    List<float[]> vectors = new ArrayList<>();
     for (Map.Entry<String, TreeMap<Integer, float[]>> part : byPart.entrySet()) {
-      emitSymmetric(out, run, step, part.getKey(), part.getValue());
+      for (Map.Entry<Integer, float[]> m : part.getValue().entrySet()) {
+        parts.add(part.getKey());
+        members.add(m.getKey());
+        vectors.add(m.getValue());
+      }
     }
-    if (byPart.containsKey(CLEAN) && byPart.containsKey(WRONG)) {
-      TreeMap<Integer, float[]> clean = byPart.get(CLEAN);
-      TreeMap<Integer, float[]> wrong = byPart.get(WRONG);
-      Integer[] cm = clean.keySet().toArray(Integer[]::new);
-      Integer[] wm = wrong.keySet().toArray(Integer[]::new);
-      double[][] cross =
-          Gram.cross(
-              clean.values().toArray(float[][]::new), wrong.values().toArray(float[][]::new));
-      for (int i = 0; i < cm.length; i++) {
-        for (int j = 0; j < wm.length; j++) {
-          out.add(RowFactory.create(run, step, CLEAN, WRONG, cm[i], wm[j], cross[i][j], 0L));
+    double[][] gram = Gram.of(vectors.toArray(float[][]::new));
+    List<Row> out = new ArrayList<>();
+    for (int i = 0; i < vectors.size(); i++) {
+      for (int j = i; j < vectors.size(); j++) {
+        String a = parts.get(i);
+        String b = parts.get(j);
+        if (a.equals(b)) {
+          long nonFinite = i == j ? Gram.nonFinite(vectors.get(i)) : 0L;
+          out.add(
+              RowFactory.create(
+                  run, step, a, a, members.get(i), members.get(j), gram[i][j], nonFinite));
+        } else if (a.equals(CLEAN) && b.equals(WRONG)) {
+          out.add(
+              RowFactory.create(
+                  run, step, CLEAN, WRONG, members.get(i), members.get(j), gram[i][j], 0L));
         }
       }
     }
     return out.iterator();
-  }
-
-  private static void emitSymmetric(
-      List<Row> out, String run, long step, String part, TreeMap<Integer, float[]> vectors) {
-    Integer[] members = vectors.keySet().toArray(Integer[]::new);
-    float[][] values = vectors.values().toArray(float[][]::new);
-    double[][] gram = Gram.of(values);
-    for (int i = 0; i < members.length; i++) {
-      for (int j = i; j < members.length; j++) {
-        long nonFinite = i == j ? Gram.nonFinite(values[i]) : 0L;
-        out.add(
-            RowFactory.create(
-                run, step, part, part, members[i], members[j], gram[i][j], nonFinite));
-      }
-    }
   }
 
   /** Rebuilds the step's Gram blocks from summed entries and applies the kernel. */

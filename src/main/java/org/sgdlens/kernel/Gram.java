@@ -24,8 +24,9 @@ public final class Gram {
       return out;
     }
     int len = vectors[0].length;
-    double[] a = columns(vectors, len);
+    double[] a = columns(vectors, len, null);
     double[] c = new double[n * n];
+    // a is this thread's reused buffer, possibly longer than n * len: BLAS reads only n columns.
     if (len > 0) {
       BLAS.getInstance().dsyrk("U", "T", n, len, 1.0, a, len, 0.0, c, n);
     }
@@ -52,8 +53,8 @@ public final class Gram {
       throw new IllegalArgumentException(
           "Vectors of length " + len + " and " + b[0].length + " cannot be multiplied");
     }
-    double[] da = columns(a, len);
-    double[] db = columns(b, len);
+    double[] da = columns(a, len, new double[a.length * len]);
+    double[] db = columns(b, len, new double[b.length * len]);
     double[] c = new double[a.length * b.length];
     if (len > 0) {
       BLAS.getInstance()
@@ -87,9 +88,28 @@ public final class Gram {
     }
   }
 
-  /** The vectors as the columns of a column-major {@code len × n} double matrix. */
-  private static double[] columns(float[][] vectors, int len) {
-    double[] out = new double[vectors.length * len];
+  /**
+   * Each thread's widening buffer, reused: a chunk's 2M vectors in double are tens of MB, which the
+   * JVM would otherwise allocate (and zero) as a humongous object per chunk. A task thread keeps
+   * its largest one (one chunk group: 2M × chunk doubles) for its life.
+   */
+  private static final ThreadLocal<double[]> BUFFER = ThreadLocal.withInitial(() -> new double[0]);
+
+  /**
+   * The vectors as the columns of a column-major {@code len × n} double matrix, in {@code into}, or
+   * with null in this thread's buffer (valid until its next use on this thread).
+   */
+  private static double[] columns(float[][] vectors, int len, double[] into) {
+    long need = (long) vectors.length * len;
+    if (need > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException(
+          vectors.length + " vectors of " + len + " values exceed one array; use smaller chunks");
+    }
+    double[] out = into == null ? BUFFER.get() : into;
+    if (into == null && out.length < need) {
+      out = new double[(int) need];
+      BUFFER.set(out);
+    }
     for (int i = 0; i < vectors.length; i++) {
       if (vectors[i].length != len) {
         throw new IllegalArgumentException(
