@@ -28,9 +28,14 @@ public final class FlatnessSearch {
      */
     AUTHORS;
 
+    /** Labels, as options and {@code flatness.search} spell them. */
+    public static final String GEOMETRIC_LABEL = "geometric";
+
+    public static final String AUTHORS_LABEL = "authors";
+
     /** The label stored in {@code flatness.search}. */
     public String label() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return this == GEOMETRIC ? GEOMETRIC_LABEL : AUTHORS_LABEL;
     }
 
     public static Search parse(String name) {
