@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sgdlens.lake.Lake;
 import org.sgdlens.lake.LakeReader;
+import org.sgdlens.lake.RunDump;
 import org.sgdlens.lake.Tables;
 
 /**
@@ -101,6 +102,66 @@ class FitStopRunTest {
                 .filter(m -> (Long) m.get("step") <= expected)
                 .map(m -> m.get("step") + ":" + m.get("train_loss"))
                 .toList());
+  }
+
+  @Test
+  void aResumedRunStopsAtTheSameStepWithTheSameReason() {
+    // The rule's accuracy window is in the checkpoint: a run killed after a checkpoint and
+    // resumed must average the same epochs as the uninterrupted one.
+    RunConfig c = config("resumed");
+    c.stop.whenFit = true;
+    c.stop.accuracyEpochs = 20;
+    c.stop.maxTrainLoss = 10;
+    Lake reference = Lake.open(dir.resolve("ref").toString());
+    // An accuracy bound that the 20-epoch mean first exceeds after the checkpoint at step 300: the
+    // largest mean up to epoch 18 (step 288). A resumed run that forgot the epochs before the
+    // checkpoint would average fewer, later (higher) accuracies and stop at another step.
+    RunConfig probe = config("probe");
+    TrainRun.execute(reference, probe, false, null);
+    List<Double> accuracies =
+        LakeReader.rows(reference, Tables.METRICS, "probe").stream()
+            .filter(m -> (Long) m.get("step") > 0 && (Long) m.get("step") % 16 == 0)
+            .sorted(Comparator.comparingLong(m -> (Long) m.get("step")))
+            .map(m -> (Double) m.get("train_accuracy"))
+            .toList();
+    double bound = 0;
+    for (int e = 0; e < 18; e++) {
+      double sum = 0;
+      int n = 0;
+      for (int j = Math.max(0, e - 19); j <= e; j++) {
+        sum += accuracies.get(j);
+        n++;
+      }
+      bound = Math.max(bound, sum / n);
+    }
+    c.stop.minTrainAccuracy = bound;
+    TrainRun.Outcome straight = TrainRun.execute(reference, c, false, null);
+    assertThat(straight.steps())
+        .as("stops after the checkpoint at 300 and before the cap")
+        .isGreaterThan(300)
+        .isLessThan(c.sgd.steps);
+    Lake lake = Lake.open(dir.resolve("crash").toString());
+    long killAt = straight.steps() - 1;
+    try {
+      TrainRun.execute(
+          lake,
+          c,
+          false,
+          s -> {
+            if (s == killAt) {
+              throw new IllegalStateException("simulated crash");
+            }
+          });
+    } catch (RuntimeException expected) {
+      // crashed after the checkpoint at step 300
+    }
+    TrainRun.Outcome resumed = TrainRun.execute(lake, c, false, null);
+    assertThat(resumed.resumed())
+        .as("resumed; the straight run took %d steps", straight.steps())
+        .isTrue();
+    assertThat(resumed.steps()).isEqualTo(straight.steps());
+    assertThat(resumed.stopReason()).isEqualTo(straight.stopReason());
+    assertThat(RunDump.of(lake, "resumed")).isEqualTo(RunDump.of(reference, "resumed"));
   }
 
   @Test
