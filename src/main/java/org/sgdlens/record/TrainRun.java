@@ -134,7 +134,7 @@ public final class TrainRun {
           "divergence.warmup_epochs is " + c.divergence.warmupEpochs + "; use 0 or more, e.g. 1");
     }
     divergenceRules(c, 1);
-    c.stop.rule();
+    c.stop.rule(); // the stop.* keys, checked whether or not the rule is on
   }
 
   /** Checks that need the data (sizes). */
