@@ -93,7 +93,7 @@ public final class Landscape {
         return this;
       }
 
-      /** 1-based components, e.g. "1-200" or "2,5,7-9". */
+      /** 1-based components, e.g. "1-200", "2,5,7-9" or "1-1000/10". */
       public Builder optComponents(String spec) {
         this.components = parseComponents(spec);
         return this;
@@ -124,7 +124,10 @@ public final class Landscape {
 
   public record Result(List<RunResult> runs, List<String> warnings) {}
 
-  /** Parses "1-200", "2,5,7-9" into sorted distinct components ≥ 1. */
+  /**
+   * Parses "1-200", "2,5,7-9" or "1-1000/10" (from 1 to 1000 in steps of 10: 1, 11, …, 991) into
+   * sorted distinct components ≥ 1.
+   */
   public static List<Integer> parseComponents(String spec) {
     TreeSet<Integer> out = new TreeSet<>();
     for (String part : spec.split(",")) {
@@ -133,13 +136,19 @@ public final class Landscape {
         continue;
       }
       try {
-        int dash = p.indexOf('-', 1);
-        int from = Integer.parseInt(dash < 0 ? p : p.substring(0, dash).trim());
-        int to = dash < 0 ? from : Integer.parseInt(p.substring(dash + 1).trim());
-        if (from < 1 || to < from) {
+        int slash = p.indexOf('/');
+        int every = slash < 0 ? 1 : Integer.parseInt(p.substring(slash + 1).trim());
+        String range = slash < 0 ? p : p.substring(0, slash).trim();
+        int dash = range.indexOf('-', 1);
+        if (slash >= 0 && dash < 0) {
           throw new NumberFormatException();
         }
-        for (int c = from; c <= to; c++) {
+        int from = Integer.parseInt(dash < 0 ? range : range.substring(0, dash).trim());
+        int to = dash < 0 ? from : Integer.parseInt(range.substring(dash + 1).trim());
+        if (from < 1 || to < from || every < 1) {
+          throw new NumberFormatException();
+        }
+        for (int c = from; c <= to; c += every) {
           out.add(c);
         }
       } catch (NumberFormatException e) {
@@ -149,7 +158,7 @@ public final class Landscape {
                 + "' has '"
                 + p
                 + "', which is not a component or range;"
-                + " give 1-based components like 1-200 or 2,5,7-9");
+                + " give 1-based components like 1-200, 2,5,7-9 or 1-1000/10 (every 10th)");
       }
     }
     if (out.isEmpty()) {
@@ -243,7 +252,7 @@ public final class Landscape {
     // The kernel's Settings is not Serializable: ship its numbers and rebuild it in the task.
     FlatnessSearch.Settings s = options.search();
     double[] settings = {
-      s.factor(), s.initialStep(), s.growth(), s.maxTheta(), s.relativeTolerance()
+      s.factor(), s.initialStep(), s.growth(), s.maxTheta(), s.tolerance(), s.search().ordinal()
     };
 
     JavaPairRDD<Integer, Tuple2<Long, byte[]>> chunks =
@@ -277,7 +286,13 @@ public final class Landscape {
       double[] numbers,
       int params) {
     FlatnessSearch.Settings settings =
-        new FlatnessSearch.Settings(numbers[0], numbers[1], numbers[2], numbers[3], numbers[4]);
+        new FlatnessSearch.Settings(
+            numbers[0],
+            numbers[1],
+            numbers[2],
+            numbers[3],
+            numbers[4],
+            FlatnessSearch.Search.values()[(int) numbers[5]]);
     if (!directions.hasNext()) {
       return java.util.Collections.emptyIterator();
     }
@@ -335,8 +350,9 @@ public final class Landscape {
               f.l0(),
               s.factor(),
               s.maxTheta(),
-              s.relativeTolerance(),
-              f.evaluations()));
+              s.tolerance(),
+              f.evaluations(),
+              s.search().label()));
     }
     LakeTables.write(
         spark.createDataFrame(points, LakeTables.sparkSchema(Tables.LANDSCAPE_PROFILES)),

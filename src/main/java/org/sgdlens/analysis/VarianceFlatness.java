@@ -40,6 +40,7 @@ public final class VarianceFlatness {
       List<String> runs,
       int fitFrom,
       int fitTo,
+      int fitEvery,
       int rankFrom,
       int rankTo,
       double confidence,
@@ -49,6 +50,9 @@ public final class VarianceFlatness {
 
     /** 0: up to the last component with a flatness row. */
     public static final int FIT_TO_DEFAULT = 0;
+
+    /** Every component of the range; the authors' convention profiles every 10th. */
+    public static final int FIT_EVERY_DEFAULT = 1;
 
     public static final int RANK_FROM_DEFAULT = 20;
 
@@ -67,6 +71,13 @@ public final class VarianceFlatness {
                 + fitTo
                 + " is empty; give --fit-from ≥ 1 and --fit-to"
                 + " ≥ --fit-from (0 = all)");
+      }
+      if (fitEvery < 1) {
+        throw new IllegalArgumentException(
+            "--fit-every "
+                + fitEvery
+                + " is not a positive stride; give 1 (every component) or"
+                + " e.g. 10");
       }
       if (rankFrom < 1 || (rankTo != 0 && rankTo < rankFrom)) {
         throw new IllegalArgumentException(
@@ -101,6 +112,7 @@ public final class VarianceFlatness {
       private List<String> runs = List.of();
       private int fitFrom = FIT_FROM_DEFAULT;
       private int fitTo = FIT_TO_DEFAULT;
+      private int fitEvery = FIT_EVERY_DEFAULT;
       private int rankFrom = RANK_FROM_DEFAULT;
       private int rankTo = RANK_TO_DEFAULT;
       private double confidence = CONFIDENCE_DEFAULT;
@@ -126,6 +138,12 @@ public final class VarianceFlatness {
 
       public Builder optFitTo(int fitTo) {
         this.fitTo = fitTo;
+        return this;
+      }
+
+      /** The fit uses components fitFrom, fitFrom + every, … up to fitTo. */
+      public Builder optFitEvery(int fitEvery) {
+        this.fitEvery = fitEvery;
         return this;
       }
 
@@ -155,6 +173,7 @@ public final class VarianceFlatness {
             runs,
             fitFrom,
             fitTo,
+            fitEvery,
             rankFrom,
             rankTo,
             confidence,
@@ -265,12 +284,14 @@ public final class VarianceFlatness {
     StructType schema = LakeTables.sparkSchema(Tables.VARIANCE_FLATNESS);
     int fitFrom = options.fitFrom();
     int fitTo = options.fitTo();
+    int fitEvery = options.fitEvery();
     int rankFrom = options.rankFrom();
     int rankTo = options.rankTo();
     double confidence = options.confidence();
     double fraction = options.varianceFraction();
     MapGroupsFunction<String, Row, Row> perRun =
-        (runId, it) -> fitRun(runId, it, fitFrom, fitTo, rankFrom, rankTo, confidence, fraction);
+        (runId, it) ->
+            fitRun(runId, it, fitFrom, fitTo, fitEvery, rankFrom, rankTo, confidence, fraction);
     return joined
         .groupByKey(
             (org.apache.spark.api.java.function.MapFunction<Row, String>) r -> r.getAs("run_id"),
@@ -283,6 +304,7 @@ public final class VarianceFlatness {
       Iterator<Row> rows,
       int fitFrom,
       int fitTo,
+      int fitEvery,
       int rankFrom,
       int rankTo,
       double confidence,
@@ -323,7 +345,7 @@ public final class VarianceFlatness {
     List<Double> v = new ArrayList<>();
     int censored = 0;
     int missing = 0;
-    for (int c = fitFrom; c <= to; c++) {
+    for (int c = fitFrom; c <= to; c += fitEvery) {
       Row r = byComponent.get(c);
       if (r == null || r.getAs("censored") == null) {
         missing++;
@@ -392,7 +414,8 @@ public final class VarianceFlatness {
         holding,
         total,
         floor,
-        psi == null ? null : caveat(-psi.slope(), -psi.slopeHigh(), -psi.slopeLow(), psi.r2()));
+        psi == null ? null : caveat(-psi.slope(), -psi.slopeHigh(), -psi.slopeLow(), psi.r2()),
+        fitEvery);
   }
 
   /** R² below this marks a weak ψ fit. */

@@ -3,6 +3,7 @@ package org.sgdlens.cli;
 import java.util.Locale;
 import org.apache.spark.sql.SparkSession;
 import org.sgdlens.analysis.Landscape;
+import org.sgdlens.kernel.FlatnessSearch;
 import org.sgdlens.kernel.FlatnessSearch.Settings;
 import org.sgdlens.record.RunModelOracleFactory;
 import picocli.CommandLine.Command;
@@ -19,17 +20,31 @@ public final class LandscapeJob {
               + " F_i = theta_r - theta_l where the loss reaches factor * L0. Directions are"
               + " spread over Spark tasks; each task loads the model once. Writes"
               + " landscape_profiles and flatness, for every run with pca_directions or the --run"
-              + " ones.")
+              + " ones.",
+      footer = AuthorsProtocol.LANDSCAPE_HELP)
   static final class Args {
     @Mixin StandardOptions standard = new StandardOptions();
     @Mixin RunSelection runs = new RunSelection();
+    @Mixin AuthorsProtocol.Flag authors = new AuthorsProtocol.Flag();
 
     @Option(
         names = "--components",
         paramLabel = "SPEC",
         defaultValue = Landscape.Options.COMPONENTS_DEFAULT,
-        description = "1-based components, e.g. 1-200 or 2,5,7-9 (default: ${DEFAULT-VALUE})")
+        description =
+            "1-based components, e.g. 1-200, 2,5,7-9 or 1-1000/10 (every 10th from 1) (default:"
+                + " ${DEFAULT-VALUE})")
     String components;
+
+    @Option(
+        names = "--search",
+        paramLabel = "S",
+        defaultValue = FlatnessSearch.Search.GEOMETRIC_LABEL,
+        description =
+            "geometric: outward steps by --growth, bisection of the last bracket to a relative"
+                + " --tolerance, interpolation; authors: steps of --initial-step, bisection from 0"
+                + " to an absolute --tolerance, midpoint (default: ${DEFAULT-VALUE})")
+    String search;
 
     @Option(
         names = "--factor",
@@ -65,7 +80,9 @@ public final class LandscapeJob {
         names = "--tolerance",
         paramLabel = "T",
         defaultValue = "" + Settings.RELATIVE_TOLERANCE_DEFAULT,
-        description = "relative bisection tolerance on theta (default: ${DEFAULT-VALUE})")
+        description =
+            "bisection tolerance on theta, relative (geometric) or absolute (authors) (default:"
+                + " ${DEFAULT-VALUE})")
     double tolerance;
 
     @Option(
@@ -97,16 +114,24 @@ public final class LandscapeJob {
   }
 
   static int run(String[] args) {
-    Args a = Cli.parse(new Args(), args);
+    Args a = Cli.parse(new Args(), AuthorsProtocol.withPreset(AuthorsProtocol.LANDSCAPE, args));
     if (a == null) {
       return 0;
     }
+    System.out.println(AuthorsProtocol.convention(a.authors.on, AuthorsProtocol.LANDSCAPE));
     Landscape.Options options =
         Landscape.Options.builder()
             .setLake(a.standard.lake)
             .optRuns(a.runs.ids())
             .optComponents(a.components)
-            .optSearch(new Settings(a.factor, a.initialStep, a.growth, a.searchRange, a.tolerance))
+            .optSearch(
+                new Settings(
+                    a.factor,
+                    a.initialStep,
+                    a.growth,
+                    a.searchRange,
+                    a.tolerance,
+                    FlatnessSearch.Search.parse(a.search)))
             .optTasks(a.tasks)
             .build();
     int maxSamples = a.maxSamples;

@@ -37,9 +37,11 @@ public final class TrainJob {
               + " per-sample losses and metrics to the lake. Settings, later wins: code defaults,"
               + " conf/train.yaml, --config FILE, environment (SGDLENS_DATA_DIR, SGDLENS_DEVICE,"
               + " SGDLENS_THREADS), then the options below and --set. An option left out keeps"
-              + " the value of the earlier layers (see --print-config).")
+              + " the value of the earlier layers (see --print-config).",
+      footer = AuthorsProtocol.TRAIN_HELP)
   static final class Args {
     @Mixin StandardOptions standard = new StandardOptions();
+    @Mixin AuthorsProtocol.Flag authors = new AuthorsProtocol.Flag();
 
     @Option(
         names = "--config",
@@ -268,6 +270,9 @@ public final class TrainJob {
         fmt(o.finalTrainLoss()),
         fmt(o.finalTestAccuracy()),
         o.diverged() ? " — DIVERGED: " + o.divergedReason() : "");
+    if (o.stopReason() != null) {
+      System.out.println("  " + o.stopReason());
+    }
     return 0;
   }
 
@@ -299,6 +304,9 @@ public final class TrainJob {
       loader.file(Path.of(a.config));
     }
     loader.environment(env);
+    if (a.authors.on) {
+      AuthorsProtocol.words(AuthorsProtocol.TRAIN).forEach(loader::assignment);
+    }
     for (Field field : Args.class.getDeclaredFields()) {
       ConfigKey key = field.getAnnotation(ConfigKey.class);
       String value = key == null ? null : (String) get(field, a);

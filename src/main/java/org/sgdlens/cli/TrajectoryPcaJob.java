@@ -17,10 +17,12 @@ public final class TrajectoryPcaJob {
               + " mean, of every run or the --run ones. Writes pca_variances (all variances,"
               + " ddof=1) and pca_directions (leading directions). The window is every recorded"
               + " snapshot unless --from-step, --to-step, --last or --min-train-accuracy narrow"
-              + " it.")
+              + " it.",
+      footer = AuthorsProtocol.TRAJECTORY_PCA_HELP)
   static final class Args {
     @Mixin StandardOptions standard = new StandardOptions();
     @Mixin RunSelection runs = new RunSelection();
+    @Mixin AuthorsProtocol.Flag authors = new AuthorsProtocol.Flag();
 
     @Option(names = "--from-step", paramLabel = "S", description = "window: first step, inclusive")
     Long fromStep;
@@ -85,10 +87,12 @@ public final class TrajectoryPcaJob {
   }
 
   static int run(String[] args) {
-    Args a = Cli.parse(new Args(), args);
+    Args a =
+        Cli.parse(new Args(), AuthorsProtocol.withPreset(AuthorsProtocol.TRAJECTORY_PCA, args));
     if (a == null) {
       return 0;
     }
+    System.out.println(AuthorsProtocol.convention(a.authors.on, AuthorsProtocol.TRAJECTORY_PCA));
     TrajectoryPca.Options options =
         TrajectoryPca.Options.builder()
             .setLake(a.standard.lake)

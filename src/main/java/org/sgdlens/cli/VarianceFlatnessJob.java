@@ -17,10 +17,12 @@ public final class VarianceFlatnessJob {
           "Joins pca_variances and flatness and fits log sigma_i^2 = a - psi log F_i (censored"
               + " components excluded and counted), the rank law sigma_i^2 ~ i^-gamma and the"
               + " number of components holding a variance fraction without component 1, for"
-              + " every run or the --run ones. Writes variance_flatness.")
+              + " every run or the --run ones. Writes variance_flatness.",
+      footer = AuthorsProtocol.VARIANCE_FLATNESS_HELP)
   static final class Args {
     @Mixin StandardOptions standard = new StandardOptions();
     @Mixin RunSelection runs = new RunSelection();
+    @Mixin AuthorsProtocol.Flag authors = new AuthorsProtocol.Flag();
 
     @Option(
         names = "--fit-from",
@@ -37,6 +39,14 @@ public final class VarianceFlatnessJob {
             "last component of the psi fit, 0 = the last component with a flatness row (default:"
                 + " ${DEFAULT-VALUE})")
     int fitTo;
+
+    @Option(
+        names = "--fit-every",
+        paramLabel = "K",
+        defaultValue = "" + VarianceFlatness.Options.FIT_EVERY_DEFAULT,
+        description =
+            "stride of the psi fit: components --fit-from, +K, ... (default: ${DEFAULT-VALUE})")
+    int fitEvery;
 
     @Option(
         names = "--rank-from",
@@ -74,16 +84,19 @@ public final class VarianceFlatnessJob {
   }
 
   static int run(String[] args) {
-    Args a = Cli.parse(new Args(), args);
+    Args a =
+        Cli.parse(new Args(), AuthorsProtocol.withPreset(AuthorsProtocol.VARIANCE_FLATNESS, args));
     if (a == null) {
       return 0;
     }
+    System.out.println(AuthorsProtocol.convention(a.authors.on, AuthorsProtocol.VARIANCE_FLATNESS));
     VarianceFlatness.Options options =
         VarianceFlatness.Options.builder()
             .setLake(a.standard.lake)
             .optRuns(a.runs.ids())
             .optFitFrom(a.fitFrom)
             .optFitTo(a.fitTo)
+            .optFitEvery(a.fitEvery)
             .optRankFrom(a.rankFrom)
             .optRankTo(a.rankTo)
             .optConfidence(a.confidence)
@@ -95,8 +108,8 @@ public final class VarianceFlatnessJob {
     for (Row r : result.rows()) {
       System.out.printf(
           Locale.ROOT,
-          "%s (window %s, %s): psi = %s [%s, %s] R^2 = %s over %d components (%d censored"
-              + " excluded)%s; gamma = %s over components %d-%d%s; %d components hold %.0f%% of"
+          "%s (window %s, %s): psi = %s [%s, %s] R^2 = %s over %d components (%d-%d%s, %d"
+              + " censored excluded)%s; gamma = %s over components %d-%d%s; %d components hold %.0f%% of"
               + " the variance without i=1%n",
           r.getAs("run_id"),
           r.getAs(Columns.PCA_WINDOW),
@@ -106,6 +119,9 @@ public final class VarianceFlatnessJob {
           fmt(r.getAs("psi_ci_high")),
           fmt(r.getAs("r2")),
           r.<Integer>getAs("fit_points"),
+          r.<Integer>getAs("fit_from"),
+          r.<Integer>getAs("fit_to"),
+          r.<Integer>getAs("fit_every") == 1 ? "" : " every " + r.getAs("fit_every") + "th",
           r.<Integer>getAs("censored_excluded"),
           r.getAs("fit_caveat") == null ? "" : " [weak fit: " + r.getAs("fit_caveat") + "]",
           fmt(r.getAs("gamma")),

@@ -8,20 +8,64 @@ import java.util.function.DoubleUnaryOperator;
  * interval around 0 where the loss stays below {@code factor · L0}. Each side is bracketed by
  * stepping outward geometrically, then the crossing is bisected to a relative tolerance. A side
  * that stays below the threshold up to the search range is censored: its crossing is unknown (NaN),
- * never replaced by the range.
+ * never replaced by the range. {@link Search#AUTHORS} is the authors' variant of the search (linear
+ * steps, bisection from 0, absolute tolerance), for reproducing their convention.
  */
 public final class FlatnessSearch {
   private FlatnessSearch() {}
 
+  /** How each side's crossing is searched. */
+  public enum Search {
+    /**
+     * sgdlens: outward steps {@code min(s₀ gᵏ, Θ)}, bisection of the last bracket [below, above] to
+     * a relative tolerance, then linear interpolation inside it.
+     */
+    GEOMETRIC,
+    /**
+     * The variance–flatness authors' code (PCA-SGD {@code binary_search_loss_bound}): outward steps
+     * {@code s₀, 2s₀, 3s₀, …} up to Θ, then bisection of [0, first θ above] to an absolute
+     * tolerance on the bracket width; the crossing is the last bracket's midpoint.
+     */
+    AUTHORS;
+
+    /** Labels, as options and {@code flatness.search} spell them. */
+    public static final String GEOMETRIC_LABEL = "geometric";
+
+    public static final String AUTHORS_LABEL = "authors";
+
+    /** The label stored in {@code flatness.search}. */
+    public String label() {
+      return this == GEOMETRIC ? GEOMETRIC_LABEL : AUTHORS_LABEL;
+    }
+
+    public static Search parse(String name) {
+      for (Search s : values()) {
+        if (s.label().equalsIgnoreCase(name.trim())) {
+          return s;
+        }
+      }
+      throw new IllegalArgumentException(
+          "Unknown flatness search '" + name + "'; use geometric (the default) or authors");
+    }
+  }
+
   /**
    * @param factor threshold factor: the crossing is where the loss reaches {@code factor · L0}
-   * @param initialStep first |θ| tried on each side
-   * @param growth factor between successive outward steps (> 1)
+   * @param initialStep first |θ| tried on each side (with {@link Search#AUTHORS} also the linear
+   *     increment)
+   * @param growth factor between successive outward steps (> 1; {@link Search#GEOMETRIC} only)
    * @param maxTheta search range: |θ| never exceeds it
-   * @param relativeTolerance bisection stops when the bracket is narrower than this times |θ|
+   * @param tolerance bisection stops when the bracket is narrower than this times |θ| ({@link
+   *     Search#GEOMETRIC}) or than this ({@link Search#AUTHORS}, absolute)
+   * @param search how the crossings are searched
    */
   public record Settings(
-      double factor, double initialStep, double growth, double maxTheta, double relativeTolerance) {
+      double factor,
+      double initialStep,
+      double growth,
+      double maxTheta,
+      double tolerance,
+      Search search) {
     /** The crossing is where the loss has grown by a factor e over L0. */
     public static final double FACTOR_DEFAULT = Math.E;
 
@@ -32,6 +76,8 @@ public final class FlatnessSearch {
     public static final double MAX_THETA_DEFAULT = 100.0;
 
     public static final double RELATIVE_TOLERANCE_DEFAULT = 1e-4;
+
+    public static final Search SEARCH_DEFAULT = Search.GEOMETRIC;
 
     public Settings {
       require(factor > 1 && Double.isFinite(factor), "factor", factor, "a number > 1, e.g. e");
@@ -46,11 +92,26 @@ public final class FlatnessSearch {
           "search range",
           maxTheta,
           "a finite range ≥ the initial step");
-      require(
-          relativeTolerance >= 1e-12 && relativeTolerance < 1,
-          "tolerance",
-          relativeTolerance,
-          "a relative tolerance in [1e-12, 1), e.g. 1e-4");
+      java.util.Objects.requireNonNull(search, "search");
+      if (search == Search.GEOMETRIC) {
+        require(
+            tolerance >= 1e-12 && tolerance < 1,
+            "tolerance",
+            tolerance,
+            "a relative tolerance in [1e-12, 1), e.g. 1e-4");
+      } else {
+        require(
+            tolerance > 0 && tolerance < maxTheta,
+            "tolerance",
+            tolerance,
+            "an absolute tolerance on θ in (0, search range), e.g. 0.01");
+      }
+    }
+
+    /** The geometric search (the default) with these numbers. */
+    public Settings(
+        double factor, double initialStep, double growth, double maxTheta, double tolerance) {
+      this(factor, initialStep, growth, maxTheta, tolerance, SEARCH_DEFAULT);
     }
 
     public static Settings defaults() {
@@ -59,7 +120,8 @@ public final class FlatnessSearch {
           INITIAL_STEP_DEFAULT,
           GROWTH_DEFAULT,
           MAX_THETA_DEFAULT,
-          RELATIVE_TOLERANCE_DEFAULT);
+          RELATIVE_TOLERANCE_DEFAULT,
+          SEARCH_DEFAULT);
     }
   }
 
@@ -120,8 +182,15 @@ public final class FlatnessSearch {
     double target = settings.factor() * l0;
     Samples samples = new Samples();
     samples.add(0.0, l0);
-    double right = crossing(profile, l0, target, +1, settings, samples);
-    double left = crossing(profile, l0, target, -1, settings, samples);
+    boolean authors = settings.search() == Search.AUTHORS;
+    double right =
+        authors
+            ? authorsCrossing(profile, target, +1, settings, samples)
+            : crossing(profile, l0, target, +1, settings, samples);
+    double left =
+        authors
+            ? authorsCrossing(profile, target, -1, settings, samples)
+            : crossing(profile, l0, target, -1, settings, samples);
     return new Profile(
         l0,
         target,
@@ -178,6 +247,41 @@ public final class FlatnessSearch {
     }
   }
 
+  /**
+   * {@link Search#AUTHORS}: linear outward steps, then bisection of [0, first θ above the
+   * threshold] to an absolute width, the midpoint of the last bracket as the crossing. NaN
+   * (censored) when no step up to the range reaches the threshold (the authors' code returns the
+   * step count times the step as the whole flatness instead).
+   */
+  private static double authorsCrossing(
+      DoubleUnaryOperator profile, double target, int side, Settings s, Samples samples) {
+    double above = Double.NaN;
+    for (long k = 1; ; k++) {
+      double theta = Math.min(k * s.initialStep(), s.maxTheta());
+      double loss = profile.applyAsDouble(side * theta);
+      samples.add(side * theta, loss);
+      if (reached(loss, target)) {
+        above = theta;
+        break;
+      }
+      if (theta >= s.maxTheta()) {
+        return Double.NaN;
+      }
+    }
+    double below = 0;
+    while (above - below >= s.tolerance()) {
+      double mid = 0.5 * (below + above);
+      double loss = profile.applyAsDouble(side * mid);
+      samples.add(side * mid, loss);
+      if (reached(loss, target)) {
+        above = mid;
+      } else {
+        below = mid;
+      }
+    }
+    return side * 0.5 * (below + above);
+  }
+
   private static double bisect(
       DoubleUnaryOperator profile,
       double target,
@@ -187,7 +291,7 @@ public final class FlatnessSearch {
       double aboveLoss,
       Settings s,
       Samples samples) {
-    while (Math.abs(above - below) > s.relativeTolerance() * Math.abs(above)) {
+    while (Math.abs(above - below) > s.tolerance() * Math.abs(above)) {
       double mid = 0.5 * (below + above);
       double loss = profile.applyAsDouble(mid);
       samples.add(mid, loss);

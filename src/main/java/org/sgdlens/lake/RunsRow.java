@@ -33,7 +33,8 @@ public record RunsRow(
     boolean diverged,
     String message,
     String configJson,
-    String divergedReason)
+    String divergedReason,
+    String stopReason)
     implements TableRow {
 
   @Override
@@ -69,7 +70,8 @@ public record RunsRow(
       diverged,
       message,
       configJson,
-      divergedReason
+      divergedReason,
+      stopReason
     };
   }
 }

@@ -177,6 +177,9 @@ public final class ConfigLoader {
     if (node.get("divergence").equals(JSON.valueToTree(new RunConfig.DivergenceConfig()))) {
       node.remove("divergence");
     }
+    if (node.get("stop").equals(JSON.valueToTree(new RunConfig.StopConfig()))) {
+      node.remove("stop");
+    }
     ObjectNode model = (ObjectNode) node.get("model");
     ObjectNode modelDefaults = JSON.valueToTree(new RunConfig.ModelConfig());
     for (String added : new String[] {"loss", "depth", "widths", "path"}) {

@@ -91,6 +91,12 @@ public final class RecordingListener extends TrainingListenerAdapter implements 
     config.parallelRecording = true;
     TrainRun.validate(config);
     TrainRun.validate(config, data);
+    if (config.stop.whenFit) {
+      throw new IllegalArgumentException(
+          "stop.when_fit is applied by jobs/train's own loop, not by a listener on your loop; set"
+              + " it to false and stop your loop yourself (org.sgdlens.kernel.FitStopRule.Monitor"
+              + " gives the same rule)");
+    }
     this.runId = TrainRun.runId(config);
     this.schedule = RecordSchedule.of(config.record, totalSteps, stepsPerEpoch);
     this.monitor = new Divergence.Monitor(TrainRun.divergenceRules(config, stepsPerEpoch));
@@ -286,6 +292,7 @@ public final class RecordingListener extends TrainingListenerAdapter implements 
               trainer.getDevices()[0],
               last,
               reason,
+              null,
               null);
       staging.commit(row, lease);
       committed = true;
@@ -302,6 +309,7 @@ public final class RecordingListener extends TrainingListenerAdapter implements 
               wall,
               reason.isPresent(),
               reason.orElse(null),
+              null,
               last == null ? null : last.trainLoss(),
               last == null ? null : last.testAccuracy(),
               data.trainSize(),
@@ -345,7 +353,8 @@ public final class RecordingListener extends TrainingListenerAdapter implements 
                   Device.cpu(),
                   null,
                   Optional.empty(),
-                  String.valueOf(e.getMessage())));
+                  String.valueOf(e.getMessage()),
+                  null));
     } catch (RuntimeException suppressed) {
       e.addSuppressed(suppressed);
     }

@@ -25,6 +25,7 @@ public final class RunConfig {
   public SgdConfig sgd = new SgdConfig();
   public RecordConfig record = new RecordConfig();
   public DivergenceConfig divergence = new DivergenceConfig();
+  public StopConfig stop = new StopConfig();
 
   /** Steps between resumable checkpoints; 0 disables them. */
   public long checkpointEvery = 1000;
@@ -206,6 +207,30 @@ public final class RunConfig {
 
     /** Stop training at the step where the loss rules see divergence (the run is recorded). */
     public boolean stop = true;
+  }
+
+  /**
+   * Stopping once the training set is fit (kernel.FitStopRule, the variance–flatness authors'
+   * rule): checked at every epoch end; sgd.steps (or sgd.epochs) stays the cap. Why the run stopped
+   * is in runs.stop_reason.
+   */
+  public static final class StopConfig {
+    /** Check the rule at every epoch end; off by default (the run trains its steps or epochs). */
+    public boolean whenFit = false;
+
+    /** The mean epoch-end training accuracy over accuracy_epochs must exceed this. */
+    public double minTrainAccuracy = org.sgdlens.kernel.FitStopRule.MIN_TRAIN_ACCURACY_DEFAULT;
+
+    /** Epoch ends averaged (the authors' holder[-1:-10:-1] is 9). */
+    public int accuracyEpochs = org.sgdlens.kernel.FitStopRule.ACCURACY_EPOCHS_DEFAULT;
+
+    /** The epoch-end training loss must be below this. */
+    public double maxTrainLoss = org.sgdlens.kernel.FitStopRule.MAX_TRAIN_LOSS_DEFAULT;
+
+    public org.sgdlens.kernel.FitStopRule.Rule rule() {
+      return new org.sgdlens.kernel.FitStopRule.Rule(
+          minTrainAccuracy, accuracyEpochs, maxTrainLoss);
+    }
   }
 
   public static final class SgdConfig {

@@ -10,10 +10,12 @@ import ai.djl.pytorch.jni.JniUtils;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.LongConsumer;
 import org.sgdlens.kernel.Augmentation;
 import org.sgdlens.kernel.Divergence;
+import org.sgdlens.kernel.FitStopRule;
 import org.sgdlens.kernel.Permutations;
 
 /**
@@ -30,7 +32,8 @@ public final class SgdTrainer {
       boolean stoppedByDivergence,
       double wallSeconds,
       double stepsPerSecond,
-      double trainingCpuSeconds) {}
+      double trainingCpuSeconds,
+      String stopReason) {}
 
   private final RunConfig config;
   private final TrainingData data;
@@ -158,6 +161,7 @@ public final class SgdTrainer {
       long lossCount0,
       double wall0,
       Divergence.Monitor monitor,
+      FitStopRule.Monitor fit,
       CheckpointSink checkpoints,
       LongConsumer progress) {
     long total = totalSteps();
@@ -175,6 +179,7 @@ public final class SgdTrainer {
     double lossSum = lossSum0;
     long lossCount = lossCount0;
     boolean diverged = false;
+    String stopReason = null;
     int[] order = null;
     long orderEpoch = -1;
     long step = startStep;
@@ -184,10 +189,14 @@ public final class SgdTrainer {
         StopRequest.check(step, lastCheckpoint);
         // A resumed run recorded its start step before the checkpoint was taken.
         boolean recordedBeforeResume = startStep > 0 && step == startStep;
+        if (fit != null && !recordedBeforeResume && step > 0 && step % perEpoch == 0) {
+          stopReason = fitStop(fit, step, step / perEpoch).orElse(null);
+        }
+        boolean last = diverged || stopReason != null;
         if (recorder != null && !recordedBeforeResume) {
-          if (schedule.due(step, diverged)) {
+          if (schedule.due(step, last)) {
             Double batchLoss = lossCount > 0 ? lossSum / lossCount : null;
-            Set<Recorder.Kind> kinds = schedule.kinds(step, diverged);
+            Set<Recorder.Kind> kinds = schedule.kinds(step, last);
             if (kinds.contains(Recorder.Kind.METRICS)) {
               lossSum = 0;
               lossCount = 0;
@@ -202,7 +211,7 @@ public final class SgdTrainer {
           }
           recorder.check();
         }
-        if (step >= total || diverged) {
+        if (step >= total || last) {
           break;
         }
         if (checkpoints != null
@@ -216,7 +225,7 @@ public final class SgdTrainer {
               lossSum,
               lossCount,
               wall0 + (System.nanoTime() - start) / 1e9,
-              monitor.state());
+              monitorState(monitor, fit));
           lastCheckpoint = step;
         }
         long epoch = step / perEpoch;
@@ -242,8 +251,42 @@ public final class SgdTrainer {
     double wall = (System.nanoTime() - start) / 1e9;
     long done = step - startStep;
     double cpu = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e9;
+    if (fit != null && stopReason == null && !diverged) {
+      stopReason =
+          "the step cap (sgd.steps or sgd.epochs) of "
+              + total
+              + " steps was reached before the stop rule held; last check: "
+              + fit.last();
+    }
     return new Result(
-        step, network.weights(), diverged, wall0 + wall, done / Math.max(wall, 1e-9), cpu);
+        step,
+        network.weights(),
+        diverged,
+        wall0 + wall,
+        done / Math.max(wall, 1e-9),
+        cpu,
+        stopReason);
+  }
+
+  /**
+   * The stop rule at an epoch end, on the training thread (so that the run stops at the first step
+   * where it holds, the same step in every repetition): full training-set accuracy and mean loss at
+   * the current weights, in evaluation mode.
+   */
+  private Optional<String> fitStop(FitStopRule.Monitor fit, long step, long epoch) {
+    int n = data.trainSize();
+    double[] loss = new double[n];
+    int[] predicted = new int[n];
+    network.evaluate(data.trainX(), data.features(), data.givenLabels(), loss, predicted);
+    double sum = 0;
+    int correct = 0;
+    for (int i = 0; i < n; i++) {
+      sum += loss[i];
+      if (predicted[i] == data.givenLabels()[i]) {
+        correct++;
+      }
+    }
+    return fit.epochEnd(step, epoch, (double) correct / n, sum / n);
   }
 
   /**
@@ -300,6 +343,36 @@ public final class SgdTrainer {
       }
       return loss;
     }
+  }
+
+  /**
+   * The monitors' state a checkpoint keeps: the divergence monitor's, then (with the stop rule on)
+   * the stop rule's accuracies and their count. A checkpoint is read back only by a run of the same
+   * config, so both sides agree on whether the stop rule's part is there.
+   */
+  static double[] monitorState(Divergence.Monitor divergence, FitStopRule.Monitor fit) {
+    double[] d = divergence.state();
+    if (fit == null) {
+      return d;
+    }
+    double[] f = fit.state();
+    double[] out = java.util.Arrays.copyOf(d, d.length + f.length + 1);
+    System.arraycopy(f, 0, out, d.length, f.length);
+    out[out.length - 1] = f.length;
+    return out;
+  }
+
+  /** Restores {@link #monitorState}. */
+  static void restoreMonitors(
+      double[] state, Divergence.Monitor divergence, FitStopRule.Monitor fit) {
+    if (fit == null || state.length == 0) {
+      divergence.restore(state);
+      return;
+    }
+    int f = (int) state[state.length - 1];
+    int d = state.length - 1 - f;
+    divergence.restore(java.util.Arrays.copyOf(state, d));
+    fit.restore(java.util.Arrays.copyOfRange(state, d, d + f));
   }
 
   /** Where the loop hands its resumable state. */

@@ -9,6 +9,7 @@ import java.util.OptionalLong;
 import java.util.function.LongConsumer;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.sgdlens.kernel.Divergence;
+import org.sgdlens.kernel.FitStopRule;
 import org.sgdlens.lake.Lake;
 import org.sgdlens.lake.LakeErrors;
 import org.sgdlens.lake.RunIds;
@@ -35,6 +36,7 @@ public final class TrainRun {
       double wallSeconds,
       boolean diverged,
       String divergedReason,
+      String stopReason,
       Double finalTrainLoss,
       Double finalTestAccuracy,
       int trainSize,
@@ -140,6 +142,7 @@ public final class TrainRun {
           "divergence.warmup_epochs is " + c.divergence.warmupEpochs + "; use 0 or more, e.g. 1");
     }
     divergenceRules(c, 1);
+    c.stop.rule(); // the stop.* keys, checked whether or not the rule is on
   }
 
   /** Checks that need the data (sizes). */
@@ -253,6 +256,8 @@ public final class TrainRun {
     try (network) {
       Divergence.Rules rules = divergenceRules(config, trainer.stepsPerEpoch());
       Divergence.Monitor monitor = new Divergence.Monitor(rules);
+      FitStopRule.Monitor fit =
+          config.stop.whenFit ? new FitStopRule.Monitor(config.stop.rule()) : null;
       Optional<Checkpoint> checkpoint =
           Checkpoint.read(lake, runId).filter(c -> c.configHash().equals(hash));
       if (checkpoint.isPresent() && !staging.keepOnly(checkpoint.get().stagedFiles())) {
@@ -271,7 +276,7 @@ public final class TrainRun {
         Checkpoint c = checkpoint.get();
         network.setWeights(c.weights());
         trainer.setVelocity(c.velocity());
-        monitor.restore(c.monitorState());
+        SgdTrainer.restoreMonitors(c.monitorState(), monitor, fit);
         startStep = c.step();
         lossSum = c.lossSum();
         lossCount = c.lossCount();
@@ -296,6 +301,7 @@ public final class TrainRun {
                 lossCount,
                 wall0,
                 monitor,
+                fit,
                 (step, w, v, ls, lc, wall, state) ->
                     recorder.checkpoint(
                         new Checkpoint(hash, step, w, v, ls, lc, wall, state, List.of()), lake),
@@ -333,7 +339,8 @@ public final class TrainRun {
               device,
               last,
               reason,
-              null);
+              null,
+              result.stopReason());
       staging.commit(row, lease);
       return new Outcome(
           runId,
@@ -346,6 +353,7 @@ public final class TrainRun {
           result.wallSeconds(),
           reason.isPresent(),
           reason.orElse(null),
+          result.stopReason(),
           last == null ? null : last.trainLoss(),
           last == null ? null : last.testAccuracy(),
           data.trainSize(),
@@ -374,7 +382,8 @@ public final class TrainRun {
                 device,
                 null,
                 Optional.empty(),
-                String.valueOf(shown.getMessage())));
+                String.valueOf(shown.getMessage()),
+                null));
       } catch (RuntimeException suppressed) {
         shown.addSuppressed(suppressed);
       }
@@ -550,6 +559,7 @@ public final class TrainRun {
         0,
         (Boolean) row.get("diverged"),
         (String) row.get("diverged_reason"),
+        (String) row.get("stop_reason"),
         (Double) row.get("final_train_loss"),
         (Double) row.get("final_test_accuracy"),
         (Integer) row.get("train_size"),
@@ -576,7 +586,8 @@ public final class TrainRun {
       Device device,
       Recorder.Metrics last,
       Optional<String> divergedReason,
-      String message) {
+      String message,
+      String stopReason) {
     return new RunsRow(
         status,
         started,
@@ -603,7 +614,8 @@ public final class TrainRun {
         divergedReason.isPresent(),
         message,
         ConfigLoader.toJson(c),
-        divergedReason.orElse(null));
+        divergedReason.orElse(null),
+        stopReason);
   }
 
   /** A compact model description such as {@code mlp:784-256-10} or {@code cnn:16-32/128-10}. */

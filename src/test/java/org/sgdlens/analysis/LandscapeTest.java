@@ -140,6 +140,19 @@ class LandscapeTest extends SparkTestBase {
   @Test
   void badComponentSpecificationsNameTheValue() {
     assertThat(Landscape.parseComponents("3, 1-2,2")).containsExactly(1, 2, 3);
+    List<Integer> authors = Landscape.parseComponents("1-1000/10");
+    assertThat(authors)
+        .as("every 10th up to 1000: the authors' range(0, 1000, 10), 1-based")
+        .hasSize(100)
+        .startsWith(1, 11, 21)
+        .endsWith(981, 991);
+    assertThat(Landscape.parseComponents("5-9/2,8")).containsExactly(5, 7, 8, 9);
+    assertThatThrownBy(() -> Landscape.parseComponents("5/10"))
+        .as("a stride needs a range")
+        .hasMessageContaining("'5/10'");
+    assertThatThrownBy(() -> Landscape.parseComponents("1-10/0"))
+        .hasMessageContaining("'1-10/0'")
+        .hasMessageContaining("1-1000/10");
     assertThatThrownBy(() -> Landscape.parseComponents("0-5"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("'0-5'");

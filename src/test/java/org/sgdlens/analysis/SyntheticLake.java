@@ -48,6 +48,7 @@ final class SyntheticLake {
         false,
         null,
         "{}",
+        null,
         null);
   }
 

@@ -111,6 +111,7 @@ public final class TrajectoryLakes {
       false,
       null,
       "{}",
+      null,
       null
     };
   }

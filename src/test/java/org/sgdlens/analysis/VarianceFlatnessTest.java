@@ -72,7 +72,8 @@ class VarianceFlatnessTest extends SparkTestBase {
               Math.E,
               10.0,
               1e-4,
-              30));
+              30,
+              null));
     }
     VarianceFlatness.Result result = runOn(lake, variances, flatness);
     Row row = result.rows().get(0);
@@ -154,7 +155,8 @@ class VarianceFlatnessTest extends SparkTestBase {
               "run", "0-99", 0L, 99L, 100, 1000L, i, sigma2, 0.0, 0.0, null, "gram", floor));
       flatness.add(
           RowFactory.create(
-              "run", "0-99", i, -f / 2, f / 2, f, false, "none", 0.1, Math.E, 10.0, 1e-4, 30));
+              "run", "0-99", i, -f / 2, f / 2, f, false, "none", 0.1, Math.E, 10.0, 1e-4, 30,
+              null));
     }
     VarianceFlatness.Result result = runOn(lakePath("floor"), variances, flatness);
     Row row = result.rows().get(0);
@@ -202,7 +204,8 @@ class VarianceFlatnessTest extends SparkTestBase {
               Math.E,
               10.0,
               1e-4,
-              30));
+              30,
+              null));
     }
     VarianceFlatness.Result result = runOn(lake, variances, flatness);
     Row row = result.rows().get(0);
@@ -210,6 +213,79 @@ class VarianceFlatnessTest extends SparkTestBase {
     assertThat(row.<Integer>getAs("missing_excluded")).isEqualTo(9);
     assertThat(result.warnings())
         .anyMatch(w -> w.contains("window 0-99") && w.contains("rerun the landscape"));
+  }
+
+  @Test
+  void aStridedFitUsesEveryKthComponentFromFitFromAndStoresTheStride() {
+    // Flatness on every 10th component (the authors' landscape): σ² = 0.5 F^-4.5 exactly on
+    // components 11, 21, ..., 91; component 1 is the drift and other components have no flatness.
+    // A stray flatness row at component 15 that breaks the law must be ignored by the stride.
+    String lake = lakePath("strided");
+    List<Row> variances = new ArrayList<>();
+    List<Row> flatness = new ArrayList<>();
+    SplittableRandom random = new SplittableRandom(4);
+    for (int i = 1; i <= 100; i++) {
+      double f = i % 10 == 1 ? Math.exp(-0.02 * i + 0.1 * random.nextDouble()) : 1.0;
+      double sigma2 = i % 10 == 1 && i > 1 ? 0.5 * Math.pow(f, -4.5) : 1e-3 / i;
+      variances.add(
+          RowFactory.create(
+              "run", "0-99", 0L, 99L, 100, 1000L, i, sigma2, 0.0, 0.0, null, "mllib", null));
+      if (i % 10 == 1 || i == 15) {
+        flatness.add(
+            RowFactory.create(
+                "run",
+                "0-99",
+                i,
+                -f / 2,
+                f / 2,
+                i == 15 ? 100.0 : f,
+                false,
+                "none",
+                0.1,
+                Math.E,
+                1000.0,
+                0.01,
+                30,
+                "authors"));
+      }
+    }
+    LakeTables.write(
+        spark.createDataFrame(variances, LakeTables.sparkSchema(Tables.PCA_VARIANCES)),
+        lake,
+        Tables.PCA_VARIANCES);
+    LakeTables.write(
+        spark.createDataFrame(flatness, LakeTables.sparkSchema(Tables.FLATNESS)),
+        lake,
+        Tables.FLATNESS);
+    Row row =
+        VarianceFlatness.run(
+                spark,
+                VarianceFlatness.Options.builder()
+                    .setLake(lake)
+                    .optFitFrom(11)
+                    .optFitEvery(10)
+                    .build())
+            .rows()
+            .get(0);
+    assertThat(row.<Integer>getAs("fit_points")).as("11, 21, ..., 91").isEqualTo(9);
+    assertThat(row.<Integer>getAs("fit_to")).as("the last profiled component").isEqualTo(91);
+    assertThat(row.<Integer>getAs("missing_excluded")).isZero();
+    assertThat(row.<Double>getAs("psi")).isCloseTo(4.5, within(1e-9));
+    assertThat(row.<Double>getAs("r2")).isCloseTo(1.0, within(1e-12));
+    assertThat(row.<Integer>getAs("fit_every")).isEqualTo(10);
+
+    Row every =
+        VarianceFlatness.run(
+                spark, VarianceFlatness.Options.builder().setLake(lake).optFitFrom(11).build())
+            .rows()
+            .get(0);
+    assertThat(every.<Integer>getAs("fit_points"))
+        .as("without the stride the stray component 15 enters")
+        .isEqualTo(10);
+    assertThat(every.<Integer>getAs("missing_excluded"))
+        .as("and the gaps are counted")
+        .isEqualTo(71);
+    assertThat(every.<Integer>getAs("fit_every")).isEqualTo(1);
   }
 
   /** Slope and its standard error by the textbook formulas. */

@@ -151,6 +151,7 @@ class JobOptionsTest {
             "--growth", FlatnessSearch.Settings.GROWTH_DEFAULT,
             "--search-range", FlatnessSearch.Settings.MAX_THETA_DEFAULT,
             "--tolerance", FlatnessSearch.Settings.RELATIVE_TOLERANCE_DEFAULT,
+            "--search", FlatnessSearch.Settings.SEARCH_DEFAULT.label(),
             "--tasks", Landscape.Options.TASKS_DEFAULT,
             "--max-samples", RunModelOracleFactory.MAX_SAMPLES_DEFAULT,
             "--seed", RunModelOracleFactory.SEED_DEFAULT));
@@ -171,6 +172,7 @@ class JobOptionsTest {
         Map.of(
             "--fit-from", VarianceFlatness.Options.FIT_FROM_DEFAULT,
             "--fit-to", VarianceFlatness.Options.FIT_TO_DEFAULT,
+            "--fit-every", VarianceFlatness.Options.FIT_EVERY_DEFAULT,
             "--rank-from", VarianceFlatness.Options.RANK_FROM_DEFAULT,
             "--rank-to", VarianceFlatness.Options.RANK_TO_DEFAULT,
             "--confidence", VarianceFlatness.Options.CONFIDENCE_DEFAULT,

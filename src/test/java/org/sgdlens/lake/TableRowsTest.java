@@ -136,6 +136,7 @@ class TableRowsTest {
                 false,
                 null,
                 "{}",
+                null,
                 null),
             new ParamLayoutRow(0, "w", "[2, 3]", 0, 6, 0, true),
             new SamplesRow(0, 5, 1, 1, false),

@@ -65,7 +65,7 @@ class ReportPipelineTest extends SparkTestBase {
             new FlatnessSearch.Settings(Math.E, 0.01, 2, 100, 1e-4),
             0),
         (lakePath, runId) -> new RunModelOracleFactory(lakePath, runId, 0, 0));
-    VarianceFlatness.run(spark, new VarianceFlatness.Options(lake, runs, 2, 0, 2, 0, 0.95, 0.9));
+    VarianceFlatness.run(spark, new VarianceFlatness.Options(lake, runs, 2, 0, 1, 2, 0, 0.95, 0.9));
 
     List<String> progress = new ArrayList<>();
     Report.Result r =
