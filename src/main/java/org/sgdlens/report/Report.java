@@ -94,6 +94,9 @@ public final class Report {
     }
   }
 
+  /** Sections of a run report, in page order. */
+  public static final List<String> RUN_SECTIONS = RunReport.SECTIONS;
+
   /** Runs whose curves a sweep report shows at first when {@code --runs} is not given. */
   public static final int SHOWN_DEFAULT = SweepReport.SHOWN_DEFAULT;
 
