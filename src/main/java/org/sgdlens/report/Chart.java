@@ -223,6 +223,8 @@ final class Chart {
   Chart compact() {
     compact = true;
     option.with("grid").put("left", 10).put("right", 16);
+    // At half width a centred title reaches the toolbox: the toolbox goes down to the legend row.
+    option.with("toolbox").put("top", 24);
     return this;
   }
 

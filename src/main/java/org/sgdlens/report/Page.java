@@ -72,6 +72,11 @@ final class Page {
     body.append("<h3>").append(esc(text)).append("</h3>\n");
   }
 
+  /** The heading of one run's part of a section, on a page of several runs. */
+  void runHeading(String text) {
+    body.append("<h3 class=\"run\">").append(esc(text)).append("</h3>\n");
+  }
+
   /** A table; null cells print as an em dash. */
   void table(String cssClass, List<String> header, List<List<Object>> rows) {
     body.append("<table class=\"").append(esc(cssClass)).append("\">\n<thead><tr>");
@@ -186,6 +191,7 @@ final class Page {
       h1 { font-size: 22px; margin-bottom: 4px; }
       h2 { font-size: 18px; border-bottom: 1px solid #ccc; padding-bottom: 4px; margin-top: 28px; }
       h3 { font-size: 15px; margin-bottom: 4px; }
+      h3.run { background: #eef2fa; border-left: 4px solid #5470c6; padding: 3px 8px; }
       .meta, .note { color: #666; font-size: 13px; }
       .omitted { color: #8a6d3b; background: #fcf8e3; padding: 4px 8px; font-size: 13px; }
       nav a { margin-right: 10px; font-size: 13px; }
@@ -203,7 +209,8 @@ final class Page {
   /**
    * Query part of the page's URL that makes the script export every chart as PNG once drawn and
    * record the result on the body ({@code data-png-exports}, the first export's data URL in {@code
-   * <textarea id="png-check">}), for a headless browser to check (bench/report-screenshot.sh).
+   * <textarea id="png-check">}, and the page's height in {@code data-page-height}), for a headless
+   * browser to check (bench/report-screenshot.sh).
    */
   static final String PNG_CHECK = "sgdlens-check-png";
 
@@ -384,9 +391,11 @@ final class Page {
           var out = document.createElement('textarea');
           out.id = 'png-check';
           out.style.display = 'none';
-          out.value = first || '';
+          out.textContent = first || '';
           document.body.appendChild(out);
           document.body.setAttribute('data-png-exports', String(good));
+          document.body.setAttribute('data-page-height',
+                                     String(document.documentElement.scrollHeight));
         }
       })();
       """

@@ -79,10 +79,11 @@ final class RunReport {
     }
   }
 
-  /** Named in the reasons a run has nothing for a section. */
-  private static String these() {
-    return "this run";
-  }
+  /**
+   * How the reasons a run has nothing for a section name it; a section no run of a page of several
+   * has says "any of these runs" instead.
+   */
+  private static final String THIS_RUN = "this run";
 
   /**
    * A section drawn per run from what {@code fetch} gets for it: {@code empty} says why a run has
@@ -105,14 +106,14 @@ final class RunReport {
     }
     if (reasons.stream().allMatch(java.util.Objects::nonNull)) {
       String why = String.join("; ", reasons.stream().distinct().toList());
-      page.omit(id, title, parts.size() == 1 ? why : why.replace("this run", "any of these runs"));
+      page.omit(id, title, parts.size() == 1 ? why : why.replace(THIS_RUN, "any of these runs"));
       return;
     }
     page.begin(id, title);
     for (int i = 0; i < parts.size(); i++) {
       Part p = parts.get(i);
       if (parts.size() > 1) {
-        page.heading("Run " + p.runId);
+        page.runHeading("Run " + p.runId);
       }
       if (reasons.get(i) != null) {
         page.note("Nothing for run " + p.runId + ": " + reasons.get(i));
@@ -171,7 +172,7 @@ final class RunReport {
     page.begin(HEADLINE, "Headline numbers");
     for (Part p : parts) {
       if (parts.size() > 1) {
-        page.heading("Run " + p.runId);
+        page.runHeading("Run " + p.runId);
       }
       headline(page, p);
     }
@@ -426,7 +427,7 @@ final class RunReport {
         ORDER_PARAMS,
         "Order parameters of the gradient ensemble",
         "table order_params has no rows for "
-            + these()
+            + THIS_RUN
             + " (record gradient ensembles and run jobs/order-params).",
         Tables.ORDER_PARAMS,
         by("step"),
@@ -461,7 +462,7 @@ final class RunReport {
             "Gradient noise scale B_simple = B·tr(Σ)/|ḡ|²",
             "step",
             false);
-    int y = noise.yAxis("noise scale", true, null, null);
+    int y = noise.yAxis("noise scale B_simple (samples)", true, null, null);
     noise.line("noise scale", y, step, column(op, "noise_scale"));
     int snr = noise.yAxis("SNR |ḡ|²/tr(Σ)", true, null, null);
     noise.dashed("SNR", snr, step, column(op, "snr"));
@@ -476,7 +477,7 @@ final class RunReport {
         page,
         METRICS,
         "Test error, train loss, f_C and f_W",
-        "table metrics has no rows for " + these() + ".",
+        "table metrics has no rows for " + THIS_RUN + ".",
         Tables.METRICS,
         by("step"),
         (p, rows) -> metrics(page, p, rows));
@@ -497,7 +498,7 @@ final class RunReport {
             "step",
             false);
     int frac = c.yAxis("fraction", false, 0.0, 1.0);
-    int loss = c.yAxis("train loss", true, null, null);
+    int loss = c.yAxis("train loss (cross-entropy, nats)", true, null, null);
     c.line("test error 1 − test accuracy", frac, step, testError);
     c.line("f_C clean accuracy", frac, step, column(m, "clean_accuracy"));
     c.line("f_W mislabeled fit", frac, step, column(m, "mislabeled_fit"));
@@ -526,7 +527,7 @@ final class RunReport {
           -1,
           List.of(),
           "table separation_summary has no t_sep for "
-              + these()
+              + THIS_RUN
               + " (jobs/loss-separation on a run with label noise).");
     }
     long tSep = ((Number) Format.get(summary, "t_sep")).longValue();
@@ -540,7 +541,7 @@ final class RunReport {
         tSep,
         losses,
         losses.isEmpty()
-            ? "table sample_losses has no rows at t_sep = " + tSep + " for " + these() + "."
+            ? "table sample_losses has no rows at t_sep = " + tSep + " for " + THIS_RUN + "."
             : null);
   }
 
@@ -570,7 +571,7 @@ final class RunReport {
         Chart.categories(
             part.key("chart-loss-histogram"),
             "Per-sample loss at t_sep = " + tSep + " (log scale)",
-            "per-sample loss (log-spaced bins)",
+            "per-sample cross-entropy loss in nats (log-spaced bins)",
             h.labels());
     int y = c.yAxis("fraction of group", false, 0.0, null);
     c.bars("clean", y, h.cleanFractions(), "#5470c6");
@@ -587,7 +588,7 @@ final class RunReport {
         SEPARATION,
         "AUROC and d' over time",
         "table loss_separation has no rows for "
-            + these()
+            + THIS_RUN
             + " (jobs/loss-separation on a run with label noise and per-sample losses).",
         Tables.LOSS_SEPARATION,
         by("step"),
@@ -634,7 +635,7 @@ final class RunReport {
         none
             ? (variances.isEmpty() ? "table pca_variances" : "table flatness")
                 + " has no rows for "
-                + these()
+                + THIS_RUN
                 + " (jobs/trajectory-pca, jobs/landscape)."
             : null);
   }
@@ -773,7 +774,7 @@ final class RunReport {
         page,
         PCA,
         "Trajectory PCA: explained variance",
-        "table pca_variances has no rows for " + these() + " (jobs/trajectory-pca).",
+        "table pca_variances has no rows for " + THIS_RUN + " (jobs/trajectory-pca).",
         Tables.PCA_VARIANCES,
         by(Columns.PCA_WINDOW, "component"),
         (p, rows) -> pca(page, p, rows));

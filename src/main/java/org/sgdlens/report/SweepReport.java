@@ -3,6 +3,8 @@ package org.sgdlens.report;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.get_json_object;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -37,12 +39,30 @@ final class SweepReport {
   /** Legend group of the curve charts: a legend click toggles a run in all of them. */
   static final String RUN_GROUP = "runs";
 
+  /** ECharts' default palette, so a run has one colour in every curve chart. */
+  static final String[] PALETTE = {
+    "#5470c6", "#91cc75", "#fac858", "#ee6666", "#73c0de", "#3ba272", "#fc8452", "#9a60b4",
+    "#ea7ccc"
+  };
+
+  /** Configuration columns a curve's label names when they differ between the runs. */
+  static final List<String[]> VARYING =
+      List.of(
+          new String[] {"model", "model"},
+          new String[] {"noise_fraction", "ρ"},
+          new String[] {"learning_rate", "lr"},
+          new String[] {"batch_size", "batch"},
+          new String[] {"momentum", "momentum"},
+          new String[] {"weight_decay", "wd"},
+          new String[] {"seed", "seed"});
+
   private final SparkSession spark;
   private final String lake;
   private final String name;
   private final Consumer<String> progress;
   private final List<Row> runs;
   private final List<String> shown;
+  private final Map<String, String> labels;
 
   /**
    * @param name the sweep's run name, or null for every committed run
@@ -95,6 +115,36 @@ final class SweepReport {
               + ")");
     }
     this.shown = shown.isEmpty() ? ids.subList(0, Math.min(SHOWN_DEFAULT, ids.size())) : shown;
+    this.labels = labels(runs);
+  }
+
+  /**
+   * Each run's curve label: its id and the configuration values that differ between the runs
+   * ("sweep-1a2b (ρ 0.2, lr 0.05)"), so the legend says which run is which.
+   */
+  static Map<String, String> labels(List<Row> runs) {
+    List<String[]> varying =
+        VARYING.stream()
+            .filter(c -> runs.stream().map(r -> value(r, c[0])).distinct().count() > 1)
+            .toList();
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    for (Row r : runs) {
+      List<String> parts = new ArrayList<>();
+      for (String[] c : varying) {
+        parts.add(c[1] + " " + value(r, c[0]));
+      }
+      String id = r.getAs("run_id");
+      out.put(id, parts.isEmpty() ? id : id + " (" + String.join(", ", parts) + ")");
+    }
+    return out;
+  }
+
+  private static String value(Row r, String column) {
+    Object v = Format.get(r, column);
+    if (v instanceof Double d && Double.isFinite(d)) {
+      return BigDecimal.valueOf(d).stripTrailingZeros().toPlainString();
+    }
+    return String.valueOf(v);
   }
 
   /** Runs whose curves are shown when the page opens. */
@@ -244,6 +294,8 @@ final class SweepReport {
                 x[1],
                 logX);
         c.compact().option().with("tooltip").put("trigger", "item");
+        // Points (and error bars) at the smallest and largest x stay off the axis lines.
+        c.option().with("xAxis").putArray("boundaryGap").add("6%").add("6%");
         boolean fraction = !metric[0].equals("psi");
         int y = c.yAxis(metric[1], false, null, fraction ? 1.0 : null);
         List<String> ids = lines.stream().map(l -> l.run().<String>getAs("run_id")).toList();
@@ -300,6 +352,7 @@ final class SweepReport {
             shown.size() == ids.size()
                 ? ""
                 : " (" + String.join(", ", shown) + "; choose others with --runs ID,...)"));
+    // The legend says what varies; --runs takes the ids.
     List<Row> separation = Report.rows(spark, lake, Tables.LOSS_SEPARATION, ids, "run_id", "step");
     List<Row> order = Report.rows(spark, lake, Tables.ORDER_PARAMS, ids, "run_id", "step");
     List<Row> pca =
@@ -333,7 +386,7 @@ final class SweepReport {
         "Train loss",
         "step",
         false,
-        "train loss",
+        "train loss (cross-entropy, nats)",
         true,
         Curves.of(metrics, "step", r -> Format.dbl(r, "train_loss")),
         "metrics");
@@ -406,14 +459,20 @@ final class SweepReport {
     Chart c = Chart.xy(key, title, xName, logX).legendGroup(RUN_GROUP);
     boolean fraction = yName.equals("test error") || yName.equals("AUROC");
     int y = c.yAxis(yName, logY, yName.equals("test error") ? 0.0 : null, fraction ? 1.0 : null);
-    for (String id : runIds()) {
+    List<String> ids = runIds();
+    for (int i = 0; i < ids.size(); i++) {
+      String id = ids.get(i);
       double[][] xy = curves.byRun().get(id);
       if (xy == null) {
         continue;
       }
-      c.line(id, y, xy[0], xy[1]);
+      // A run keeps its colour in every chart, also where runs before it have no curve.
+      String color = PALETTE[i % PALETTE.length];
+      ObjectNode line = c.line(labels.get(id), y, xy[0], xy[1]);
+      line.putObject("itemStyle").put("color", color);
+      line.putObject("lineStyle").put("color", color);
       if (!shown.contains(id)) {
-        c.hidden(id);
+        c.hidden(labels.get(id));
       }
     }
     page.chart(c);

@@ -793,7 +793,8 @@ class ReportTest extends SparkTestBase {
         .containsExactlyElementsOf(RunReport.SECTIONS);
     assertThat(html)
         .as("a heading per run in each section, a note where a run has nothing")
-        .contains("<h3>Run " + NOISY + "</h3>", "<h3>Run " + BARE + "</h3>")
+        .contains(
+            "<h3 class=\"run\">Run " + NOISY + "</h3>", "<h3 class=\"run\">Run " + BARE + "</h3>")
         .contains("Nothing for run " + BARE + ": table order_params has no rows for this run");
     Map<String, JsonNode> charts = charts(html);
     assertThat(charts.keySet())
@@ -847,6 +848,9 @@ class ReportTest extends SparkTestBase {
 
   @Test
   void sweepCurvesOverlayTheRunsAndTheChosenOnesAreShown() throws Exception {
+    // Curves are labelled with what differs between the sweep's runs: noise and learning rate.
+    String bare = BARE + " (ρ 0, lr 0.1)";
+    String noisy = NOISY + " (ρ 0.2, lr 0.05)";
     Report.Result r =
         report(
             sweepOptions("sweep-a", List.of(), tempDir.resolve("curves").toString()),
@@ -867,19 +871,24 @@ class ReportTest extends SparkTestBase {
     assertThat(curves)
         .as("one curve per run that has the table's rows, named by its run")
         .containsExactly(
-            Map.entry("chart-sweep-test-error", List.of(BARE, NOISY)),
-            Map.entry("chart-sweep-train-loss", List.of(BARE, NOISY)),
-            Map.entry("chart-sweep-auroc", List.of(NOISY)),
-            Map.entry("chart-sweep-alignment", List.of(NOISY)),
-            Map.entry("chart-sweep-noise-scale", List.of(NOISY)),
-            Map.entry("chart-sweep-pca-spectrum", List.of(NOISY)));
-    for (JsonNode p : series(charts.get("chart-sweep-train-loss"), BARE).get("data")) {
+            Map.entry("chart-sweep-test-error", List.of(bare, noisy)),
+            Map.entry("chart-sweep-train-loss", List.of(bare, noisy)),
+            Map.entry("chart-sweep-auroc", List.of(noisy)),
+            Map.entry("chart-sweep-alignment", List.of(noisy)),
+            Map.entry("chart-sweep-noise-scale", List.of(noisy)),
+            Map.entry("chart-sweep-pca-spectrum", List.of(noisy)));
+    for (String chart : curves.keySet()) {
+      assertThat(series(charts.get(chart), noisy).get("lineStyle").get("color").asText())
+          .as("%s: the noisy run keeps its colour where the bare run has no curve", chart)
+          .isEqualTo(SweepReport.PALETTE[1]);
+    }
+    for (JsonNode p : series(charts.get("chart-sweep-train-loss"), bare).get("data")) {
       assertThat(p.get(1).asDouble())
           .as("train loss at step %s", p.get(0))
           .isCloseTo(
               2.0 / (1 + p.get(0).asLong() / 100.0), org.assertj.core.data.Offset.offset(1e-12));
     }
-    for (JsonNode p : series(charts.get("chart-sweep-auroc"), NOISY).get("data")) {
+    for (JsonNode p : series(charts.get("chart-sweep-auroc"), noisy).get("data")) {
       assertThat(p.get(1).asDouble())
           .as("AUROC at step %s", p.get(0))
           .isCloseTo(auroc(p.get(0).asLong()), org.assertj.core.data.Offset.offset(1e-12));
@@ -888,7 +897,7 @@ class ReportTest extends SparkTestBase {
     for (int i = 1; i <= 10; i++) {
       total += variance(i);
     }
-    JsonNode spectrum = series(charts.get("chart-sweep-pca-spectrum"), NOISY).get("data");
+    JsonNode spectrum = series(charts.get("chart-sweep-pca-spectrum"), noisy).get("data");
     assertThat(spectrum).as("components 1..10").hasSize(10);
     for (JsonNode p : spectrum) {
       assertThat(p.get(1).asDouble())
@@ -904,7 +913,7 @@ class ReportTest extends SparkTestBase {
     Map<String, JsonNode> chosenCharts = charts(Files.readString(chosen.file()));
     assertThat(hiddenInLegend(chosenCharts.get("chart-sweep-test-error")))
         .as("--runs " + NOISY + ": the other run starts switched off")
-        .containsExactly(BARE);
+        .containsExactly(bare);
     assertThat(hiddenInLegend(chosenCharts.get("chart-sweep-auroc")))
         .as("a chart without the hidden run")
         .isEmpty();
@@ -933,7 +942,7 @@ class ReportTest extends SparkTestBase {
     for (int i = 0; i < n; i++) {
       String id = String.format(java.util.Locale.ROOT, "many-%02d", i);
       ids.add(id);
-      add(rows, Tables.RUNS, run(id, "many", 0.0, 0.01 * (i + 1)));
+      add(rows, Tables.RUNS, run(id, "many", 0.0, 0.1));
       for (long step = 0; step <= 200; step += 100) {
         add(
             rows,
