@@ -89,6 +89,11 @@ public final class QuickstartJob {
     Summary s = run(spark, a.standard.lake, a.dataDir, a.scale, !a.skipRetrain);
     System.out.println();
     System.out.print(s.text());
+    System.out.println(
+        "Report of every analysis on one page: jobs/report --lake "
+            + a.standard.lake
+            + " --run "
+            + String.join(",", s.reportRuns()));
     return 0;
   }
 
@@ -249,6 +254,16 @@ public final class QuickstartJob {
       out.append("Stage wall times: ").append(String.join(", ", timings)).append('\n');
       out.append("Query the results: jobs/sql -e 'SELECT * FROM separation_summary'\n");
       return out.toString();
+    }
+
+    /**
+     * The runs whose report holds every analysis: the noisy run has the gradient-ensemble, phase,
+     * separation and cleaning analyses, the variance-flatness run the trajectory PCA, landscape and
+     * variance-flatness ones (they need different networks and recordings), so the quickstart's
+     * report is one page of both ({@code jobs/report --run A,B}).
+     */
+    public List<String> reportRuns() {
+      return List.of(noisy.runId(), flat.runId());
     }
 
     /** Steps per second, or where the run came from when it was already in the lake. */

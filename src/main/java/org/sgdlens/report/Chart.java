@@ -23,6 +23,7 @@ final class Chart {
   private final ObjectNode option = JSON.createObjectNode();
   private final ArrayNode yAxes;
   private final ArrayNode series;
+  private final ObjectNode legendBox;
   private final ArrayNode legend;
   private boolean xLog;
   private final java.util.List<Boolean> yLog = new java.util.ArrayList<>();
@@ -38,21 +39,51 @@ final class Chart {
         .putObject("textStyle")
         .put("fontSize", 14);
     option.putObject("tooltip").put("trigger", "axis");
-    legend = option.putObject("legend").put("top", 26).put("type", "scroll").putArray("data");
+    legendBox = option.putObject("legend").put("top", 26).put("type", "scroll");
+    legend = legendBox.putArray("data");
+    // containLabel: the margins are measured from the axis labels, so a long label (1e-9, a
+    // four-digit step) is never clipped at the edge.
     option
         .putObject("grid")
-        .put("left", 70)
-        .put("right", 80)
+        .put("left", 16)
+        .put("right", 24)
         .put("top", 70)
-        .put("bottom", 60)
-        .put("containLabel", false);
+        .put("bottom", 40)
+        .put("containLabel", true);
     ObjectNode toolbox = option.putObject("toolbox").put("right", 10);
     ObjectNode features = toolbox.putObject("feature");
-    features.putObject("saveAsImage").put("title", "save PNG").put("type", "png");
+    // The charts are drawn as SVG, and ECharts' own saveAsImage then saves SVG whatever its type
+    // says: this feature is the page script's exporter, which redraws the chart on a canvas.
+    features
+        .putObject(PNG_FEATURE)
+        .put("show", true)
+        .put("title", "save PNG")
+        .put("type", "png")
+        .put("icon", PNG_ICON);
     features.putObject("dataZoom").put("yAxisIndex", "none");
     features.putObject("restore");
     yAxes = option.putArray("yAxis");
     series = option.putArray("series");
+  }
+
+  /** Toolbox feature that saves the chart as a PNG (the page script sets its onclick). */
+  static final String PNG_FEATURE = "mySavePng";
+
+  /** ECharts' own download icon. */
+  private static final String PNG_ICON =
+      "path://M4.7,22.9L29.3,45.5L54.7,23.4M4.6,43.6L4.6,58L53.8,58L53.8,43.6M29.2,45.1L29.2,0";
+
+  /**
+   * Formatter of a log axis's labels, replaced by a function in the page script that writes
+   * scientific notation (1e-9, 3e4) outside [0.01, 1000): ECharts' default prints ".000000001".
+   */
+  static final String LOG_LABELS = "sgdlens-log-labels";
+
+  /** Top-level option key naming a group of charts whose legends toggle together. */
+  static final String LEGEND_GROUP = "sgdlensLegendGroup";
+
+  private static void logLabels(ObjectNode axis) {
+    axis.putObject("axisLabel").put("formatter", LOG_LABELS);
   }
 
   /** A chart over a numeric x axis (steps, F, noise fraction...). */
@@ -62,6 +93,9 @@ final class Chart {
     ObjectNode x =
         c.option.putObject("xAxis").put("type", logX ? "log" : "value").put("name", xName);
     x.put("nameLocation", "middle").put("nameGap", 30).put("scale", true);
+    if (logX) {
+      logLabels(x);
+    }
     return c;
   }
 
@@ -91,6 +125,9 @@ final class Chart {
     }
     if (yAxes.size() > 1) {
       y.putObject("splitLine").put("show", false);
+    }
+    if (log) {
+      logLabels(y);
     }
     yLog.add(log);
     return yAxes.size() - 1;
@@ -185,9 +222,45 @@ final class Chart {
   /** Draws the chart at half width and lower height, two to a row. */
   Chart compact() {
     compact = true;
-    option.with("grid").put("left", 60).put("right", 30);
+    option.with("grid").put("left", 10).put("right", 16);
+    // At half width a centred title reaches the toolbox: the toolbox goes down to the legend row.
+    option.with("toolbox").put("top", 24);
     return this;
   }
+
+  /** Starts the series {@code name} switched off in the legend (a click shows it). */
+  void hidden(String name) {
+    legendBox.with("selected").put(name, false);
+  }
+
+  /** Joins a group of charts whose legends toggle together (same series names: runs). */
+  Chart legendGroup(String group) {
+    option.put(LEGEND_GROUP, group);
+    return this;
+  }
+
+  /**
+   * Vertical error bars from {@code lo[i]} to {@code hi[i]} at {@code xs[i]}, one per named point
+   * (e.g. a confidence interval per run), as points [x, lo, hi]: ECharts has no error-bar series,
+   * so this is a series of type {@value #ERROR_BARS} that the page's script turns into a custom
+   * series drawing a whiskered segment per point.
+   */
+  ObjectNode errorBars(
+      String name, int axis, double[] xs, double[] lo, double[] hi, List<String> names) {
+    ObjectNode s = addSeries(name, ERROR_BARS, axis).put("color", "#333");
+    ArrayNode data = s.putArray("data");
+    for (int i = 0; i < xs.length; i++) {
+      if (keep(xs[i], lo[i], axis) && keep(xs[i], hi[i], axis) && hi[i] >= lo[i]) {
+        ObjectNode p = data.addObject().put("name", names.get(i));
+        p.putArray("value").add(xs[i]).add(lo[i]).add(hi[i]);
+        points++;
+      }
+    }
+    return s;
+  }
+
+  /** Series type of error bars (see {@link #errorBars}); not an ECharts type. */
+  static final String ERROR_BARS = "sgdlens-error-bars";
 
   boolean isCompact() {
     return compact;

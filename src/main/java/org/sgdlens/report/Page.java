@@ -72,6 +72,11 @@ final class Page {
     body.append("<h3>").append(esc(text)).append("</h3>\n");
   }
 
+  /** The heading of one run's part of a section, on a page of several runs. */
+  void runHeading(String text) {
+    body.append("<h3 class=\"run\">").append(esc(text)).append("</h3>\n");
+  }
+
   /** A table; null cells print as an em dash. */
   void table(String cssClass, List<String> header, List<List<Object>> rows) {
     body.append("<table class=\"").append(esc(cssClass)).append("\">\n<thead><tr>");
@@ -186,6 +191,7 @@ final class Page {
       h1 { font-size: 22px; margin-bottom: 4px; }
       h2 { font-size: 18px; border-bottom: 1px solid #ccc; padding-bottom: 4px; margin-top: 28px; }
       h3 { font-size: 15px; margin-bottom: 4px; }
+      h3.run { background: #eef2fa; border-left: 4px solid #5470c6; padding: 3px 8px; }
       .meta, .note { color: #666; font-size: 13px; }
       .omitted { color: #8a6d3b; background: #fcf8e3; padding: 4px 8px; font-size: 13px; }
       nav a { margin-right: 10px; font-size: 13px; }
@@ -200,7 +206,16 @@ final class Page {
                        white-space: pre-wrap; }
       """;
 
-  private static final String RENDER =
+  /**
+   * Query part of the page's URL that makes the script export every chart as PNG once drawn and
+   * record the result on the body ({@code data-png-exports}, the first export's data URL in {@code
+   * <textarea id="png-check">}, and the page's height in {@code data-page-height}), for a headless
+   * browser to check (bench/report-screenshot.sh).
+   */
+  static final String PNG_CHECK = "sgdlens-check-png";
+
+  /** The page's script; {@code @NAME@} stands for the constant of the same role in Java. */
+  static final String RENDER =
       """
       (function () {
         var errors = [];
@@ -214,6 +229,16 @@ final class Page {
         window.addEventListener('error', function (e) { fail(String(e.message)); });
         document.body.setAttribute('data-chart-errors', '0');
         if (typeof echarts === 'undefined') { fail('ECharts did not load'); return; }
+        // Log-axis labels in scientific notation outside [0.01, 1000): 1e-9, 2.5e4.
+        function logLabel(v) {
+          if (v === 0 || !isFinite(v)) { return String(v); }
+          var e = Math.floor(Math.log10(Math.abs(v)) + 1e-9);
+          if (e >= -2 && e <= 2) { return String(Number(v.toPrecision(3))); }
+          var m = Number((v / Math.pow(10, e)).toPrecision(2));
+          if (Math.abs(m) >= 10) { m = m / 10; e += 1; }
+          return String(m) + 'e' + e;
+        }
+        function axes(a) { return a === undefined ? [] : (Array.isArray(a) ? a : [a]); }
         // A band series [x, lo, hi] becomes one filled polygon (custom series, drawn once).
         function band(s) {
           var pts = s.data;
@@ -233,28 +258,151 @@ final class Page {
             }
           };
         }
+        // Error bars {name, value: [x, lo, hi]}: a vertical segment with caps per point.
+        function errorBars(s) {
+          return {
+            type: 'custom', name: s.name, yAxisIndex: s.yAxisIndex, data: s.data, z: 3,
+            encode: { x: 0, y: [1, 2] }, itemStyle: { color: s.color },
+            tooltip: { trigger: 'item', formatter: function (p) {
+              return p.name + '<br>' + s.name + ': [' + p.value[1] + ', ' + p.value[2] + ']';
+            } },
+            renderItem: function (params, api) {
+              var lo = api.coord([api.value(0), api.value(1)]);
+              var hi = api.coord([api.value(0), api.value(2)]);
+              var cap = 6;
+              var style = { stroke: s.color, lineWidth: 1.5 };
+              return { type: 'group', children: [
+                { type: 'line', shape: { x1: lo[0], y1: lo[1], x2: hi[0], y2: hi[1] }, style: style },
+                { type: 'line', shape: { x1: lo[0] - cap, y1: lo[1], x2: lo[0] + cap, y2: lo[1] },
+                  style: style },
+                { type: 'line', shape: { x1: hi[0] - cap, y1: hi[1], x2: hi[0] + cap, y2: hi[1] },
+                  style: style } ] };
+            }
+          };
+        }
+        // The option in the page's JSON, made drawable: custom series and label formatters.
+        function prepare(div) {
+          var option = JSON.parse(document.getElementById(div.id + '-option').textContent);
+          option.animation = false;
+          delete option['@LEGEND_GROUP@'];
+          axes(option.xAxis).concat(axes(option.yAxis)).forEach(function (a) {
+            if (a.axisLabel && a.axisLabel.formatter === '@LOG_LABELS@') {
+              a.axisLabel.formatter = logLabel;
+            }
+          });
+          (option.series || []).forEach(function (s, i) {
+            if (s.type === '@BAND@') { option.series[i] = band(s); }
+            if (s.type === '@ERROR_BARS@') { option.series[i] = errorBars(s); }
+          });
+          return option;
+        }
+        // PNG of what the chart shows now (legend selection, zoom): the SVG chart's option
+        // redrawn by the canvas renderer off screen. ECharts' saveAsImage would save SVG.
+        function png(entry) {
+          var w = entry.div.clientWidth, h = entry.div.clientHeight;
+          var holder = document.createElement('div');
+          holder.style.cssText = 'position:absolute;left:-100000px;top:0;width:' + w +
+              'px;height:' + h + 'px';
+          document.body.appendChild(holder);
+          var canvas = echarts.init(holder, null, { renderer: 'canvas', width: w, height: h });
+          try {
+            var option = prepare(entry.div);
+            delete option.toolbox; // not in the picture (and its custom feature has no onclick)
+            var now = entry.chart.getOption();
+            if (now.legend && now.legend[0] && now.legend[0].selected) {
+              option.legend.selected = now.legend[0].selected;
+            }
+            if (now.dataZoom) { option.dataZoom = now.dataZoom; }
+            canvas.setOption(option);
+            return canvas.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: '#fff' });
+          } finally {
+            canvas.dispose();
+            holder.remove();
+          }
+        }
+        function download(entry) {
+          var a = document.createElement('a');
+          a.href = png(entry);
+          a.download = entry.div.id.replace(/^chart-/, '') + '.png';
+          document.body.appendChild(a);
+          a.click();
+          a.remove();
+        }
         var rendered = 0;
         var all = [];
+        var groups = {};
         document.querySelectorAll('div.chart').forEach(function (div) {
           try {
-            var option = JSON.parse(document.getElementById(div.id + '-option').textContent);
-            option.animation = false;
-            (option.series || []).forEach(function (s, i) {
-              if (s.type === 'sgdlens-band') { option.series[i] = band(s); }
-            });
+            var raw = JSON.parse(document.getElementById(div.id + '-option').textContent);
+            var option = prepare(div);
+            var entry = { div: div };
+            var feature = option.toolbox && option.toolbox.feature &&
+                option.toolbox.feature['@PNG_FEATURE@'];
+            if (feature) { feature.onclick = function () { download(entry); }; }
             var chart = echarts.init(div, null, { renderer: 'svg' });
             chart.setOption(option);
-            all.push(chart);
+            entry.chart = chart;
+            all.push(entry);
+            var group = raw['@LEGEND_GROUP@'];
+            if (group) {
+              (groups[group] = groups[group] || []).push(chart);
+            }
             rendered++;
             div.setAttribute('data-rendered', 'true');
           } catch (e) {
             fail(div.id + ': ' + e);
           }
         });
-        window.addEventListener('resize', function () {
-          all.forEach(function (c) { c.resize(); });
+        // Charts of one group show the same runs: a legend click toggles the run in all of them.
+        Object.keys(groups).forEach(function (g) {
+          var charts = groups[g];
+          var busy = false;
+          charts.forEach(function (chart) {
+            chart.on('legendselectchanged', function (e) {
+              if (busy) { return; }
+              busy = true;
+              var type = e.selected[e.name] ? 'legendSelect' : 'legendUnSelect';
+              charts.forEach(function (other) {
+                if (other !== chart) { other.dispatchAction({ type: type, name: e.name }); }
+              });
+              busy = false;
+            });
+          });
         });
+        window.addEventListener('resize', function () {
+          all.forEach(function (e) { e.chart.resize(); });
+        });
+        window.sgdlensPng = function (id) {
+          return png(all.filter(function (e) { return e.div.id === id; })[0]);
+        };
         document.body.setAttribute('data-charts-rendered', String(rendered));
+        if (location.search.indexOf('@PNG_CHECK@') >= 0) {
+          var good = 0;
+          var first = null;
+          all.forEach(function (e) {
+            try {
+              var url = png(e);
+              if (url.indexOf('data:image/png;base64,iVBORw0KGgo') === 0) { good++; }
+              if (first === null) { first = url; }
+            } catch (err) {
+              fail(e.div.id + ' PNG export: ' + err);
+            }
+          });
+          var out = document.createElement('textarea');
+          out.id = 'png-check';
+          out.style.display = 'none';
+          out.textContent = first || '';
+          document.body.appendChild(out);
+          document.body.setAttribute('data-png-exports', String(good));
+          document.body.setAttribute('data-page-height',
+                                     String(document.documentElement.scrollHeight));
+        }
       })();
-      """;
+      """
+          .replace("@LOG_LABELS@", Chart.LOG_LABELS)
+          .replace("@BAND@", Chart.BAND)
+          .replace("@ERROR_BARS@", Chart.ERROR_BARS)
+          .replace("@PNG_FEATURE@", Chart.PNG_FEATURE)
+          .replace("@LEGEND_GROUP@", Chart.LEGEND_GROUP)
+          .replace("@PNG_CHECK@", PNG_CHECK);
 }

@@ -24,28 +24,53 @@ import org.sgdlens.analysis.LakeTables;
  */
 public final class Report {
   /**
-   * What to report on. Exactly one of {@code runId}, {@code sweep} or {@code all} is set.
+   * What to report on. Exactly one of {@code runIds}, {@code sweep} or {@code all} is set.
    *
    * @param lake lake root
-   * @param runId one run (run report)
+   * @param runIds one run, or several on one page (run report; empty for a sweep report)
    * @param sweep runs whose {@code runs.config_json} has this {@code name} (sweep report)
    * @param all every committed run (sweep report)
+   * @param shownRuns sweep report only: the runs whose curves are shown when the page opens (empty:
+   *     the first {@value #SHOWN_DEFAULT} by run id)
    * @param outDir folder the HTML file is written to (created if absent)
    */
-  public record Options(String lake, String runId, String sweep, boolean all, String outDir) {
+  public record Options(
+      String lake,
+      List<String> runIds,
+      String sweep,
+      boolean all,
+      List<String> shownRuns,
+      String outDir) {
     public static final String OUT_DIR_DEFAULT = "./reports";
 
     public Options {
-      int kinds = (runId != null ? 1 : 0) + (sweep != null ? 1 : 0) + (all ? 1 : 0);
+      runIds = runIds == null ? List.of() : List.copyOf(runIds);
+      shownRuns = shownRuns == null ? List.of() : List.copyOf(shownRuns);
+      int kinds = (runIds.isEmpty() ? 0 : 1) + (sweep != null ? 1 : 0) + (all ? 1 : 0);
       if (kinds != 1) {
         throw new IllegalArgumentException(
             "give exactly one of --run ID, --sweep NAME or --all (got "
-                + (kinds == 0 ? "none" : "run=" + runId + ", sweep=" + sweep + ", all=" + all)
+                + (kinds == 0 ? "none" : "run=" + runIds + ", sweep=" + sweep + ", all=" + all)
                 + ")");
+      }
+      if (!shownRuns.isEmpty() && !runIds.isEmpty()) {
+        throw new IllegalArgumentException(
+            "--runs "
+                + shownRuns
+                + " chooses the curves of a sweep report; a run report (--run) shows its runs"
+                + " already: drop --runs, or use it with --sweep NAME or --all");
+      }
+      if (runIds.stream().distinct().count() != runIds.size()) {
+        throw new IllegalArgumentException("--run names a run twice: " + runIds);
       }
       if (outDir == null || outDir.isBlank()) {
         throw new IllegalArgumentException("--out is empty; give a folder, e.g. --out reports");
       }
+    }
+
+    /** One run ({@code runId} non-null), a sweep or every run; no curve selection. */
+    public Options(String lake, String runId, String sweep, boolean all, String outDir) {
+      this(lake, runId == null ? List.of() : List.of(runId), sweep, all, List.of(), outDir);
     }
   }
 
@@ -69,6 +94,12 @@ public final class Report {
     }
   }
 
+  /** Sections of a run report, in page order. */
+  public static final List<String> RUN_SECTIONS = RunReport.SECTIONS;
+
+  /** Runs whose curves a sweep report shows at first when {@code --runs} is not given. */
+  public static final int SHOWN_DEFAULT = SweepReport.SHOWN_DEFAULT;
+
   private Report() {}
 
   /** Builds and writes the report; {@code progress} gets one line per section as it renders. */
@@ -76,13 +107,14 @@ public final class Report {
     Page page;
     List<String> runs;
     String fileName;
-    if (o.runId() != null) {
-      RunReport report = new RunReport(spark, o.lake(), o.runId(), progress);
+    if (!o.runIds().isEmpty()) {
+      RunReport report = new RunReport(spark, o.lake(), o.runIds(), progress);
       page = report.render();
-      runs = List.of(o.runId());
-      fileName = "run-" + safe(o.runId()) + ".html";
+      runs = o.runIds();
+      fileName =
+          "run-" + String.join("+", o.runIds().stream().map(Report::safe).toList()) + ".html";
     } else {
-      SweepReport report = new SweepReport(spark, o.lake(), o.sweep(), progress);
+      SweepReport report = new SweepReport(spark, o.lake(), o.sweep(), o.shownRuns(), progress);
       page = report.render();
       runs = report.runIds();
       fileName = "sweep-" + (o.sweep() == null ? "all" : safe(o.sweep())) + ".html";
@@ -92,8 +124,8 @@ public final class Report {
             + Instant.now().truncatedTo(ChronoUnit.SECONDS)
             + " from the lake at "
             + o.lake()
-            + " by jobs/report. Charts: Apache ECharts (inlined; drag to zoom, toolbox saves"
-            + " PNG).");
+            + " by jobs/report. Charts: Apache ECharts (inlined; legend clicks show or hide"
+            + " series, the toolbox zooms and saves PNG).");
     String html = page.html();
     Path dir = Path.of(o.outDir());
     Path file = dir.resolve(fileName);

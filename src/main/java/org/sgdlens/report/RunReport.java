@@ -17,7 +17,11 @@ import org.sgdlens.analysis.RunInfo;
 import org.sgdlens.lake.Columns;
 import org.sgdlens.lake.Tables;
 
-/** The report of one committed run: headline numbers, then one section per analysis. */
+/**
+ * The report of one committed run, or of several on one page (the quickstart's noisy and
+ * variance-flatness runs, say): headline numbers, then one section per analysis, each holding the
+ * runs that have its rows.
+ */
 final class RunReport {
   static final String HEADLINE = "headline";
   static final String ORDER_PARAMS = "order-params";
@@ -50,43 +54,110 @@ final class RunReport {
 
   private final SparkSession spark;
   private final String lake;
-  private final String runId;
   private final Consumer<String> progress;
-  private final Row run;
-  private final List<Row> phases;
+  private final List<Part> parts = new ArrayList<>();
 
-  RunReport(SparkSession spark, String lake, String runId, Consumer<String> progress) {
+  /** One run of the page: its id, its runs row and its phases. */
+  private final class Part {
+    final String runId;
+    final Row run;
+    final List<Row> phases;
+
+    Part(String runId) {
+      this.runId = runId;
+      this.run =
+          LakeTables.read(spark, lake, Tables.RUNS).where(col("run_id").equalTo(runId)).first();
+      this.phases = rows(Tables.PHASES, "method", "phase_order");
+    }
+
+    List<Row> rows(String table, String... orderBy) {
+      return Report.rows(spark, lake, table, List.of(runId), orderBy);
+    }
+
+    /** A chart key, with the run's id when the page holds several runs. */
+    String key(String chart) {
+      return parts.size() == 1 ? chart : chart + "--" + Report.safe(runId);
+    }
+  }
+
+  RunReport(SparkSession spark, String lake, List<String> runIds, Consumer<String> progress) {
     this.spark = spark;
     this.lake = lake;
-    this.runId = runId;
     this.progress = progress;
-    RunInfo.select(spark, lake, List.of(runId)); // names the committed runs when runId is not one
-    this.run =
-        LakeTables.read(spark, lake, Tables.RUNS).where(col("run_id").equalTo(runId)).first();
-    this.phases = rows(Tables.PHASES, "method", "phase_order");
+    RunInfo.select(spark, lake, runIds); // names the committed runs when an id is not one
+    for (String id : runIds) {
+      parts.add(new Part(id));
+    }
   }
 
   /**
-   * Begins a section on the run's rows of {@code table} in {@code order}, or omits it with {@code
-   * reason} when there are none; returns the rows.
+   * How the reasons a run has nothing for a section name it; a section no run of a page of several
+   * has says "any of these runs" instead.
    */
-  private List<Row> section(
-      Page page, String id, String title, String reason, String table, String... order) {
-    List<Row> rows = rows(table, order);
-    if (rows.isEmpty()) {
-      page.omit(id, title, reason);
-    } else {
-      page.begin(id, title);
+  private static final String THIS_RUN = "this run";
+
+  /**
+   * A section drawn per run from what {@code fetch} gets for it: {@code empty} says why a run has
+   * nothing (null when it has data). The section is left out with that reason when no run has data;
+   * on a page of several runs each run gets a heading, or a note when it has nothing.
+   */
+  private <T> void perRun(
+      Page page,
+      String id,
+      String title,
+      java.util.function.Function<Part, T> fetch,
+      java.util.function.Function<T, String> empty,
+      java.util.function.BiConsumer<Part, T> draw) {
+    List<T> got = new ArrayList<>();
+    List<String> reasons = new ArrayList<>();
+    for (Part p : parts) {
+      T t = fetch.apply(p);
+      got.add(t);
+      reasons.add(empty.apply(t));
     }
-    return rows;
+    if (reasons.stream().allMatch(java.util.Objects::nonNull)) {
+      String why = String.join("; ", reasons.stream().distinct().toList());
+      page.omit(id, title, parts.size() == 1 ? why : why.replace(THIS_RUN, "any of these runs"));
+      return;
+    }
+    page.begin(id, title);
+    for (int i = 0; i < parts.size(); i++) {
+      Part p = parts.get(i);
+      if (parts.size() > 1) {
+        page.runHeading("Run " + p.runId);
+      }
+      if (reasons.get(i) != null) {
+        page.note("Nothing for run " + p.runId + ": " + reasons.get(i));
+      } else {
+        draw.accept(p, got.get(i));
+      }
+    }
+    page.end();
   }
 
-  private List<Row> rows(String table, String... orderBy) {
-    return Report.rows(spark, lake, table, List.of(runId), orderBy);
+  /** {@link #perRun} over the run's rows of one table. */
+  private void perRun(
+      Page page,
+      String id,
+      String title,
+      String reason,
+      String table,
+      String[] order,
+      java.util.function.BiConsumer<Part, List<Row>> draw) {
+    perRun(page, id, title, p -> p.rows(table, order), r -> r.isEmpty() ? reason : null, draw);
+  }
+
+  private static String[] by(String... columns) {
+    return columns;
   }
 
   Page render() {
-    Page page = new Page("sgdlens report: run " + runId);
+    Page page =
+        new Page(
+            parts.size() == 1
+                ? "sgdlens report: run " + parts.get(0).runId
+                : "sgdlens report: runs "
+                    + String.join(", ", parts.stream().map(p -> p.runId).toList()));
     int n = SECTIONS.size();
     int i = 0;
     progress.accept(String.format(Locale.ROOT, "%d/%d headline numbers", ++i, n));
@@ -114,7 +185,19 @@ final class RunReport {
 
   private void headline(Page page) {
     page.begin(HEADLINE, "Headline numbers");
-    Row runRow = rows(Tables.RUNS).stream().findFirst().orElse(null);
+    for (Part p : parts) {
+      if (parts.size() > 1) {
+        page.runHeading("Run " + p.runId);
+      }
+      headline(page, p);
+    }
+    page.end();
+  }
+
+  private void headline(Page page, Part part) {
+    String runId = part.runId;
+    Row run = part.run;
+    Row runRow = part.rows(Tables.RUNS).stream().findFirst().orElse(null);
     if (runRow != null && Boolean.TRUE.equals(runRow.getAs("diverged"))) {
       page.note(
           "This run DIVERGED: "
@@ -154,7 +237,7 @@ final class RunReport {
     page.heading("Run configuration");
     page.facts("run-config", config);
 
-    List<Row> boundaries = rows(Tables.PHASE_BOUNDARIES, "boundary");
+    List<Row> boundaries = part.rows(Tables.PHASE_BOUNDARIES, "boundary");
     page.heading("Phase boundaries (first recorded step of the later phase)");
     if (boundaries.isEmpty()) {
       page.note(
@@ -169,12 +252,12 @@ final class RunReport {
       fieldTable(
           page,
           "phases",
-          phases,
+          part.phases,
           List.of("method", "phase", "start_step", "end_step"),
           List.of("method", "phase", "start step", "end step"));
     }
 
-    List<Row> separation = rows(Tables.SEPARATION_SUMMARY, "score");
+    List<Row> separation = part.rows(Tables.SEPARATION_SUMMARY, "score");
     page.heading("Separation peak t_sep");
     if (separation.isEmpty()) {
       page.note(
@@ -205,7 +288,7 @@ final class RunReport {
               "in phase II"));
     }
 
-    List<Row> cleaning = rows(Tables.CLEANING);
+    List<Row> cleaning = part.rows(Tables.CLEANING);
     page.heading("Cleaning");
     if (cleaning.isEmpty()) {
       page.note("No cleaning: table cleaning has no rows for this run (jobs/clean).");
@@ -234,7 +317,7 @@ final class RunReport {
               "F1"));
     }
 
-    List<Row> vf = rows(Tables.VARIANCE_FLATNESS, Columns.PCA_WINDOW);
+    List<Row> vf = part.rows(Tables.VARIANCE_FLATNESS, Columns.PCA_WINDOW);
     page.heading("Variance-flatness");
     if (vf.isEmpty()) {
       page.note(
@@ -282,7 +365,6 @@ final class RunReport {
         }
       }
     }
-    page.end();
   }
 
   static String configName(Row run) {
@@ -304,7 +386,8 @@ final class RunReport {
    * Ground-truth phases as shaded spans (each reaching to the next phase's start) and label-free
    * phase starts as dashed markers; without ground-truth phases the label-free ones are shaded.
    */
-  private void phaseMarks(Chart chart, List<Chart.Marker> extra) {
+  private static void phaseMarks(Part part, Chart chart, List<Chart.Marker> extra) {
+    List<Row> phases = part.phases;
     List<Row> gt =
         phases.stream().filter(p -> Phases.GROUND_TRUTH.equals(p.getAs("method"))).toList();
     List<Row> lf =
@@ -336,8 +419,8 @@ final class RunReport {
     chart.marks(spans, markers);
   }
 
-  private String phaseNote() {
-    return phases.isEmpty()
+  private static String phaseNote(Part part) {
+    return part.phases.isEmpty()
         ? "No phases for this run (table phases is empty; jobs/phases), so nothing is shaded."
         : "Shaded: ground-truth phases (test error, f_C, f_W); dashed lines: starts of the"
             + " label-free phases (alignment, train loss, loss bimodality).";
@@ -354,24 +437,24 @@ final class RunReport {
   // ----------------------------------------------------------------------------- order params
 
   private void orderParams(Page page) {
-    String title = "Order parameters of the gradient ensemble";
-    List<Row> op =
-        section(
-            page,
-            ORDER_PARAMS,
-            title,
-            "table order_params has no rows for this run (record gradient ensembles and run"
-                + " jobs/order-params).",
-            Tables.ORDER_PARAMS,
-            "step");
-    if (op.isEmpty()) {
-      return;
-    }
-    page.note(phaseNote());
+    perRun(
+        page,
+        ORDER_PARAMS,
+        "Order parameters of the gradient ensemble",
+        "table order_params has no rows for "
+            + THIS_RUN
+            + " (record gradient ensembles and run jobs/order-params).",
+        Tables.ORDER_PARAMS,
+        by("step"),
+        (p, rows) -> orderParams(page, p, rows));
+  }
+
+  private static void orderParams(Page page, Part part, List<Row> op) {
+    page.note(phaseNote(part));
     double[] step = column(op, "step");
     Chart c =
         Chart.xy(
-            "chart-order-params",
+            part.key("chart-order-params"),
             "Alignment R (q25–q75 band) and mean gradient norm A",
             "step",
             false);
@@ -386,36 +469,37 @@ final class RunReport {
         column(op, "alignment_q75"),
         "#5470c6");
     c.line("A", right, step, column(op, "mean_grad_norm"));
-    phaseMarks(c, List.of());
+    phaseMarks(part, c, List.of());
     page.chart(c);
     Chart noise =
         Chart.xy(
-            "chart-noise-scale", "Gradient noise scale B_simple = B·tr(Σ)/|ḡ|²", "step", false);
-    int y = noise.yAxis("noise scale", true, null, null);
+            part.key("chart-noise-scale"),
+            "Gradient noise scale B_simple = B·tr(Σ)/|ḡ|²",
+            "step",
+            false);
+    int y = noise.yAxis("noise scale B_simple (samples)", true, null, null);
     noise.line("noise scale", y, step, column(op, "noise_scale"));
     int snr = noise.yAxis("SNR |ḡ|²/tr(Σ)", true, null, null);
     noise.dashed("SNR", snr, step, column(op, "snr"));
-    phaseMarks(noise, List.of());
+    phaseMarks(part, noise, List.of());
     page.chart(noise);
-    page.end();
   }
 
   // ---------------------------------------------------------------------------------- metrics
 
   private void metrics(Page page) {
-    String title = "Test error, train loss, f_C and f_W";
-    List<Row> m =
-        section(
-            page,
-            METRICS,
-            title,
-            "table metrics has no rows for this run.",
-            Tables.METRICS,
-            "step");
-    if (m.isEmpty()) {
-      return;
-    }
-    page.note(phaseNote());
+    perRun(
+        page,
+        METRICS,
+        "Test error, train loss, f_C and f_W",
+        "table metrics has no rows for " + THIS_RUN + ".",
+        Tables.METRICS,
+        by("step"),
+        (p, rows) -> metrics(page, p, rows));
+  }
+
+  private static void metrics(Page page, Part part, List<Row> m) {
+    page.note(phaseNote(part));
     double[] step = column(m, "step");
     double[] testAcc = column(m, "test_accuracy");
     double[] testError = new double[testAcc.length];
@@ -424,100 +508,114 @@ final class RunReport {
     }
     Chart c =
         Chart.xy(
-            "chart-metrics",
+            part.key("chart-metrics"),
             "Test error, clean accuracy f_C, mislabeled fit f_W and train loss",
             "step",
             false);
     int frac = c.yAxis("fraction", false, 0.0, 1.0);
-    int loss = c.yAxis("train loss", true, null, null);
+    int loss = c.yAxis("train loss (cross-entropy, nats)", true, null, null);
     c.line("test error 1 − test accuracy", frac, step, testError);
     c.line("f_C clean accuracy", frac, step, column(m, "clean_accuracy"));
     c.line("f_W mislabeled fit", frac, step, column(m, "mislabeled_fit"));
     c.dashed("train loss", loss, step, column(m, "train_loss"));
-    phaseMarks(c, List.of());
+    phaseMarks(part, c, List.of());
     page.chart(c);
-    page.end();
   }
 
   // ------------------------------------------------------------------------ loss histograms
 
-  private Row lossSummary() {
-    return rows(Tables.SEPARATION_SUMMARY).stream()
+  private static Row lossSummary(Part part) {
+    return part.rows(Tables.SEPARATION_SUMMARY).stream()
         .filter(r -> LossSeparation.LOSS.equals(r.getAs("score")))
         .findFirst()
         .orElse(null);
   }
 
-  private void lossHistograms(Page page) {
-    String title = "Per-sample loss histograms at the separation peak";
-    Row summary = lossSummary();
+  /** A run's per-sample losses at its t_sep, or why there are none. */
+  private record AtPeak(Row summary, long tSep, List<Row> losses, String missing) {}
+
+  private AtPeak atPeak(Part part) {
+    Row summary = lossSummary(part);
     if (summary == null || Format.get(summary, "t_sep") == null) {
-      page.omit(
-          LOSS_HISTOGRAMS,
-          title,
-          "table separation_summary has no t_sep for this run (jobs/loss-separation on a run with"
-              + " label noise).");
-      return;
+      return new AtPeak(
+          summary,
+          -1,
+          List.of(),
+          "table separation_summary has no t_sep for "
+              + THIS_RUN
+              + " (jobs/loss-separation on a run with label noise).");
     }
     long tSep = ((Number) Format.get(summary, "t_sep")).longValue();
     List<Row> losses =
         LakeTables.read(spark, lake, Tables.SAMPLE_LOSSES)
-            .where(col("run_id").equalTo(runId).and(col("step").equalTo(tSep)))
+            .where(col("run_id").equalTo(part.runId).and(col("step").equalTo(tSep)))
             .select("mislabeled", "loss")
             .collectAsList();
-    if (losses.isEmpty()) {
-      page.omit(
-          LOSS_HISTOGRAMS,
-          title,
-          "table sample_losses has no rows at t_sep = " + tSep + " for this run.");
-      return;
-    }
-    page.begin(LOSS_HISTOGRAMS, title);
-    Histogram h = Histogram.of(losses, BINS, LOSS_FLOOR);
+    return new AtPeak(
+        summary,
+        tSep,
+        losses,
+        losses.isEmpty()
+            ? "table sample_losses has no rows at t_sep = " + tSep + " for " + THIS_RUN + "."
+            : null);
+  }
+
+  private void lossHistograms(Page page) {
+    perRun(
+        page,
+        LOSS_HISTOGRAMS,
+        "Per-sample loss histograms at the separation peak",
+        this::atPeak,
+        AtPeak::missing,
+        (p, peak) -> lossHistograms(page, p, peak));
+  }
+
+  private static void lossHistograms(Page page, Part part, AtPeak peak) {
+    long tSep = peak.tSep();
+    Histogram h = Histogram.of(peak.losses(), BINS, LOSS_FLOOR);
     page.note(
         String.format(
             Locale.ROOT,
             "Step t_sep = %d (maximum AUROC of the loss score, %s): %d clean and %d mislabeled"
                 + " samples; bins are equal in log10 loss, bars show the fraction of each group.",
             tSep,
-            Format.cell(Format.get(summary, "max_auroc")),
+            Format.cell(Format.get(peak.summary(), "max_auroc")),
             h.clean(),
             h.wrong()));
     Chart c =
         Chart.categories(
-            "chart-loss-histogram",
+            part.key("chart-loss-histogram"),
             "Per-sample loss at t_sep = " + tSep + " (log scale)",
-            "per-sample loss (log-spaced bins)",
+            "per-sample cross-entropy loss in nats (log-spaced bins)",
             h.labels());
     int y = c.yAxis("fraction of group", false, 0.0, null);
     c.bars("clean", y, h.cleanFractions(), "#5470c6");
     c.bars("mislabeled", y, h.wrongFractions(), "#ee6666");
     c.option().with("tooltip").put("trigger", "axis");
     page.chart(c);
-    page.end();
   }
 
   // ----------------------------------------------------------------------------- separation
 
   private void separation(Page page) {
-    String title = "AUROC and d' over time";
-    List<Row> sep =
-        section(
-            page,
-            SEPARATION,
-            title,
-            "table loss_separation has no rows for this run (jobs/loss-separation on a run with"
-                + " label noise and per-sample losses).",
-            Tables.LOSS_SEPARATION,
-            "step");
-    if (sep.isEmpty()) {
-      return;
-    }
-    page.note(phaseNote() + " The t_sep line marks the AUROC peak of the loss score.");
+    perRun(
+        page,
+        SEPARATION,
+        "AUROC and d' over time",
+        "table loss_separation has no rows for "
+            + THIS_RUN
+            + " (jobs/loss-separation on a run with label noise and per-sample losses).",
+        Tables.LOSS_SEPARATION,
+        by("step"),
+        (p, rows) -> separation(page, p, rows));
+  }
+
+  private static void separation(Page page, Part part, List<Row> sep) {
+    page.note(phaseNote(part) + " The t_sep line marks the AUROC peak of the loss score.");
     double[] step = column(sep, "step");
     Chart c =
         Chart.xy(
-            "chart-separation",
+            part.key("chart-separation"),
             "Separation of mislabeled from clean samples by their loss",
             "step",
             false);
@@ -527,32 +625,50 @@ final class RunReport {
     c.dashed("AUROC (history)", auroc, step, column(sep, "history_auroc"));
     c.line("d' (loss)", dp, step, column(sep, "d_prime"));
     c.dashed("d' (history)", dp, step, column(sep, "history_d_prime"));
-    Row summary = lossSummary();
+    Row summary = lossSummary(part);
     List<Chart.Marker> extra = new ArrayList<>();
     if (summary != null && Format.get(summary, "t_sep") != null) {
       extra.add(new Chart.Marker("t_sep", Format.dbl(summary, "t_sep")));
     }
-    phaseMarks(c, extra);
+    phaseMarks(part, c, extra);
     page.chart(c);
-    page.end();
   }
 
   // ----------------------------------------------------------------------- variance-flatness
 
+  /** A run's PCA variances, flatness and fits. */
+  private record Flatness(List<Row> variances, List<Row> flat, List<Row> fits, String missing) {}
+
+  private Flatness flatness(Part part) {
+    List<Row> variances = part.rows(Tables.PCA_VARIANCES, Columns.PCA_WINDOW, "component");
+    List<Row> flat = part.rows(Tables.FLATNESS, Columns.PCA_WINDOW, "component");
+    boolean none = variances.isEmpty() || flat.isEmpty();
+    return new Flatness(
+        variances,
+        flat,
+        none ? List.of() : part.rows(Tables.VARIANCE_FLATNESS, Columns.PCA_WINDOW),
+        none
+            ? (variances.isEmpty() ? "table pca_variances" : "table flatness")
+                + " has no rows for "
+                + THIS_RUN
+                + " (jobs/trajectory-pca, jobs/landscape)."
+            : null);
+  }
+
   private void varianceFlatness(Page page) {
-    String title = "Inverse variance-flatness relation";
-    List<Row> variances = rows(Tables.PCA_VARIANCES, Columns.PCA_WINDOW, "component");
-    List<Row> flat = rows(Tables.FLATNESS, Columns.PCA_WINDOW, "component");
-    if (variances.isEmpty() || flat.isEmpty()) {
-      page.omit(
-          VARIANCE_FLATNESS,
-          title,
-          (variances.isEmpty() ? "table pca_variances" : "table flatness")
-              + " has no rows for this run (jobs/trajectory-pca, jobs/landscape).");
-      return;
-    }
-    List<Row> fits = rows(Tables.VARIANCE_FLATNESS, Columns.PCA_WINDOW);
-    page.begin(VARIANCE_FLATNESS, title);
+    perRun(
+        page,
+        VARIANCE_FLATNESS,
+        "Inverse variance-flatness relation",
+        this::flatness,
+        Flatness::missing,
+        (p, f) -> varianceFlatness(page, p, f));
+  }
+
+  private static void varianceFlatness(Page page, Part part, Flatness data) {
+    List<Row> variances = data.variances();
+    List<Row> flat = data.flat();
+    List<Row> fits = data.fits();
     String window = flat.get(flat.size() - 1).getAs(Columns.PCA_WINDOW);
     Row fit =
         fits.stream()
@@ -624,7 +740,11 @@ final class RunReport {
     in.forEach(p -> p[1] *= scale);
     out.forEach(p -> p[1] *= scale);
     Chart c =
-        Chart.xy("chart-variance-flatness", "σ² against flatness F (log-log)", "flatness F", true);
+        Chart.xy(
+            part.key("chart-variance-flatness"),
+            "σ² against flatness F (log-log)",
+            "flatness F",
+            true);
     c.option().with("tooltip").put("trigger", "item");
     // The axis shows σ²·10^k: say what one unit on it is, not an operation to undo.
     int y =
@@ -652,7 +772,6 @@ final class RunReport {
       c.line(String.format(Locale.ROOT, "fit ψ = %.3f", psi), y, fx, fy).put("showSymbol", false);
     }
     page.chart(c);
-    page.end();
   }
 
   private static double[] xs(List<double[]> points) {
@@ -666,19 +785,17 @@ final class RunReport {
   // ------------------------------------------------------------------------------------- pca
 
   private void pca(Page page) {
-    String title = "Trajectory PCA: explained variance";
-    List<Row> variances =
-        section(
-            page,
-            PCA,
-            title,
-            "table pca_variances has no rows for this run (jobs/trajectory-pca).",
-            Tables.PCA_VARIANCES,
-            Columns.PCA_WINDOW,
-            "component");
-    if (variances.isEmpty()) {
-      return;
-    }
+    perRun(
+        page,
+        PCA,
+        "Trajectory PCA: explained variance",
+        "table pca_variances has no rows for " + THIS_RUN + " (jobs/trajectory-pca).",
+        Tables.PCA_VARIANCES,
+        by(Columns.PCA_WINDOW, "component"),
+        (p, rows) -> pca(page, p, rows));
+  }
+
+  private static void pca(Page page, Part part, List<Row> variances) {
     String window = variances.get(variances.size() - 1).getAs(Columns.PCA_WINDOW);
     List<Row> w =
         variances.stream().filter(v -> window.equals(v.getAs(Columns.PCA_WINDOW))).toList();
@@ -696,7 +813,10 @@ final class RunReport {
     double[] comp = column(w, "component");
     Chart c =
         Chart.xy(
-            "chart-pca-cumulative", "Cumulative explained variance", "component i", w.size() > 100);
+            part.key("chart-pca-cumulative"),
+            "Cumulative explained variance",
+            "component i",
+            w.size() > 100);
     int y = c.yAxis("cumulative fraction", false, 0.0, 1.0);
     c.line("cumulative ratio", y, comp, column(w, "cumulative_ratio"));
     c.dashed(
@@ -704,7 +824,7 @@ final class RunReport {
     page.chart(c);
     Chart rank =
         Chart.xy(
-            "chart-pca-spectrum",
+            part.key("chart-pca-spectrum"),
             "Variance spectrum σ_i² / Σσ² against rank i (log-log)",
             "component i",
             true);
@@ -719,7 +839,6 @@ final class RunReport {
               + " noise) are not drawn in the spectrum.");
     }
     page.chart(rank);
-    page.end();
   }
 
   // ------------------------------------------------------------------------------- curvature

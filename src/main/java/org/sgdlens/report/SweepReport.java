@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.get_json_object;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -21,8 +22,10 @@ import org.sgdlens.lake.Tables;
 
 /**
  * The report of several runs: a table of runs with their headline numbers, summary plots with one
- * point per run against noise fraction, learning rate and batch size, and test error over time for
- * every run.
+ * point per run against noise fraction, learning rate and batch size (ψ with its confidence
+ * interval as error bars), and overlaid curves of the chosen runs (test error, train loss, AUROC,
+ * alignment and noise scale over steps, the PCA variance spectrum), toggled together in the
+ * legends.
  */
 final class SweepReport {
   static final String RUNS = "runs";
@@ -30,16 +33,44 @@ final class SweepReport {
   static final String CURVES = "curves";
   static final List<String> SECTIONS = List.of(RUNS, SUMMARY, CURVES);
 
+  /** Runs whose curves are shown at first when none are chosen; the others start hidden. */
+  static final int SHOWN_DEFAULT = 8;
+
+  /** Legend group of the curve charts: a legend click toggles a run in all of them. */
+  static final String RUN_GROUP = "runs";
+
+  /** ECharts' default palette, so a run has one colour in every curve chart. */
+  static final String[] PALETTE = {
+    "#5470c6", "#91cc75", "#fac858", "#ee6666", "#73c0de", "#3ba272", "#fc8452", "#9a60b4",
+    "#ea7ccc"
+  };
+
+  /** Configuration columns a curve's label names when they differ between the runs. */
+  static final List<String[]> VARYING =
+      List.of(
+          new String[] {"model", "model"},
+          new String[] {"noise_fraction", "ρ"},
+          new String[] {"learning_rate", "lr"},
+          new String[] {"batch_size", "batch"},
+          new String[] {"momentum", "momentum"},
+          new String[] {"weight_decay", "wd"},
+          new String[] {"seed", "seed"});
+
   private final SparkSession spark;
   private final String lake;
   private final String name;
   private final Consumer<String> progress;
   private final List<Row> runs;
+  private final List<String> shown;
+  private final Map<String, String> labels;
 
   /**
    * @param name the sweep's run name, or null for every committed run
+   * @param shown runs whose curves are drawn at first; empty for the first {@value #SHOWN_DEFAULT}
+   *     by run id
    */
-  SweepReport(SparkSession spark, String lake, String name, Consumer<String> progress) {
+  SweepReport(
+      SparkSession spark, String lake, String name, List<String> shown, Consumer<String> progress) {
     this.spark = spark;
     this.lake = lake;
     this.name = name;
@@ -71,6 +102,54 @@ final class SweepReport {
                   + names
                   + " (check --sweep, or use --all)");
     }
+    List<String> ids = runIds();
+    List<String> unknown = shown.stream().filter(id -> !ids.contains(id)).toList();
+    if (!unknown.isEmpty()) {
+      throw new IllegalArgumentException(
+          "--runs names "
+              + unknown
+              + ", not in this sweep report; its runs are "
+              + ids
+              + " (check --runs, or leave it out to show the first "
+              + SHOWN_DEFAULT
+              + ")");
+    }
+    this.shown = shown.isEmpty() ? ids.subList(0, Math.min(SHOWN_DEFAULT, ids.size())) : shown;
+    this.labels = labels(runs);
+  }
+
+  /**
+   * Each run's curve label: its id and the configuration values that differ between the runs
+   * ("sweep-1a2b (ρ 0.2, lr 0.05)"), so the legend says which run is which.
+   */
+  static Map<String, String> labels(List<Row> runs) {
+    List<String[]> varying =
+        VARYING.stream()
+            .filter(c -> runs.stream().map(r -> value(r, c[0])).distinct().count() > 1)
+            .toList();
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    for (Row r : runs) {
+      List<String> parts = new ArrayList<>();
+      for (String[] c : varying) {
+        parts.add(c[1] + " " + value(r, c[0]));
+      }
+      String id = r.getAs("run_id");
+      out.put(id, parts.isEmpty() ? id : id + " (" + String.join(", ", parts) + ")");
+    }
+    return out;
+  }
+
+  private static String value(Row r, String column) {
+    Object v = Format.get(r, column);
+    if (v instanceof Double d && Double.isFinite(d)) {
+      return BigDecimal.valueOf(d).stripTrailingZeros().toPlainString();
+    }
+    return String.valueOf(v);
+  }
+
+  /** Runs whose curves are shown when the page opens. */
+  List<String> shownRuns() {
+    return shown;
   }
 
   List<String> runIds() {
@@ -121,7 +200,7 @@ final class SweepReport {
     runTable(page, lines);
     progress.accept("2/3 summary plots");
     summary(page, lines);
-    progress.accept("3/3 test error over time");
+    progress.accept("3/3 curves of chosen runs");
     curves(page, metrics);
     return page;
   }
@@ -215,25 +294,21 @@ final class SweepReport {
                 x[1],
                 logX);
         c.compact().option().with("tooltip").put("trigger", "item");
+        // Points (and error bars) at the smallest and largest x stay off the axis lines.
+        c.option().with("xAxis").putArray("boundaryGap").add("6%").add("6%");
         boolean fraction = !metric[0].equals("psi");
         int y = c.yAxis(metric[1], false, null, fraction ? 1.0 : null);
         List<String> ids = lines.stream().map(l -> l.run().<String>getAs("run_id")).toList();
         c.scatter(
             metric[1], y, xs, lines.stream().mapToDouble(l -> l.get(metric[0])).toArray(), ids);
         if (metric[0].equals("psi")) {
-          for (String end : List.of("psi_ci_low", "psi_ci_high")) {
-            c.scatter(
-                    end.equals("psi_ci_low") ? "CI low" : "CI high",
-                    y,
-                    xs,
-                    lines.stream().mapToDouble(l -> l.get(end)).toArray(),
-                    ids)
-                .put("symbol", "rect")
-                .<ObjectNode>set("itemStyle", Chart.JSON.createObjectNode().put("color", "#555"))
-                .putArray("symbolSize")
-                .add(14)
-                .add(2);
-          }
+          c.errorBars(
+              "ψ 95% CI",
+              y,
+              xs,
+              lines.stream().mapToDouble(l -> l.get("psi_ci_low")).toArray(),
+              lines.stream().mapToDouble(l -> l.get("psi_ci_high")).toArray(),
+              ids);
         }
         page.chart(c);
         drawn++;
@@ -248,27 +323,159 @@ final class SweepReport {
     page.end();
   }
 
+  /** One curve per run of the sweep over x, in run order; a run without rows has none. */
+  private record Curves(Map<String, double[][]> byRun) {
+    static Curves of(List<Row> rows, String x, java.util.function.ToDoubleFunction<Row> y) {
+      Map<String, List<Row>> grouped = new java.util.LinkedHashMap<>();
+      for (Row r : rows) {
+        grouped.computeIfAbsent(r.getAs("run_id"), k -> new ArrayList<>()).add(r);
+      }
+      Map<String, double[][]> out = new java.util.LinkedHashMap<>();
+      grouped.forEach(
+          (id, rs) ->
+              out.put(
+                  id,
+                  new double[][] {RunReport.column(rs, x), rs.stream().mapToDouble(y).toArray()}));
+      return new Curves(out);
+    }
+  }
+
   private void curves(Page page, List<Row> metrics) {
-    String title = "Test error over time, every run";
-    if (metrics.isEmpty()) {
-      page.omit(CURVES, title, "table metrics has no rows for these runs.");
+    List<String> ids = runIds();
+    page.begin(CURVES, "Curves of chosen runs");
+    page.note(
+        String.format(
+            java.util.Locale.ROOT,
+            "One curve per run; a click on a run in any legend shows or hides it in every chart"
+                + " below. Shown at first: %s%s.",
+            shown.size() == ids.size() ? "every run" : shown.size() + " of " + ids.size() + " runs",
+            shown.size() == ids.size()
+                ? ""
+                : " (" + String.join(", ", shown) + "; choose others with --runs ID,...)"));
+    // The legend says what varies; --runs takes the ids.
+    List<Row> separation = Report.rows(spark, lake, Tables.LOSS_SEPARATION, ids, "run_id", "step");
+    List<Row> order = Report.rows(spark, lake, Tables.ORDER_PARAMS, ids, "run_id", "step");
+    List<Row> pca =
+        Report.rows(
+            spark, lake, Tables.PCA_VARIANCES, ids, "run_id", Columns.PCA_WINDOW, "component");
+    // The first PCA window by name of each run, as the summary's ψ.
+    Map<String, String> firstWindow = new HashMap<>();
+    for (Row r : pca) {
+      firstWindow.putIfAbsent(r.getAs("run_id"), r.getAs(Columns.PCA_WINDOW));
+    }
+    List<Row> spectrum =
+        pca.stream()
+            .filter(r -> r.getAs(Columns.PCA_WINDOW).equals(firstWindow.get(r.getAs("run_id"))))
+            .toList();
+    List<String> missing = new ArrayList<>();
+    curveChart(
+        page,
+        missing,
+        "chart-sweep-test-error",
+        "Test error 1 − test accuracy",
+        "step",
+        false,
+        "test error",
+        false,
+        Curves.of(metrics, "step", r -> 1 - Format.dbl(r, "test_accuracy")),
+        "metrics");
+    curveChart(
+        page,
+        missing,
+        "chart-sweep-train-loss",
+        "Train loss",
+        "step",
+        false,
+        "train loss (cross-entropy, nats)",
+        true,
+        Curves.of(metrics, "step", r -> Format.dbl(r, "train_loss")),
+        "metrics");
+    curveChart(
+        page,
+        missing,
+        "chart-sweep-auroc",
+        "AUROC of the loss score (mislabeled against clean samples)",
+        "step",
+        false,
+        "AUROC",
+        false,
+        Curves.of(separation, "step", r -> Format.dbl(r, "auroc")),
+        "loss_separation (jobs/loss-separation)");
+    curveChart(
+        page,
+        missing,
+        "chart-sweep-alignment",
+        "Alignment R of the gradient ensemble",
+        "step",
+        false,
+        "alignment R",
+        false,
+        Curves.of(order, "step", r -> Format.dbl(r, "alignment")),
+        "order_params (jobs/order-params)");
+    curveChart(
+        page,
+        missing,
+        "chart-sweep-noise-scale",
+        "Gradient noise scale B_simple = B·tr(Σ)/|ḡ|²",
+        "step",
+        false,
+        "noise scale (samples)",
+        true,
+        Curves.of(order, "step", r -> Format.dbl(r, "noise_scale")),
+        "order_params (jobs/order-params)");
+    curveChart(
+        page,
+        missing,
+        "chart-sweep-pca-spectrum",
+        "Trajectory PCA spectrum σ_i² / Σσ² against rank i (log-log; first window of each run)",
+        "component i",
+        true,
+        "explained ratio σ_i² / Σσ²",
+        true,
+        Curves.of(spectrum, "component", r -> Format.dbl(r, "explained_ratio")),
+        "pca_variances (jobs/trajectory-pca)");
+    if (!missing.isEmpty()) {
+      page.note(
+          "No run has rows in " + String.join(", ", missing) + ", so those charts are left out.");
+    }
+    page.end();
+  }
+
+  private void curveChart(
+      Page page,
+      List<String> missing,
+      String key,
+      String title,
+      String xName,
+      boolean logX,
+      String yName,
+      boolean logY,
+      Curves curves,
+      String table) {
+    if (curves.byRun().isEmpty()) {
+      missing.add(table);
       return;
     }
-    page.begin(CURVES, title);
-    Chart c = Chart.xy("chart-sweep-test-error", "Test error 1 − test accuracy", "step", false);
-    int y = c.yAxis("test error", false, 0.0, 1.0);
-    Map<String, List<Row>> byRun = new java.util.LinkedHashMap<>();
-    for (Row m : metrics) {
-      byRun.computeIfAbsent(m.getAs("run_id"), k -> new ArrayList<>()).add(m);
-    }
-    for (Map.Entry<String, List<Row>> e : byRun.entrySet()) {
-      double[] step = RunReport.column(e.getValue(), "step");
-      double[] acc = RunReport.column(e.getValue(), "test_accuracy");
-      double[] err = Arrays.stream(acc).map(a -> 1 - a).toArray();
-      c.line(e.getKey(), y, step, err);
+    Chart c = Chart.xy(key, title, xName, logX).legendGroup(RUN_GROUP);
+    boolean fraction = yName.equals("test error") || yName.equals("AUROC");
+    int y = c.yAxis(yName, logY, yName.equals("test error") ? 0.0 : null, fraction ? 1.0 : null);
+    List<String> ids = runIds();
+    for (int i = 0; i < ids.size(); i++) {
+      String id = ids.get(i);
+      double[][] xy = curves.byRun().get(id);
+      if (xy == null) {
+        continue;
+      }
+      // A run keeps its colour in every chart, also where runs before it have no curve.
+      String color = PALETTE[i % PALETTE.length];
+      ObjectNode line = c.line(labels.get(id), y, xy[0], xy[1]);
+      line.putObject("itemStyle").put("color", color);
+      line.putObject("lineStyle").put("color", color);
+      if (!shown.contains(id)) {
+        c.hidden(labels.get(id));
+      }
     }
     page.chart(c);
-    page.end();
   }
 
   private static long distinct(List<Line> lines, String column) {

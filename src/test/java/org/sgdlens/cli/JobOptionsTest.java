@@ -215,7 +215,8 @@ class JobOptionsTest {
   static final Map<String, Map<String, Object>> DEFAULTS_IN_TEXT =
       Map.of(
           "clean", Map.of("--at", Cleaning.Options.RULE_DEFAULT),
-          "sql", Map.of("--format", SqlQueries.Options.FORMAT_DEFAULT));
+          "sql", Map.of("--format", SqlQueries.Options.FORMAT_DEFAULT),
+          "report", Map.of("--runs", Report.SHOWN_DEFAULT));
 
   @TempDir Path temp;
 

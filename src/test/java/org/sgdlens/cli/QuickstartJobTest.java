@@ -18,6 +18,7 @@ import org.sgdlens.analysis.SparkTestBase;
 import org.sgdlens.lake.Tables;
 import org.sgdlens.ops.ForeignReaders;
 import org.sgdlens.record.TrainRun;
+import org.sgdlens.report.Report;
 
 /**
  * The README's main command on its tiny scale, twice on one lake: the second time the training runs
@@ -83,6 +84,22 @@ class QuickstartJobTest extends SparkTestBase {
       }
     }
     assertThat(rowCounts(lake)).as("no table gained rows").isEqualTo(rowsAfterFirst);
+
+    Report.Result report =
+        Report.run(
+            spark,
+            new Report.Options(
+                Path.of(lake).toUri().toString(),
+                second.reportRuns(),
+                null,
+                false,
+                List.of(),
+                tempDir.resolve("reports").toString()),
+            line -> {});
+    assertThat(report.omitted())
+        .as("the quickstart's report (%s) leaves no analysis out", second.reportRuns())
+        .isEmpty();
+    assertThat(report.rendered()).containsExactlyElementsOf(Report.RUN_SECTIONS);
 
     List<String> checked = ForeignReaders.assertDuckDbReadsLikeSpark(spark, Path.of(lake));
     System.out.println("DuckDB read every table as Spark does: " + checked);

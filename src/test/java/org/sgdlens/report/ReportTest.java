@@ -506,6 +506,44 @@ class ReportTest extends SparkTestBase {
     return out;
   }
 
+  /** Every axis of a chart option (xAxis may be one object or an array). */
+  static List<JsonNode> axes(JsonNode option) {
+    List<JsonNode> out = new ArrayList<>();
+    for (String key : List.of("xAxis", "yAxis")) {
+      JsonNode a = option.get(key);
+      if (a == null) {
+        continue;
+      }
+      if (a.isArray()) {
+        a.forEach(out::add);
+      } else {
+        out.add(a);
+      }
+    }
+    return out;
+  }
+
+  static Report.Options sweepOptions(String sweep, List<String> shown, String out) {
+    return new Report.Options(lake, List.of(), sweep, sweep == null, shown, out);
+  }
+
+  /** The series names a chart's legend starts with switched off. */
+  static List<String> hiddenInLegend(JsonNode option) {
+    List<String> out = new ArrayList<>();
+    JsonNode selected = option.get("legend").get("selected");
+    if (selected != null) {
+      selected
+          .fields()
+          .forEachRemaining(
+              e -> {
+                if (!e.getValue().asBoolean()) {
+                  out.add(e.getKey());
+                }
+              });
+    }
+    return out;
+  }
+
   static Report.Result report(Report.Options o, List<String> progress) {
     return Report.run(spark, o, progress::add);
   }
@@ -757,9 +795,24 @@ class ReportTest extends SparkTestBase {
         .isEqualTo(0.05);
     assertThat(psiPoint.get("value").get(1).asDouble()).as("psi").isEqualTo(PSI);
     assertThat(psiPoint.get("name").asText()).as("point named by its run").isEqualTo(NOISY);
+    JsonNode psiChart = charts.get("chart-psi-vs-learning-rate");
+    List<String> psiSeries = new ArrayList<>();
+    psiChart.get("series").forEach(s -> psiSeries.add(s.get("type").asText()));
+    assertThat(psiSeries)
+        .as("psi as points with error bars, not CI ends as separate markers")
+        .containsExactly("scatter", Chart.ERROR_BARS);
+    JsonNode bar = psiChart.get("series").get(1).get("data");
+    assertThat(bar).as("one bar per run with a psi").hasSize(1);
+    assertThat(bar.get(0).get("name").asText()).as("bar named by its run").isEqualTo(NOISY);
+    assertThat(values(bar.get(0).get("value")))
+        .as("[learning rate, CI low, CI high]")
+        .containsExactly(0.05, 1.2, 1.8);
     assertThat(charts.get("chart-sweep-test-error").get("series"))
         .as("one curve per run")
         .hasSize(2);
+    assertThat(Files.readString(r.file()))
+        .as("the page script draws the error bars")
+        .contains("s.type === '" + Chart.ERROR_BARS + "'");
 
     Report.Result all =
         report(
@@ -767,6 +820,272 @@ class ReportTest extends SparkTestBase {
             new ArrayList<>());
     assertThat(all.runs()).as("--all").containsExactly(BARE, NOISY, OTHER);
     assertThat(all.file().getFileName().toString()).as("file").isEqualTo("sweep-all.html");
+  }
+
+  @Test
+  void everyLogAxisLabelsInScientificNotationAndNoLabelIsClipped() throws Exception {
+    Map<String, Integer> logAxes = new LinkedHashMap<>();
+    for (Report.Options o :
+        List.of(
+            new Report.Options(lake, NOISY, null, false, tempDir.resolve("log-run").toString()),
+            sweepOptions("sweep-a", List.of(), tempDir.resolve("log-sweep").toString()))) {
+      Report.Result r = report(o, new ArrayList<>());
+      String html = Files.readString(r.file());
+      int count = 0;
+      for (Map.Entry<String, JsonNode> c : charts(html).entrySet()) {
+        assertThat(c.getValue().get("grid").get("containLabel").asBoolean())
+            .as("%s: margins measured from the labels, so none is clipped", c.getKey())
+            .isTrue();
+        for (JsonNode axis : axes(c.getValue())) {
+          if (axis.get("type").asText().equals("log")) {
+            count++;
+            assertThat(axis.path("axisLabel").path("formatter").asText())
+                .as("%s log axis '%s' labels", c.getKey(), axis.path("name").asText())
+                .isEqualTo(Chart.LOG_LABELS);
+          }
+        }
+      }
+      logAxes.put(r.file().getFileName().toString(), count);
+      assertThat(html)
+          .as("the page script turns the marker into the scientific-notation formatter")
+          .contains("a.axisLabel.formatter === '" + Chart.LOG_LABELS + "'")
+          .contains("a.axisLabel.formatter = logLabel;");
+    }
+    assertThat(logAxes)
+        .as(
+            "log axes: A, noise scale, SNR, train loss, F and σ², rank and spectrum in the run"
+                + " report; train loss, noise scale, rank and spectrum in the sweep's curves")
+        .containsEntry("run-" + NOISY + ".html", 8)
+        .containsEntry("sweep-sweep-a.html", 4);
+  }
+
+  @Test
+  void everyChartSavesAPngThroughTheCanvasRendererNotSvg() throws Exception {
+    Report.Result r =
+        report(
+            new Report.Options(lake, NOISY, null, false, tempDir.resolve("png").toString()),
+            new ArrayList<>());
+    String html = Files.readString(r.file());
+    for (Map.Entry<String, JsonNode> c : charts(html).entrySet()) {
+      JsonNode features = c.getValue().get("toolbox").get("feature");
+      assertThat(features.has("saveAsImage"))
+          .as("%s: ECharts' saveAsImage saves SVG from the SVG renderer", c.getKey())
+          .isFalse();
+      assertThat(features.path(Chart.PNG_FEATURE).path("type").asText())
+          .as("%s PNG feature", c.getKey())
+          .isEqualTo("png");
+      assertThat(features.path(Chart.PNG_FEATURE).path("title").asText()).isEqualTo("save PNG");
+    }
+    assertThat(html)
+        .as("the exporter: the feature's onclick redraws the chart on a canvas and saves PNG")
+        .contains("option.toolbox.feature['" + Chart.PNG_FEATURE + "']")
+        .contains("feature.onclick = function () { download(entry); }")
+        .contains("renderer: 'canvas'")
+        .contains("getDataURL({ type: 'png'")
+        .contains("a.download = entry.div.id.replace(/^chart-/, '') + '.png'")
+        .contains("location.search.indexOf('" + Page.PNG_CHECK + "')");
+  }
+
+  @Test
+  void severalRunsOnOnePageHoldEverySectionOfEachRun() throws Exception {
+    Report.Result r =
+        report(
+            new Report.Options(
+                lake,
+                List.of(NOISY, BARE),
+                null,
+                false,
+                List.of(),
+                tempDir.resolve("two").toString()),
+            new ArrayList<>());
+    String html = Files.readString(r.file());
+    assertThat(r.file().getFileName().toString())
+        .as("file")
+        .isEqualTo("run-" + NOISY + "+" + BARE + ".html");
+    assertThat(r.runs()).as("runs").containsExactly(NOISY, BARE);
+    assertThat(r.rendered())
+        .as("a section is drawn when any run has it")
+        .containsExactlyElementsOf(RunReport.SECTIONS);
+    assertThat(html)
+        .as("a heading per run in each section, a note where a run has nothing")
+        .contains(
+            "<h3 class=\"run\">Run " + NOISY + "</h3>", "<h3 class=\"run\">Run " + BARE + "</h3>")
+        .contains("Nothing for run " + BARE + ": table order_params has no rows for this run");
+    Map<String, JsonNode> charts = charts(html);
+    assertThat(charts.keySet())
+        .as("chart keys carry their run")
+        .containsExactly(
+            "chart-order-params--" + NOISY,
+            "chart-noise-scale--" + NOISY,
+            "chart-metrics--" + NOISY,
+            "chart-metrics--" + BARE,
+            "chart-loss-histogram--" + NOISY,
+            "chart-separation--" + NOISY,
+            "chart-variance-flatness--" + NOISY,
+            "chart-pca-cumulative--" + NOISY,
+            "chart-pca-spectrum--" + NOISY);
+    assertThat(list(html, "<div class=\"chart[^\"]*\" id=\"([^\"]+)\"></div>"))
+        .as("one div per chart")
+        .containsExactlyElementsOf(r.charts());
+    JsonNode bare =
+        series(charts.get("chart-metrics--" + BARE), "test error 1 − test accuracy").get("data");
+    assertThat(bare).as("the bare run's own metrics").hasSize(21);
+    for (JsonNode p : bare) {
+      assertThat(p.get(1).asDouble())
+          .isCloseTo(1 - accuracy(p.get(0).asLong()), org.assertj.core.data.Offset.offset(1e-12));
+    }
+    assertThat(
+            series(charts.get("chart-metrics--" + BARE), "f_W mislabeled fit").get("data").size())
+        .as("no f_W on the run without label noise, though the other run has it")
+        .isZero();
+
+    Report.Result none =
+        report(
+            new Report.Options(
+                lake,
+                List.of(BARE, OTHER),
+                null,
+                false,
+                List.of(),
+                tempDir.resolve("two").toString()),
+            new ArrayList<>());
+    assertThat(none.omitted())
+        .as("sections no run has")
+        .containsExactly(
+            RunReport.ORDER_PARAMS,
+            RunReport.LOSS_HISTOGRAMS,
+            RunReport.SEPARATION,
+            RunReport.VARIANCE_FLATNESS,
+            RunReport.PCA);
+    assertThat(Files.readString(none.file()))
+        .contains("table order_params has no rows for any of these runs");
+  }
+
+  @Test
+  void sweepCurvesOverlayTheRunsAndTheChosenOnesAreShown() throws Exception {
+    // Curves are labelled with what differs between the sweep's runs: noise and learning rate.
+    String bare = BARE + " (ρ 0, lr 0.1)";
+    String noisy = NOISY + " (ρ 0.2, lr 0.05)";
+    Report.Result r =
+        report(
+            sweepOptions("sweep-a", List.of(), tempDir.resolve("curves").toString()),
+            new ArrayList<>());
+    Map<String, JsonNode> charts = charts(Files.readString(r.file()));
+    Map<String, List<String>> curves = new LinkedHashMap<>();
+    for (Map.Entry<String, JsonNode> c : charts.entrySet()) {
+      if (c.getKey().startsWith("chart-sweep-")) {
+        List<String> names = new ArrayList<>();
+        c.getValue().get("series").forEach(s -> names.add(s.get("name").asText()));
+        curves.put(c.getKey(), names);
+        assertThat(c.getValue().get(Chart.LEGEND_GROUP).asText())
+            .as("%s toggles runs with the other curve charts", c.getKey())
+            .isEqualTo(SweepReport.RUN_GROUP);
+        assertThat(hiddenInLegend(c.getValue())).as("%s: 2 runs, all shown", c.getKey()).isEmpty();
+      }
+    }
+    assertThat(curves)
+        .as("one curve per run that has the table's rows, named by its run")
+        .containsExactly(
+            Map.entry("chart-sweep-test-error", List.of(bare, noisy)),
+            Map.entry("chart-sweep-train-loss", List.of(bare, noisy)),
+            Map.entry("chart-sweep-auroc", List.of(noisy)),
+            Map.entry("chart-sweep-alignment", List.of(noisy)),
+            Map.entry("chart-sweep-noise-scale", List.of(noisy)),
+            Map.entry("chart-sweep-pca-spectrum", List.of(noisy)));
+    for (String chart : curves.keySet()) {
+      assertThat(series(charts.get(chart), noisy).get("lineStyle").get("color").asText())
+          .as("%s: the noisy run keeps its colour where the bare run has no curve", chart)
+          .isEqualTo(SweepReport.PALETTE[1]);
+    }
+    for (JsonNode p : series(charts.get("chart-sweep-train-loss"), bare).get("data")) {
+      assertThat(p.get(1).asDouble())
+          .as("train loss at step %s", p.get(0))
+          .isCloseTo(
+              2.0 / (1 + p.get(0).asLong() / 100.0), org.assertj.core.data.Offset.offset(1e-12));
+    }
+    for (JsonNode p : series(charts.get("chart-sweep-auroc"), noisy).get("data")) {
+      assertThat(p.get(1).asDouble())
+          .as("AUROC at step %s", p.get(0))
+          .isCloseTo(auroc(p.get(0).asLong()), org.assertj.core.data.Offset.offset(1e-12));
+    }
+    double total = 0;
+    for (int i = 1; i <= 10; i++) {
+      total += variance(i);
+    }
+    JsonNode spectrum = series(charts.get("chart-sweep-pca-spectrum"), noisy).get("data");
+    assertThat(spectrum).as("components 1..10").hasSize(10);
+    for (JsonNode p : spectrum) {
+      assertThat(p.get(1).asDouble())
+          .as("explained ratio of component %s", p.get(0))
+          .isCloseTo(
+              variance(p.get(0).asInt()) / total, org.assertj.core.data.Offset.offset(1e-12));
+    }
+
+    Report.Result chosen =
+        report(
+            sweepOptions("sweep-a", List.of(NOISY), tempDir.resolve("chosen").toString()),
+            new ArrayList<>());
+    Map<String, JsonNode> chosenCharts = charts(Files.readString(chosen.file()));
+    assertThat(hiddenInLegend(chosenCharts.get("chart-sweep-test-error")))
+        .as("--runs " + NOISY + ": the other run starts switched off")
+        .containsExactly(bare);
+    assertThat(hiddenInLegend(chosenCharts.get("chart-sweep-auroc")))
+        .as("a chart without the hidden run")
+        .isEmpty();
+    assertThatThrownBy(
+            () ->
+                report(
+                    sweepOptions("sweep-a", List.of(NOISY, OTHER), tempDir.toString()),
+                    new ArrayList<>()))
+        .as("--runs names a run of another sweep")
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("[" + OTHER + "]")
+        .hasMessageContaining("[" + BARE + ", " + NOISY + "]");
+    assertThatThrownBy(
+            () -> new Report.Options(lake, List.of(NOISY), null, false, List.of(BARE), "out"))
+        .as("--runs with --run")
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--runs [" + BARE + "] chooses the curves of a sweep report");
+  }
+
+  @Test
+  void aLargeSweepShowsTheFirstRunsAndKeepsTheOthersInTheLegend() throws Exception {
+    String many = lakePath("many-runs-lake");
+    int n = SweepReport.SHOWN_DEFAULT + 2;
+    Map<String, List<Row>> rows = new LinkedHashMap<>();
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      String id = String.format(java.util.Locale.ROOT, "many-%02d", i);
+      ids.add(id);
+      add(rows, Tables.RUNS, run(id, "many", 0.0, 0.1));
+      for (long step = 0; step <= 200; step += 100) {
+        add(
+            rows,
+            Tables.METRICS,
+            Map.of("run_id", id, "step", step, "train_loss", 1.0 + i, "test_accuracy", 0.5));
+      }
+    }
+    for (Map.Entry<String, List<Row>> e : rows.entrySet()) {
+      LakeTables.write(
+          spark.createDataFrame(e.getValue(), LakeTables.sparkSchema(e.getKey())),
+          many,
+          e.getKey());
+    }
+    Report.Result r =
+        report(
+            new Report.Options(
+                many, List.of(), "many", false, List.of(), tempDir.resolve("many").toString()),
+            new ArrayList<>());
+    String html = Files.readString(r.file());
+    JsonNode testError = charts(html).get("chart-sweep-test-error");
+    assertThat(testError.get("series")).as("every run is in the chart").hasSize(n);
+    assertThat(hiddenInLegend(testError))
+        .as("runs after the first %d start switched off", SweepReport.SHOWN_DEFAULT)
+        .containsExactlyElementsOf(ids.subList(SweepReport.SHOWN_DEFAULT, n));
+    assertThat(html)
+        .as("the page says so")
+        .contains(SweepReport.SHOWN_DEFAULT + " of " + n + " runs")
+        .contains("choose others with --runs ID,...");
   }
 
   @Test
@@ -800,6 +1119,19 @@ class ReportTest extends SparkTestBase {
         .as("exit code")
         .isZero();
     assertThat(out.resolve("sweep-sweep-b.html")).as("written").isNotEmptyFile();
+    assertThat(
+            CliAccess.run(
+                "report", "--lake", lake, "--run", NOISY + "," + BARE, "--out", out.toString()))
+        .as("--run ID,ID exit code")
+        .isZero();
+    assertThat(out.resolve("run-" + NOISY + "+" + BARE + ".html"))
+        .as("one page of both runs")
+        .isNotEmptyFile();
+    assertThat(
+            CliAccess.run(
+                "report", "--lake", lake, "--all", "--runs", OTHER, "--out", out.toString()))
+        .as("--all --runs exit code")
+        .isZero();
     java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
     int code =
         JobMain.execute(
