@@ -97,6 +97,11 @@ public final class Report {
   /** Sections of a run report, in page order. */
   public static final List<String> RUN_SECTIONS = RunReport.SECTIONS;
 
+  /** The run report's sections drawn from the curvature jobs' tables. */
+  public static final String CURVATURE_SECTION = RunReport.CURVATURE;
+
+  public static final String NOISE_CURVATURE_SECTION = RunReport.NOISE_CURVATURE;
+
   /** Runs whose curves a sweep report shows at first when {@code --runs} is not given. */
   public static final int SHOWN_DEFAULT = SweepReport.SHOWN_DEFAULT;
 

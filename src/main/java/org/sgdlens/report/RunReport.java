@@ -844,24 +844,23 @@ final class RunReport {
   // ------------------------------------------------------------------------------- curvature
 
   private void curvature(Page page) {
-    String title = "Curvature over training: λ_max and trace of the Hessian";
-    List<Row> rows =
-        section(
-            page,
-            CURVATURE,
-            title,
-            "table curvature has no rows for this run (jobs/curvature on recorded weight"
-                + " snapshots).",
-            Tables.CURVATURE,
-            "scope",
-            "step");
-    if (rows.isEmpty()) {
-      return;
-    }
+    perRun(
+        page,
+        CURVATURE,
+        "Curvature over training: λ_max and trace of the Hessian",
+        "table curvature has no rows for "
+            + THIS_RUN
+            + " (jobs/curvature on recorded weight snapshots).",
+        Tables.CURVATURE,
+        by("scope", "step"),
+        (p, rows) -> curvature(page, p, rows));
+  }
+
+  private static void curvature(Page page, Part part, List<Row> rows) {
     String scope = rows.get(0).getAs("scope");
     List<Row> r = rows.stream().filter(x -> scope.equals(x.getAs("scope"))).toList();
-    double lr = Format.dbl(run, "learning_rate");
-    double momentum = Format.dbl(run, "momentum");
+    double lr = Format.dbl(part.run, "learning_rate");
+    double momentum = Format.dbl(part.run, "momentum");
     double beta = Double.isFinite(momentum) ? momentum : 0;
     double edge = 2 * (1 + beta) / lr;
     page.note(
@@ -879,7 +878,9 @@ final class RunReport {
             Format.cell(lr),
             beta == 0 ? "" : " and momentum β = " + Format.cell(beta)));
     double[] step = column(r, "step");
-    Chart c = Chart.xy("chart-curvature", "Sharpness λ_max and trace over training", "step", false);
+    Chart c =
+        Chart.xy(
+            part.key("chart-curvature"), "Sharpness λ_max and trace over training", "step", false);
     int left = c.yAxis("λ_max", false, 0.0, null);
     int right = c.yAxis("trace", false, null, null);
     c.line("λ_max", left, step, column(r, "top_eigenvalue"));
@@ -902,25 +903,36 @@ final class RunReport {
     }
     c.line("trace", right, step, trace);
     c.band("trace ± 2 SE", right, step, lo, hi, "#91cc75");
-    phaseMarks(c, List.of());
+    phaseMarks(part, c, List.of());
     page.chart(c);
-    page.end();
   }
 
   // ------------------------------------------------------------------------- noise-curvature
 
+  private record NoiseCurvatureRows(List<Row> summary, List<Row> pairs, String missing) {}
+
   private void noiseCurvature(Page page) {
-    String title = "SGD noise covariance against curvature (C_ii against H_ii)";
-    List<Row> summary = rows(Tables.NOISE_CURVATURE);
-    List<Row> pairs = rows(Tables.NOISE_CURVATURE_PAIRS, "i");
-    if (summary.isEmpty() || pairs.isEmpty()) {
-      page.omit(
-          NOISE_CURVATURE,
-          title,
-          "table noise_curvature has no rows for this run (jobs/noise-curvature --layer L).");
-      return;
-    }
-    page.begin(NOISE_CURVATURE, title);
+    perRun(
+        page,
+        NOISE_CURVATURE,
+        "SGD noise covariance against curvature (C_ii against H_ii)",
+        p -> {
+          List<Row> summary = p.rows(Tables.NOISE_CURVATURE);
+          List<Row> pairs = p.rows(Tables.NOISE_CURVATURE_PAIRS, "i");
+          return new NoiseCurvatureRows(
+              summary,
+              pairs,
+              summary.isEmpty() || pairs.isEmpty()
+                  ? "table noise_curvature has no rows for "
+                      + THIS_RUN
+                      + " (jobs/noise-curvature --layer L)."
+                  : null);
+        },
+        NoiseCurvatureRows::missing,
+        (p, d) -> noiseCurvature(page, p, d.summary(), d.pairs()));
+  }
+
+  private static void noiseCurvature(Page page, Part part, List<Row> summary, List<Row> pairs) {
     Row s = summary.get(0);
     boolean rangeKnown = pairs.stream().anyMatch(p -> Format.get(p, "in_fit_range") != null);
     List<double[]> in = new ArrayList<>();
@@ -961,7 +973,9 @@ final class RunReport {
                     + " rerun jobs/noise-curvature to draw it."
                 : " The γ = 1 and γ = 2 lines pass through the fit at the geometric middle of"
                     + " the fitted λ range: the paper's bounds 1 ≤ γ ≤ 2."));
-    Chart c = Chart.xy("chart-noise-curvature", "C_ii against H_ii (log-log)", "H_ii = λ_i", true);
+    Chart c =
+        Chart.xy(
+            part.key("chart-noise-curvature"), "C_ii against H_ii (log-log)", "H_ii = λ_i", true);
     c.option().with("tooltip").put("trigger", "item");
     int y = c.yAxis("C_ii", true, null, null);
     c.scatter(rangeKnown ? "in fit range" : "directions", y, xs(in), ys(in));
@@ -996,7 +1010,6 @@ final class RunReport {
       }
     }
     page.chart(c);
-    page.end();
   }
 
   /** A table with one line per row and the given fields as columns. */

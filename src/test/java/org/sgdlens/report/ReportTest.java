@@ -853,9 +853,10 @@ class ReportTest extends SparkTestBase {
     }
     assertThat(logAxes)
         .as(
-            "log axes: A, noise scale, SNR, train loss, F and σ², rank and spectrum in the run"
+            "log axes: A, noise scale, SNR, train loss, F and σ², rank and spectrum, H_ii and C_ii"
+                + " in the run"
                 + " report; train loss, noise scale, rank and spectrum in the sweep's curves")
-        .containsEntry("run-" + NOISY + ".html", 8)
+        .containsEntry("run-" + NOISY + ".html", 10)
         .containsEntry("sweep-sweep-a.html", 4);
   }
 
@@ -923,7 +924,9 @@ class ReportTest extends SparkTestBase {
             "chart-separation--" + NOISY,
             "chart-variance-flatness--" + NOISY,
             "chart-pca-cumulative--" + NOISY,
-            "chart-pca-spectrum--" + NOISY);
+            "chart-pca-spectrum--" + NOISY,
+            "chart-curvature--" + NOISY,
+            "chart-noise-curvature--" + NOISY);
     assertThat(list(html, "<div class=\"chart[^\"]*\" id=\"([^\"]+)\"></div>"))
         .as("one div per chart")
         .containsExactlyElementsOf(r.charts());
@@ -956,7 +959,9 @@ class ReportTest extends SparkTestBase {
             RunReport.LOSS_HISTOGRAMS,
             RunReport.SEPARATION,
             RunReport.VARIANCE_FLATNESS,
-            RunReport.PCA);
+            RunReport.PCA,
+            RunReport.CURVATURE,
+            RunReport.NOISE_CURVATURE);
     assertThat(Files.readString(none.file()))
         .contains("table order_params has no rows for any of these runs");
   }
