@@ -139,7 +139,7 @@ final class GramPca {
                   return a;
                 },
                 2);
-    int rank = (int) Math.min(t - 1, window.params);
+    int rank = options.componentsOf(t, window.params);
     SnapshotPca.Spectrum spectrum = SnapshotPca.spectrum(gram, t, rank);
     int k = Math.min(options.directions(), spectrum.rank());
     int written = 0;

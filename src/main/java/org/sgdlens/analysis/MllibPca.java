@@ -73,7 +73,8 @@ final class MllibPca {
       RowMatrix matrix = indexed.toRowMatrix();
       double total =
           Arrays.stream(matrix.computeColumnSummaryStatistics().variance().toArray()).sum();
-      int rank = Math.min(t - 1, p);
+      // MLlib decomposes the P×P covariance in full whatever the count; its ratios are over all.
+      int rank = options.componentsOf(t, p);
       Tuple2<Matrix, Vector> pca = matrix.computePrincipalComponentsAndExplainedVariance(rank);
       double[] ratios = pca._2().toArray();
       double[] variances = new double[rank];

@@ -61,11 +61,15 @@ public final class TrajectoryPca {
    * @param toStep last step of the window (inclusive), null for the last recorded
    * @param lastSteps when set, the window is the last N steps: recorded steps s with s > last − N
    * @param mllibMaxParams {@code auto} uses MLlib when P is at most this
-   * @param directions leading directions to store (variances are always stored in full)
+   * @param directions leading directions to store (at most {@code components})
    * @param blockBytes memory budget of one Gram task's block: T × block × 4 bytes
    * @param minTrainAccuracy when set, the window starts no earlier than the first recorded step
    *     from which {@code metrics.train_accuracy} stays above this (the protocol's "once training
    *     accuracy > 0.99")
+   * @param components leading components whose variances are computed and stored, 0 for all
+   *     (min(T−1, P)); fewer than all lets the Gram method find only the leading eigenpairs ({@link
+   *     org.sgdlens.kernel.SymmetricEigen#leading}) instead of decomposing T×T in full. The
+   *     explained ratios still divide by the total variance (the trace), which needs no eigenvalue
    */
   public record Options(
       String lake,
@@ -77,7 +81,8 @@ public final class TrajectoryPca {
       int mllibMaxParams,
       int directions,
       long blockBytes,
-      Double minTrainAccuracy) {
+      Double minTrainAccuracy,
+      int components) {
     /** {@link Method#AUTO}: MLlib for narrow trajectories, the Gram method for wide ones. */
     public static final String METHOD_DEFAULT = "auto";
 
@@ -85,6 +90,12 @@ public final class TrajectoryPca {
     public static final int MLLIB_MAX_PARAMS_DEFAULT = 5000;
 
     public static final int DIRECTIONS_DEFAULT = 200;
+
+    /**
+     * 0: every variance of the window (the variance-flatness γ fit and components_holding read the
+     * whole spectrum).
+     */
+    public static final int COMPONENTS_DEFAULT = 0;
 
     /** A Gram task's block, in MB (the option is in MB, the record in bytes). */
     public static final int BLOCK_MB_DEFAULT = 64;
@@ -109,10 +120,64 @@ public final class TrajectoryPca {
         throw new IllegalArgumentException(
             "--directions " + directions + " is negative; give 0 or more");
       }
+      if (components < 0) {
+        throw new IllegalArgumentException(
+            "--components " + components + " is negative; give 0 (all) or the number to keep");
+      }
       if (blockBytes < 1024) {
         throw new IllegalArgumentException(
             "--block-mb gives " + blockBytes + " bytes; give at least 1 (MB)");
       }
+    }
+
+    /** Every component ({@link #COMPONENTS_DEFAULT}). */
+    public Options(
+        String lake,
+        List<String> runs,
+        Long fromStep,
+        Long toStep,
+        Long lastSteps,
+        Method method,
+        int mllibMaxParams,
+        int directions,
+        long blockBytes,
+        Double minTrainAccuracy) {
+      this(
+          lake,
+          runs,
+          fromStep,
+          toStep,
+          lastSteps,
+          method,
+          mllibMaxParams,
+          directions,
+          blockBytes,
+          minTrainAccuracy,
+          COMPONENTS_DEFAULT);
+    }
+
+    /**
+     * The components a window of {@code snapshots} × {@code params} keeps: its rank min(T−1, P), or
+     * fewer when {@link #components} asks for fewer.
+     */
+    public int componentsOf(int snapshots, long params) {
+      int rank = (int) Math.min(snapshots - 1, params);
+      return components == 0 ? rank : Math.min(components, rank);
+    }
+
+    public Options withComponents(int c) {
+      return new Options(
+          lake,
+          runs,
+          fromStep,
+          toStep,
+          lastSteps,
+          method,
+          mllibMaxParams,
+          directions,
+          blockBytes,
+          minTrainAccuracy,
+          c);
     }
 
     public static Options defaults(String lake) {
@@ -146,7 +211,8 @@ public final class TrajectoryPca {
           mllibMaxParams,
           directions,
           blockBytes,
-          accuracy);
+          accuracy,
+          components);
     }
 
     /**
@@ -164,6 +230,7 @@ public final class TrajectoryPca {
       private int directions = DIRECTIONS_DEFAULT;
       private long blockBytes = megabytes(BLOCK_MB_DEFAULT);
       private Double minTrainAccuracy;
+      private int components = COMPONENTS_DEFAULT;
 
       private Builder() {}
 
@@ -223,6 +290,12 @@ public final class TrajectoryPca {
         return this;
       }
 
+      /** Leading components to compute and store; 0 (the default) for all. */
+      public Builder optComponents(int components) {
+        this.components = components;
+        return this;
+      }
+
       public Options build() {
         return new Options(
             Objects.requireNonNull(lake, "call setLake"),
@@ -234,7 +307,8 @@ public final class TrajectoryPca {
             mllibMaxParams,
             directions,
             blockBytes,
-            minTrainAccuracy);
+            minTrainAccuracy,
+            components);
       }
 
       private static long megabytes(long mb) {

@@ -15,7 +15,7 @@ public final class TrajectoryPcaJob {
       description =
           "PCA of a window of recorded weight snapshots (table weights), centred on the window"
               + " mean, of every run or the --run ones. Writes pca_variances (all variances,"
-              + " ddof=1) and pca_directions (leading directions). The window is every recorded"
+              + " ddof=1, or the leading --components) and pca_directions (leading directions). The window is every recorded"
               + " snapshot unless --from-step, --to-step, --last or --min-train-accuracy narrow"
               + " it.")
   static final class Args {
@@ -66,6 +66,16 @@ public final class TrajectoryPcaJob {
     int directions;
 
     @Option(
+        names = "--components",
+        paramLabel = "K",
+        defaultValue = "" + TrajectoryPca.Options.COMPONENTS_DEFAULT,
+        description =
+            "variances of the leading K components only, 0 for all (default: ${DEFAULT-VALUE});"
+                + " the Gram method then finds K eigenpairs instead of decomposing T x T in full."
+                + " Explained ratios stay fractions of the total (the trace)")
+    int components;
+
+    @Option(
         names = "--block-mb",
         paramLabel = "MB",
         defaultValue = "" + TrajectoryPca.Options.BLOCK_MB_DEFAULT,
@@ -99,6 +109,7 @@ public final class TrajectoryPcaJob {
             .optMethod(TrajectoryPca.Method.parse(a.method))
             .optMllibMaxParams(a.mllibMaxParams)
             .optDirections(a.directions)
+            .optComponents(a.components)
             .optBlockMb(a.blockMb)
             .optMinTrainAccuracy(a.minTrainAccuracy)
             .build();
