@@ -11,7 +11,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.sgdlens.lake.Tables;
-import org.sgdlens.lake.VectorChunks;
 
 /**
  * PCA of a window of recorded weight snapshots (docs/science.md section 3.1): the options, the run
@@ -329,7 +328,8 @@ public final class TrajectoryPca {
       double[] variances,
       double totalVariance,
       int directionsWritten,
-      int blocks) {}
+      int blocks,
+      double precisionFloor) {}
 
   public record Result(List<RunResult> runs, List<String> warnings) {}
 
@@ -367,8 +367,7 @@ public final class TrajectoryPca {
         // Directions of an earlier window would no longer match the new variances.
         PcaWriter.dropRunPartition(spark, options.lake(), Tables.PCA_DIRECTIONS, runId);
       }
-      PcaWriter.writeVariances(
-          spark, options.lake(), result, precisionFloor(data, window.toStep, window.params));
+      PcaWriter.writeVariances(spark, options.lake(), result, result.precisionFloor());
       results.add(result);
     }
     return new Result(results, warnings);
@@ -380,25 +379,16 @@ public final class TrajectoryPca {
    * rounding variance is Σ_j p_j² ulp(w_j)²/12, which for directions spread over the coordinates is
    * the mean (1/P) Σ_j ulp(w_j)²/12. Taken over the window's last snapshot (the weights move little
    * within a window); a component whose variance is near it measures the recording's precision, not
-   * SGD.
+   * SGD. This is one part's sum Σ ulp(w_j)²/12; both methods add it up from the snapshot they
+   * already hold, so the floor costs no read of its own.
    */
-  static double precisionFloor(Dataset<Row> window, long step, long params) {
-    double sum =
-        window
-            .where(col("step").equalTo(step))
-            .select("values")
-            .javaRDD()
-            .map(
-                r -> {
-                  double s = 0;
-                  for (float w : VectorChunks.unpack(r.getAs("values"))) {
-                    double ulp = Math.ulp(w);
-                    s += ulp * ulp / 12;
-                  }
-                  return s;
-                })
-            .fold(0.0, Double::sum);
-    return sum / Math.max(1, params);
+  static double roundingVarianceSum(float[] values) {
+    double s = 0;
+    for (float w : values) {
+      double ulp = Math.ulp(w);
+      s += ulp * ulp / 12;
+    }
+    return s;
   }
 
   /**
