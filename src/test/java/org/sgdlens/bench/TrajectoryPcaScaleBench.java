@@ -98,19 +98,17 @@ public final class TrajectoryPcaScaleBench {
 
     Map<String, Double> times = new LinkedHashMap<>();
     long[] rows = new long[1];
+    LossSeparationScaleBench.Work scanWork =
+        () -> {
+          Row r =
+              LakeTables.read(spark, finalLake, Tables.WEIGHTS)
+                  .where(col("run_id").equalTo(finalRun))
+                  .agg(count("*"), sum(hash(col("step"), col("chunk"), col("values"))))
+                  .first();
+          rows[0] = r.getLong(0);
+        };
     times.put(
-        "Spark scan of the weights rows",
-        LossSeparationScaleBench.best(
-            warmup,
-            repeats,
-            () -> {
-              Row r =
-                  LakeTables.read(spark, finalLake, Tables.WEIGHTS)
-                      .where(col("run_id").equalTo(finalRun))
-                      .agg(count("*"), sum(hash(col("step"), col("chunk"), col("values"))))
-                      .first();
-              rows[0] = r.getLong(0);
-            }));
+        "Spark scan of the weights rows", LossSeparationScaleBench.best(warmup, repeats, scanWork));
 
     TrajectoryPca.Options base =
         TrajectoryPca.Options.builder().setLake(lake).optRuns(List.of(run)).build();
@@ -131,6 +129,13 @@ public final class TrajectoryPcaScaleBench {
       }
     }
     TrajectoryPca.RunResult full = results.values().iterator().next();
+    // The scan again after the jobs, best of both: its floor should not depend on the load of
+    // the machine in the first minute.
+    times.put(
+        "Spark scan of the weights rows",
+        Math.min(
+            times.get("Spark scan of the weights rows"),
+            LossSeparationScaleBench.best(0, repeats, scanWork)));
 
     float[][] window = window(spark, lake, run, full);
     Files.createDirectories(out);
@@ -374,11 +379,26 @@ public final class TrajectoryPcaScaleBench {
     long t0 = System.nanoTime();
     TrajectoryPca.run(spark, options);
     double total = (System.nanoTime() - t0) / 1e9;
+    // The listener bus delivers asynchronously: wait until the last job's end has arrived.
+    for (int i = 0; i < 50 && started.size() > jobCount(jobs); i++) {
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
     spark.sparkContext().removeSparkListener(listener);
     System.out.printf(
         Locale.ROOT, "%nSpark jobs of one more gram run (all components), %.2f s in all:%n", total);
     synchronized (jobs) {
       jobs.forEach(System.out::println);
+    }
+  }
+
+  private static int jobCount(List<String> jobs) {
+    synchronized (jobs) {
+      return jobs.size();
     }
   }
 
