@@ -21,6 +21,7 @@ PARTS=${PARTS:-"loss-separation trajectory-pca"}
 SIZES=${SIZES:-"1m 6m 30m"}
 COMPONENTS=${COMPONENTS:-200}
 REPEATS=${REPEATS:-2}
+ROUNDS=${ROUNDS:-2}
 WARMUP=${WARMUP:-1}
 mkdir -p "$OUT"
 declare -A STEPS=([1m]=1600 [6m]=10000 [30m]=49900)
@@ -49,7 +50,7 @@ if [[ " $PARTS " == *" trajectory-pca "* ]]; then
       --set 'record.layers=[fc2.weight]' --set record.metrics.every=500 --set checkpoint_every=0
     touch "$OUT/$PCA_RUN.committed"
   fi
-  echo "== trajectory-pca vs numpy vs a Spark scan (best of $REPEATS after a warm-up, page cache warm)"
+  echo "== trajectory-pca vs numpy vs a Spark scan (best of $REPEATS after a warm-up, best of $ROUNDS rounds, page cache warm)"
   run_java org.sgdlens.bench.TrajectoryPcaScaleBench --lake "$LAKE" --run "$PCA_RUN" \
-    --components "$COMPONENTS" --repeats "$REPEATS" --warmup "$WARMUP" --out "$OUT"
+    --components "$COMPONENTS" --repeats "$REPEATS" --warmup "$WARMUP" --rounds "$ROUNDS" --out "$OUT"
 fi
