@@ -59,7 +59,7 @@ public final class TrajectoryPca {
    * @param fromStep first step of the window (inclusive), null for the first recorded
    * @param toStep last step of the window (inclusive), null for the last recorded
    * @param lastSteps when set, the window is the last N steps: recorded steps s with s > last − N
-   * @param mllibMaxParams {@code auto} uses MLlib when P is at most this
+   * @param mllibMaxParams {@code auto} uses MLlib when P is at most this and below T
    * @param directions leading directions to store (at most {@code components})
    * @param blockBytes memory budget of one Gram task's block: T × block × 4 bytes
    * @param minTrainAccuracy when set, the window starts no earlier than the first recorded step
@@ -82,10 +82,16 @@ public final class TrajectoryPca {
       long blockBytes,
       Double minTrainAccuracy,
       int components) {
-    /** {@link Method#AUTO}: MLlib for narrow trajectories, the Gram method for wide ones. */
+    /**
+     * {@link Method#AUTO}: MLlib for narrow trajectories (P below T and the MLlib limit), the Gram
+     * method otherwise.
+     */
     public static final String METHOD_DEFAULT = "auto";
 
-    /** Auto uses MLlib up to this P (its driver holds a P x P matrix), the Gram method above. */
+    /**
+     * Auto uses MLlib up to this P (its driver holds a P x P matrix) when P is also below T, the
+     * Gram method otherwise.
+     */
     public static final int MLLIB_MAX_PARAMS_DEFAULT = 5000;
 
     public static final int DIRECTIONS_DEFAULT = 200;
@@ -354,7 +360,7 @@ public final class TrajectoryPca {
       if (window == null) {
         continue;
       }
-      Method method = choose(options, window.params);
+      Method method = choose(options, window.snapshots(), window.params);
       Dataset<Row> data =
           runWeights
               .where(col("step").between(window.fromStep, window.toStep))
@@ -432,10 +438,12 @@ public final class TrajectoryPca {
     return from;
   }
 
-  private static Method choose(Options options, long params) {
+  private static Method choose(Options options, int snapshots, long params) {
     Method method = options.method();
     if (method == Method.AUTO) {
-      return params <= options.mllibMaxParams() ? Method.MLLIB : Method.GRAM;
+      // Decompose the smaller matrix: MLlib's P×P covariance only when P < T. At T=2000, P=2500
+      // MLlib took 10.5 s, the T×T Gram 3.8 s (docs/benchmarks.md, issue 13).
+      return params <= options.mllibMaxParams() && params < snapshots ? Method.MLLIB : Method.GRAM;
     }
     if (method == Method.MLLIB && params > MLLIB_MAX_COLUMNS) {
       throw new IllegalArgumentException(

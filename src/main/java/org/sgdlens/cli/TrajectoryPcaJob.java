@@ -54,8 +54,9 @@ public final class TrajectoryPcaJob {
         paramLabel = "P",
         defaultValue = "" + TrajectoryPca.Options.MLLIB_MAX_PARAMS_DEFAULT,
         description =
-            "auto uses MLlib's covariance PCA when P <= this, the T x T Gram (snapshot) method"
-                + " otherwise (default: ${DEFAULT-VALUE})")
+            "auto uses MLlib's covariance PCA when P <= this and P < T (the P x P covariance is"
+                + " the smaller matrix), the T x T Gram (snapshot) method otherwise (default:"
+                + " ${DEFAULT-VALUE})")
     int mllibMaxParams;
 
     @Option(

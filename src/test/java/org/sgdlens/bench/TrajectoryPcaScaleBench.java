@@ -19,9 +19,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.spark.scheduler.SparkListener;
-import org.apache.spark.scheduler.SparkListenerJobEnd;
-import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.sgdlens.analysis.LakeTables;
@@ -200,7 +197,6 @@ public final class TrajectoryPcaScaleBench {
             + " scan)");
 
     kernelPieces(window, components);
-    sparkJobsOfOneRun(spark, base.withMethod(Method.GRAM));
 
     if (Files.exists(numpyVariances)) {
       double[] reference = readNpyDoubles(numpyVariances);
@@ -352,73 +348,8 @@ public final class TrajectoryPcaScaleBench {
         seconds[3]);
   }
 
-  /** One more Gram run with a listener: each Spark job's call site and time, in order. */
-  static void sparkJobsOfOneRun(SparkSession spark, TrajectoryPca.Options options) {
-    List<String> jobs = new ArrayList<>();
-    Map<Integer, long[]> started = new java.util.concurrent.ConcurrentHashMap<>();
-    Map<Integer, String> names = new java.util.concurrent.ConcurrentHashMap<>();
-    long origin = System.nanoTime();
-    SparkListener listener =
-        new SparkListener() {
-          @Override
-          public void onJobStart(SparkListenerJobStart start) {
-            started.put(start.jobId(), new long[] {System.nanoTime()});
-            String name = start.stageInfos().isEmpty() ? "?" : start.stageInfos().last().name();
-            names.put(start.jobId(), name);
-          }
-
-          @Override
-          public void onJobEnd(SparkListenerJobEnd end) {
-            long[] s = started.get(end.jobId());
-            if (s != null) {
-              synchronized (jobs) {
-                jobs.add(
-                    String.format(
-                        Locale.ROOT,
-                        "  at %6.2f s: %-55s %6.2f s",
-                        (s[0] - origin) / 1e9,
-                        names.get(end.jobId()),
-                        (System.nanoTime() - s[0]) / 1e9));
-              }
-            }
-          }
-        };
-    spark.sparkContext().addSparkListener(listener);
-    long t0 = System.nanoTime();
-    TrajectoryPca.run(spark, options);
-    double total = (System.nanoTime() - t0) / 1e9;
-    // The listener bus delivers asynchronously: wait until the last job's end has arrived.
-    // (twice, a second apart, as the queue may sit between one job's end and the next's start).
-    for (int pass = 0; pass < 2; pass++) {
-      for (int i = 0; i < 100 && (started.isEmpty() || started.size() > jobCount(jobs)); i++) {
-        sleep(100);
-      }
-      sleep(1000);
-    }
-    spark.sparkContext().removeSparkListener(listener);
-    System.out.printf(
-        Locale.ROOT, "%nSpark jobs of one more gram run (all components), %.2f s in all:%n", total);
-    synchronized (jobs) {
-      jobs.forEach(System.out::println);
-    }
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
   private static void keepMin(Map<String, Double> into, String key, double value) {
     into.merge(key, value, Math::min);
-  }
-
-  private static int jobCount(List<String> jobs) {
-    synchronized (jobs) {
-      return jobs.size();
-    }
   }
 
   /** A C-order little-endian float32 .npy file (format version 1.0). */
