@@ -442,7 +442,7 @@ public final class TrajectoryPca {
     Method method = options.method();
     if (method == Method.AUTO) {
       // Decompose the smaller matrix: MLlib's P×P covariance only when P < T. At T=2000, P=2500
-      // MLlib took 10.5 s, the T×T Gram 3.8 s (docs/benchmarks.md, issue 13).
+      // MLlib took 8.1-10.5 s, the T×T Gram 2.7-3.8 s (docs/benchmarks.md, issue 13).
       return params <= options.mllibMaxParams() && params < snapshots ? Method.MLLIB : Method.GRAM;
     }
     if (method == Method.MLLIB && params > MLLIB_MAX_COLUMNS) {
