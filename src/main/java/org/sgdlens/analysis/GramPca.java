@@ -119,7 +119,7 @@ final class GramPca {
     JavaPairRDD<Integer, Piece> byBlock =
         pieces.partitionBy(new BlockPartitioner(blockList.size()));
 
-    double[] gram =
+    double[] gramAndFloor =
         byBlock
             .mapPartitions(
                 it -> {
@@ -127,8 +127,12 @@ final class GramPca {
                   if (block == null) {
                     return java.util.Collections.emptyIterator();
                   }
-                  double[] partial = new double[t * t];
-                  SnapshotPca.addCenteredGram(block, partial);
+                  // The Gram, then one more slot: this block's share of the precision floor.
+                  double[] partial = new double[t * t + 1];
+                  double[] gramPart = new double[t * t];
+                  SnapshotPca.addCenteredGram(block, gramPart);
+                  System.arraycopy(gramPart, 0, partial, 0, t * t);
+                  partial[t * t] = TrajectoryPca.roundingVarianceSum(block[t - 1]);
                   return List.of(partial).iterator();
                 })
             .treeReduce(
@@ -139,7 +143,9 @@ final class GramPca {
                   return a;
                 },
                 2);
-    int rank = (int) Math.min(t - 1, window.params);
+    double[] gram = Arrays.copyOf(gramAndFloor, t * t);
+    double precisionFloor = gramAndFloor[t * t] / Math.max(1, window.params);
+    int rank = options.componentsOf(t, window.params);
     SnapshotPca.Spectrum spectrum = SnapshotPca.spectrum(gram, t, rank);
     int k = Math.min(options.directions(), spectrum.rank());
     int written = 0;
@@ -188,7 +194,8 @@ final class GramPca {
         spectrum.variances(),
         spectrum.totalVariance(),
         written,
-        blockList.size());
+        blockList.size(),
+        precisionFloor);
   }
 
   /** The T snapshots of a partition's single block; null for an empty partition. */

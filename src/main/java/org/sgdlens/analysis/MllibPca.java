@@ -73,7 +73,8 @@ final class MllibPca {
       RowMatrix matrix = indexed.toRowMatrix();
       double total =
           Arrays.stream(matrix.computeColumnSummaryStatistics().variance().toArray()).sum();
-      int rank = Math.min(t - 1, p);
+      // MLlib decomposes the P×P covariance in full whatever the count; its ratios are over all.
+      int rank = options.componentsOf(t, p);
       Tuple2<Matrix, Vector> pca = matrix.computePrincipalComponentsAndExplainedVariance(rank);
       double[] ratios = pca._2().toArray();
       double[] variances = new double[rank];
@@ -81,6 +82,12 @@ final class MllibPca {
         variances[i] = ratios[i] * total;
       }
       int k = Math.min(options.directions(), rank);
+      // The last snapshot is in the persisted rows: its rounding variance needs no second read.
+      double precisionFloor =
+          rows.filter(r -> r.index() == t - 1)
+                  .map(r -> TrajectoryPca.roundingVarianceSum(toFloats(r.vector().toArray())))
+                  .fold(0.0, Double::sum)
+              / Math.max(1, p);
       int written = 0;
       if (k > 0) {
         double[] components = pca._1().toArray(); // column-major P × rank
@@ -100,10 +107,20 @@ final class MllibPca {
           variances,
           total,
           written,
-          1);
+          1,
+          precisionFloor);
     } finally {
       rows.unpersist(false);
     }
+  }
+
+  /** The recorded float32 values back from the double vector MLlib holds (exact). */
+  private static float[] toFloats(double[] values) {
+    float[] out = new float[values.length];
+    for (int i = 0; i < values.length; i++) {
+      out[i] = (float) values[i];
+    }
+    return out;
   }
 
   /**

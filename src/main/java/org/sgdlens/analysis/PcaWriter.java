@@ -80,14 +80,15 @@ final class PcaWriter {
         Tables.PCA_DIRECTIONS);
   }
 
-  /** Every variance of one run's window, with the explained and cumulative ratios. */
+  /** The stored variances of one run's window, with the explained and cumulative ratios. */
   static void writeVariances(
       SparkSession spark, String lake, TrajectoryPca.RunResult r, double precisionFloor) {
     double[] v = r.variances();
-    double firstExcluded = 0;
-    for (int i = 1; i < v.length; i++) {
-      firstExcluded += v[i];
-    }
+    // All components but the first from the trace, so that a window stored with only its leading
+    // components (--components) gets the same ratios as the full one.
+    double firstExcluded = v.length > 0 ? r.totalVariance() - v[0] : 0;
+    // Below rounding of the trace, "the rest" is nothing: no ratio rather than 0/0-like noise.
+    boolean restMeasurable = firstExcluded > 1e-12 * r.totalVariance();
     List<Row> rows = new ArrayList<>();
     double cumulative = 0;
     double cumulativeRest = 0;
@@ -96,7 +97,7 @@ final class PcaWriter {
       Double rest = null;
       if (i > 0) {
         cumulativeRest += v[i];
-        rest = firstExcluded > 0 ? cumulativeRest / firstExcluded : null;
+        rest = restMeasurable ? cumulativeRest / firstExcluded : null;
       }
       double total = r.totalVariance();
       rows.add(

@@ -11,7 +11,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.sgdlens.lake.Tables;
-import org.sgdlens.lake.VectorChunks;
 
 /**
  * PCA of a window of recorded weight snapshots (docs/science.md section 3.1): the options, the run
@@ -60,12 +59,16 @@ public final class TrajectoryPca {
    * @param fromStep first step of the window (inclusive), null for the first recorded
    * @param toStep last step of the window (inclusive), null for the last recorded
    * @param lastSteps when set, the window is the last N steps: recorded steps s with s > last − N
-   * @param mllibMaxParams {@code auto} uses MLlib when P is at most this
-   * @param directions leading directions to store (variances are always stored in full)
+   * @param mllibMaxParams {@code auto} uses MLlib when P is at most this and below T
+   * @param directions leading directions to store (at most {@code components})
    * @param blockBytes memory budget of one Gram task's block: T × block × 4 bytes
    * @param minTrainAccuracy when set, the window starts no earlier than the first recorded step
    *     from which {@code metrics.train_accuracy} stays above this (the protocol's "once training
    *     accuracy > 0.99")
+   * @param components leading components whose variances are computed and stored, 0 for all
+   *     (min(T−1, P)); fewer than all lets the Gram method find only the leading eigenpairs ({@link
+   *     org.sgdlens.kernel.SymmetricEigen#leading}) instead of decomposing T×T in full. The
+   *     explained ratios still divide by the total variance (the trace), which needs no eigenvalue
    */
   public record Options(
       String lake,
@@ -77,14 +80,27 @@ public final class TrajectoryPca {
       int mllibMaxParams,
       int directions,
       long blockBytes,
-      Double minTrainAccuracy) {
-    /** {@link Method#AUTO}: MLlib for narrow trajectories, the Gram method for wide ones. */
+      Double minTrainAccuracy,
+      int components) {
+    /**
+     * {@link Method#AUTO}: MLlib for narrow trajectories (P below T and the MLlib limit), the Gram
+     * method otherwise.
+     */
     public static final String METHOD_DEFAULT = "auto";
 
-    /** Auto uses MLlib up to this P (its driver holds a P x P matrix), the Gram method above. */
+    /**
+     * Auto uses MLlib up to this P (its driver holds a P x P matrix) when P is also below T, the
+     * Gram method otherwise.
+     */
     public static final int MLLIB_MAX_PARAMS_DEFAULT = 5000;
 
     public static final int DIRECTIONS_DEFAULT = 200;
+
+    /**
+     * 0: every variance of the window (the variance-flatness γ fit and components_holding read the
+     * whole spectrum).
+     */
+    public static final int COMPONENTS_DEFAULT = 0;
 
     /** A Gram task's block, in MB (the option is in MB, the record in bytes). */
     public static final int BLOCK_MB_DEFAULT = 64;
@@ -109,10 +125,64 @@ public final class TrajectoryPca {
         throw new IllegalArgumentException(
             "--directions " + directions + " is negative; give 0 or more");
       }
+      if (components < 0) {
+        throw new IllegalArgumentException(
+            "--components " + components + " is negative; give 0 (all) or the number to keep");
+      }
       if (blockBytes < 1024) {
         throw new IllegalArgumentException(
             "--block-mb gives " + blockBytes + " bytes; give at least 1 (MB)");
       }
+    }
+
+    /** Every component ({@link #COMPONENTS_DEFAULT}). */
+    public Options(
+        String lake,
+        List<String> runs,
+        Long fromStep,
+        Long toStep,
+        Long lastSteps,
+        Method method,
+        int mllibMaxParams,
+        int directions,
+        long blockBytes,
+        Double minTrainAccuracy) {
+      this(
+          lake,
+          runs,
+          fromStep,
+          toStep,
+          lastSteps,
+          method,
+          mllibMaxParams,
+          directions,
+          blockBytes,
+          minTrainAccuracy,
+          COMPONENTS_DEFAULT);
+    }
+
+    /**
+     * The components a window of {@code snapshots} × {@code params} keeps: its rank min(T−1, P), or
+     * fewer when {@link #components} asks for fewer.
+     */
+    public int componentsOf(int snapshots, long params) {
+      int rank = (int) Math.min(snapshots - 1, params);
+      return components == 0 ? rank : Math.min(components, rank);
+    }
+
+    public Options withComponents(int c) {
+      return new Options(
+          lake,
+          runs,
+          fromStep,
+          toStep,
+          lastSteps,
+          method,
+          mllibMaxParams,
+          directions,
+          blockBytes,
+          minTrainAccuracy,
+          c);
     }
 
     public static Options defaults(String lake) {
@@ -146,7 +216,8 @@ public final class TrajectoryPca {
           mllibMaxParams,
           directions,
           blockBytes,
-          accuracy);
+          accuracy,
+          components);
     }
 
     /**
@@ -164,6 +235,7 @@ public final class TrajectoryPca {
       private int directions = DIRECTIONS_DEFAULT;
       private long blockBytes = megabytes(BLOCK_MB_DEFAULT);
       private Double minTrainAccuracy;
+      private int components = COMPONENTS_DEFAULT;
 
       private Builder() {}
 
@@ -223,6 +295,12 @@ public final class TrajectoryPca {
         return this;
       }
 
+      /** Leading components to compute and store; 0 (the default) for all. */
+      public Builder optComponents(int components) {
+        this.components = components;
+        return this;
+      }
+
       public Options build() {
         return new Options(
             Objects.requireNonNull(lake, "call setLake"),
@@ -234,7 +312,8 @@ public final class TrajectoryPca {
             mllibMaxParams,
             directions,
             blockBytes,
-            minTrainAccuracy);
+            minTrainAccuracy,
+            components);
       }
 
       private static long megabytes(long mb) {
@@ -255,7 +334,8 @@ public final class TrajectoryPca {
       double[] variances,
       double totalVariance,
       int directionsWritten,
-      int blocks) {}
+      int blocks,
+      double precisionFloor) {}
 
   public record Result(List<RunResult> runs, List<String> warnings) {}
 
@@ -280,7 +360,7 @@ public final class TrajectoryPca {
       if (window == null) {
         continue;
       }
-      Method method = choose(options, window.params);
+      Method method = choose(options, window.snapshots(), window.params);
       Dataset<Row> data =
           runWeights
               .where(col("step").between(window.fromStep, window.toStep))
@@ -293,8 +373,7 @@ public final class TrajectoryPca {
         // Directions of an earlier window would no longer match the new variances.
         PcaWriter.dropRunPartition(spark, options.lake(), Tables.PCA_DIRECTIONS, runId);
       }
-      PcaWriter.writeVariances(
-          spark, options.lake(), result, precisionFloor(data, window.toStep, window.params));
+      PcaWriter.writeVariances(spark, options.lake(), result, result.precisionFloor());
       results.add(result);
     }
     return new Result(results, warnings);
@@ -306,25 +385,16 @@ public final class TrajectoryPca {
    * rounding variance is Σ_j p_j² ulp(w_j)²/12, which for directions spread over the coordinates is
    * the mean (1/P) Σ_j ulp(w_j)²/12. Taken over the window's last snapshot (the weights move little
    * within a window); a component whose variance is near it measures the recording's precision, not
-   * SGD.
+   * SGD. This is one part's sum Σ ulp(w_j)²/12; both methods add it up from the snapshot they
+   * already hold, so the floor costs no read of its own.
    */
-  static double precisionFloor(Dataset<Row> window, long step, long params) {
-    double sum =
-        window
-            .where(col("step").equalTo(step))
-            .select("values")
-            .javaRDD()
-            .map(
-                r -> {
-                  double s = 0;
-                  for (float w : VectorChunks.unpack(r.getAs("values"))) {
-                    double ulp = Math.ulp(w);
-                    s += ulp * ulp / 12;
-                  }
-                  return s;
-                })
-            .fold(0.0, Double::sum);
-    return sum / Math.max(1, params);
+  static double roundingVarianceSum(float[] values) {
+    double s = 0;
+    for (float w : values) {
+      double ulp = Math.ulp(w);
+      s += ulp * ulp / 12;
+    }
+    return s;
   }
 
   /**
@@ -368,10 +438,12 @@ public final class TrajectoryPca {
     return from;
   }
 
-  private static Method choose(Options options, long params) {
+  private static Method choose(Options options, int snapshots, long params) {
     Method method = options.method();
     if (method == Method.AUTO) {
-      return params <= options.mllibMaxParams() ? Method.MLLIB : Method.GRAM;
+      // Decompose the smaller matrix: MLlib's P×P covariance only when P < T. At T=2000, P=2500
+      // MLlib took 8.1-10.5 s, the T×T Gram 2.7-3.8 s (docs/benchmarks.md, issue 13).
+      return params <= options.mllibMaxParams() && params < snapshots ? Method.MLLIB : Method.GRAM;
     }
     if (method == Method.MLLIB && params > MLLIB_MAX_COLUMNS) {
       throw new IllegalArgumentException(

@@ -238,9 +238,37 @@ public final class VarianceFlatness {
                 "snapshots",
                 "component",
                 "variance",
+                "explained_ratio",
                 "flatness",
                 "censored",
                 "precision_floor");
+    // A window stored with only its leading components (trajectory-pca --components) may not
+    // reach the variance fraction: components_holding is then a lower bound, and says so.
+    List<Row> reach =
+        selected
+            .restrict(variances)
+            .groupBy("run_id")
+            .agg(
+                org.apache.spark.sql.functions.max("component").as("stored"),
+                org.apache.spark.sql.functions.max("cumulative_ratio_excl_first").as("reach"))
+            .collectAsList();
+    for (Row r : reach) {
+      Double reached = r.getAs("reach");
+      if (reached != null && reached < options.varianceFraction() * (1 - 1e-9)) {
+        warnings.add(
+            String.format(
+                Locale.ROOT,
+                "run '%s': pca_variances holds components 1..%d, and 2..%d hold %.1f%% of the"
+                    + " variance beyond component 1, less than --variance-fraction %s:"
+                    + " components_holding is a lower bound; rerun trajectory-pca with more"
+                    + " --components (0 for all)",
+                r.<String>getAs("run_id"),
+                r.<Integer>getAs("stored"),
+                r.<Integer>getAs("stored"),
+                100 * reached,
+                options.varianceFraction()));
+      }
+    }
     Dataset<Row> rows = fit(joined, options);
     List<Row> collected = new ArrayList<>(rows.collectAsList());
     collected.sort((a, b) -> a.<String>getAs("run_id").compareTo(b.getAs("run_id")));
@@ -332,10 +360,17 @@ public final class VarianceFlatness {
       }
     }
     double[] variances = new double[maxComponent];
-    double total = 0;
+    double sum = 0;
     for (var e : byComponent.entrySet()) {
       variances[e.getKey() - 1] = e.getValue().<Double>getAs("variance");
-      total += variances[e.getKey() - 1];
+      sum += variances[e.getKey() - 1];
+    }
+    // The PCA's own total (the trace, σ_1² / explained_ratio_1): a window stored with only its
+    // leading components (trajectory-pca --components) sums to less than it.
+    double total = sum;
+    Row first = byComponent.get(1);
+    if (first != null && first.<Double>getAs("explained_ratio") > 0) {
+      total = first.<Double>getAs("variance") / first.<Double>getAs("explained_ratio");
     }
     // By default the fit ends at the last profiled component (the landscape usually covers only
     // the leading ones), so missing_excluded counts gaps, not the unprofiled tail.
@@ -385,7 +420,12 @@ public final class VarianceFlatness {
         ranks.size() >= 3
             ? PowerLawFit.logLog(array(ranks), array(rankVariances), confidence)
             : null;
-    int holding = PowerLawFit.componentsHolding(variances, Math.min(1, variances.length), fraction);
+    int holding =
+        PowerLawFit.componentsHolding(
+            variances,
+            Math.min(1, variances.length),
+            fraction,
+            variances.length > 0 ? total - variances[0] : 0);
     return RowFactory.create(
         runId,
         window,

@@ -15,7 +15,7 @@ public final class TrajectoryPcaJob {
       description =
           "PCA of a window of recorded weight snapshots (table weights), centred on the window"
               + " mean, of every run or the --run ones. Writes pca_variances (all variances,"
-              + " ddof=1) and pca_directions (leading directions). The window is every recorded"
+              + " ddof=1, or the leading --components) and pca_directions (leading directions). The window is every recorded"
               + " snapshot unless --from-step, --to-step, --last or --min-train-accuracy narrow"
               + " it.",
       footer = AuthorsProtocol.TRAJECTORY_PCA_HELP)
@@ -56,8 +56,9 @@ public final class TrajectoryPcaJob {
         paramLabel = "P",
         defaultValue = "" + TrajectoryPca.Options.MLLIB_MAX_PARAMS_DEFAULT,
         description =
-            "auto uses MLlib's covariance PCA when P <= this, the T x T Gram (snapshot) method"
-                + " otherwise (default: ${DEFAULT-VALUE})")
+            "auto uses MLlib's covariance PCA when P <= this and P < T (the P x P covariance is"
+                + " the smaller matrix), the T x T Gram (snapshot) method otherwise (default:"
+                + " ${DEFAULT-VALUE})")
     int mllibMaxParams;
 
     @Option(
@@ -66,6 +67,16 @@ public final class TrajectoryPcaJob {
         defaultValue = "" + TrajectoryPca.Options.DIRECTIONS_DEFAULT,
         description = "leading directions to store (default: ${DEFAULT-VALUE})")
     int directions;
+
+    @Option(
+        names = "--components",
+        paramLabel = "K",
+        defaultValue = "" + TrajectoryPca.Options.COMPONENTS_DEFAULT,
+        description =
+            "variances of the leading K components only, 0 for all (default: ${DEFAULT-VALUE});"
+                + " the Gram method then finds K eigenpairs instead of decomposing T x T in full."
+                + " Explained ratios stay fractions of the total (the trace)")
+    int components;
 
     @Option(
         names = "--block-mb",
@@ -103,6 +114,7 @@ public final class TrajectoryPcaJob {
             .optMethod(TrajectoryPca.Method.parse(a.method))
             .optMllibMaxParams(a.mllibMaxParams)
             .optDirections(a.directions)
+            .optComponents(a.components)
             .optBlockMb(a.blockMb)
             .optMinTrainAccuracy(a.minTrainAccuracy)
             .build();

@@ -82,13 +82,22 @@ public final class PowerLawFit {
    * when there is no variance there.
    */
   public static int componentsHolding(double[] variances, int from, double fraction) {
-    if (!(fraction > 0 && fraction <= 1)) {
-      throw new IllegalArgumentException(
-          "Variance fraction " + fraction + " is not in (0, 1]; give e.g. 0.9");
-    }
     double total = 0;
     for (int i = from; i < variances.length; i++) {
       total += variances[i];
+    }
+    return componentsHolding(variances, from, fraction, total);
+  }
+
+  /**
+   * As {@link #componentsHolding(double[], int, double)}, of a given {@code total} (the variance of
+   * components {@code from..} of the whole spectrum, of which {@code variances} may hold only the
+   * leading ones); when those do not reach the fraction, all of them are counted (a lower bound).
+   */
+  public static int componentsHolding(double[] variances, int from, double fraction, double total) {
+    if (!(fraction > 0 && fraction <= 1)) {
+      throw new IllegalArgumentException(
+          "Variance fraction " + fraction + " is not in (0, 1]; give e.g. 0.9");
     }
     if (!(total > 0)) {
       return 0;

@@ -79,16 +79,20 @@ public final class SnapshotPca {
 
   /**
    * Eigen-decomposes a centred Gram matrix into the window's spectrum. At most {@code maxRank}
-   * components are kept (a centred window of T snapshots of P values has rank ≤ min(T−1, P)). Signs
-   * are fixed so that each component's time score correlates positively with time.
+   * components are kept (a centred window of T snapshots of P values has rank ≤ min(T−1, P)), and
+   * only those are computed ({@link SymmetricEigen#leading}); the total variance is the trace
+   * either way. Signs are fixed so that each component's time score correlates positively with
+   * time.
    */
   public static Spectrum spectrum(double[] gram, int snapshots, int maxRank) {
     if (snapshots < 2) {
       throw new IllegalArgumentException(
           "A window needs at least 2 snapshots for a sample variance, got " + snapshots);
     }
-    SymmetricEigen.Decomposition eigen = SymmetricEigen.decompose(gram, snapshots);
     int rank = Math.max(0, Math.min(maxRank, snapshots - 1));
+    // Only the kept eigenpairs: a few leading ones of a long window need no full decomposition.
+    SymmetricEigen.Decomposition eigen =
+        rank > 0 ? SymmetricEigen.leading(gram, snapshots, rank) : null;
     double trace = 0;
     for (int i = 0; i < snapshots; i++) {
       trace += gram[i * snapshots + i];

@@ -194,6 +194,123 @@ class TrajectoryPcaTest extends SparkTestBase {
   }
 
   @Test
+  void leadingComponentsOnlyEqualTheFullDecompositionsFirstK() {
+    SplittableRandom random = new SplittableRandom(41);
+    int p = 300;
+    int t = 80;
+    float[][] snapshots = new float[t][p];
+    long[] steps = new long[t];
+    double[][] basis = new double[30][p];
+    for (double[] b : basis) {
+      for (int q = 0; q < p; q++) {
+        b[q] = random.nextGaussian();
+      }
+    }
+    for (int s = 0; s < t; s++) {
+      steps[s] = 100L * s;
+      double[] score = new double[basis.length];
+      for (int c = 0; c < basis.length; c++) {
+        score[c] = random.nextGaussian() * Math.pow(0.85, c);
+      }
+      for (int q = 0; q < p; q++) {
+        double w = 0.2 - 0.002 * s;
+        for (int c = 0; c < basis.length; c++) {
+          w += basis[c][q] * score[c];
+        }
+        snapshots[s][q] = (float) (w + 0.02 * random.nextGaussian());
+      }
+    }
+    String lake = lakePath("leading");
+    TrajectoryLakes.writeRun(lake, "lead", snapshots, steps, 128);
+    LakeTables.write(
+        spark.createDataFrame(List.of(), LakeTables.sparkSchema(Tables.FLATNESS)),
+        lake,
+        Tables.FLATNESS);
+    // k = 12 ≤ T/4: the Gram method takes the dsyevr route, not a truncated dsyevd.
+    int k = 12;
+    assertThat(k * org.sgdlens.kernel.SymmetricEigen.PARTIAL_MIN_RATIO).isLessThanOrEqualTo(t);
+    for (Method method : List.of(Method.GRAM, Method.MLLIB)) {
+      TrajectoryPca.Options full =
+          TrajectoryPca.Options.defaults(lake).withMethod(method).withRuns(List.of("lead"));
+      TrajectoryPca.RunResult all = TrajectoryPca.run(spark, full).runs().get(0);
+      List<Row> allRows = variances(lake);
+      float[][] allDirections = readDirections(lake, "lead", p, k);
+      VarianceFlatness.Result allFit =
+          VarianceFlatness.run(spark, VarianceFlatness.Options.defaults(lake));
+      int holding = allFit.rows().get(0).getAs("components_holding");
+
+      TrajectoryPca.RunResult top = TrajectoryPca.run(spark, full.withComponents(k)).runs().get(0);
+      List<Row> topRows = variances(lake);
+      float[][] topDirections = readDirections(lake, "lead", p, k);
+      assertThat(all.variances()).as("%s: full rank T-1", method).hasSize(t - 1);
+      assertThat(top.variances()).as("%s: --components %d", method, k).hasSize(k);
+      assertThat(topRows).as("%s: rows stored with --components %d", method, k).hasSize(k);
+      assertThat(top.directionsWritten()).as("directions capped by components").isEqualTo(k);
+      assertThat(top.totalVariance())
+          .as("%s: total variance (the trace) needs no eigenvalue", method)
+          .isCloseTo(all.totalVariance(), within(1e-12 * all.totalVariance()));
+      for (int i = 0; i < k; i++) {
+        for (String column :
+            List.of("variance", "explained_ratio", "cumulative_ratio", "precision_floor")) {
+          double expected = allRows.get(i).getAs(column);
+          assertThat(topRows.get(i).<Double>getAs(column))
+              .as("%s: %s of component %d, leading-k vs full", method, column, i + 1)
+              .isCloseTo(expected, within(1e-10 * Math.abs(expected)));
+        }
+        if (i > 0) {
+          double expected = allRows.get(i).getAs("cumulative_ratio_excl_first");
+          assertThat(topRows.get(i).<Double>getAs("cumulative_ratio_excl_first"))
+              .as("%s: cumulative_ratio_excl_first %d", method, i + 1)
+              .isCloseTo(expected, within(1e-10 * expected));
+        }
+        assertThat(cosine(topDirections[i], toDouble(allDirections[i])))
+            .as("%s: direction %d, same sign, leading-k vs full", method, i + 1)
+            .isGreaterThan(1 - 1e-9);
+      }
+
+      // variance-flatness on a window with only its leading components: the same total, and
+      // components_holding exact when they reach the fraction, a flagged lower bound when not.
+      VarianceFlatness.Result topFit =
+          VarianceFlatness.run(spark, VarianceFlatness.Options.defaults(lake));
+      Row a = allFit.rows().get(0);
+      Row b = topFit.rows().get(0);
+      assertThat(b.<Double>getAs("total_variance"))
+          .as("%s: variance-flatness total from the trace", method)
+          .isCloseTo(a.<Double>getAs("total_variance"), within(1e-12 * all.totalVariance()));
+      assertThat(holding).as("the fixture spreads 90%% over several components").isBetween(3, k);
+      TrajectoryPca.run(spark, full.withComponents(holding + 1));
+      VarianceFlatness.Result enough =
+          VarianceFlatness.run(spark, VarianceFlatness.Options.defaults(lake));
+      assertThat(enough.rows().get(0).<Integer>getAs("components_holding"))
+          .as("%s: components 1..%d reach the fraction", method, holding + 1)
+          .isEqualTo(holding);
+      assertThat(enough.warnings()).noneMatch(w -> w.contains("lower bound"));
+      TrajectoryPca.run(spark, full.withComponents(holding));
+      VarianceFlatness.Result shortOf =
+          VarianceFlatness.run(spark, VarianceFlatness.Options.defaults(lake));
+      assertThat(shortOf.rows().get(0).<Integer>getAs("components_holding"))
+          .as("%s: components 2..%d fall short, all counted", method, holding)
+          .isEqualTo(holding - 1);
+      assertThat(shortOf.warnings())
+          .anyMatch(
+              w ->
+                  w.contains("'lead'")
+                      && w.contains("components 1.." + holding)
+                      && w.contains("lower bound"));
+    }
+    assertThatThrownBy(() -> TrajectoryPca.Options.defaults(lake).withComponents(-1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--components -1");
+  }
+
+  private static List<Row> variances(String lake) {
+    return LakeTables.read(spark, lake, Tables.PCA_VARIANCES)
+        .where(col("run_id").equalTo("lead"))
+        .orderBy("component")
+        .collectAsList();
+  }
+
+  @Test
   void windowOptionsSelectStepsAndIncompleteSnapshotsAreSkipped() {
     SplittableRandom random = new SplittableRandom(5);
     int p = 20;

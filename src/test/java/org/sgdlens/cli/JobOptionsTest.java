@@ -141,6 +141,7 @@ class JobOptionsTest {
             "--method", TrajectoryPca.Options.METHOD_DEFAULT,
             "--mllib-max-params", TrajectoryPca.Options.MLLIB_MAX_PARAMS_DEFAULT,
             "--directions", TrajectoryPca.Options.DIRECTIONS_DEFAULT,
+            "--components", TrajectoryPca.Options.COMPONENTS_DEFAULT,
             "--block-mb", TrajectoryPca.Options.BLOCK_MB_DEFAULT));
     DEFAULTS.put(
         "landscape",
