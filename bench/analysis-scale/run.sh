@@ -10,6 +10,8 @@
 # window (bench/analysis-scale/numpy_pca.py, Debian's python3-numpy; skipped with a message when
 # absent) and a Spark scan of the same rows, the ratios, where the job's time goes, and the largest
 # difference between the job's variances and numpy's.
+# The order-params part is bench/analysis-scale/order-params.sh (cold page cache, ~16 GB of
+# gradients): PARTS="... order-params" runs it after the others.
 #   bench/analysis-scale/run.sh              # PARTS="loss-separation trajectory-pca" SIZES="1m 6m 30m"
 #   SIZES="6m" REPEATS=1 bench/analysis-scale/run.sh
 #   PARTS=trajectory-pca bench/analysis-scale/run.sh
@@ -53,4 +55,7 @@ if [[ " $PARTS " == *" trajectory-pca "* ]]; then
   echo "== trajectory-pca vs numpy vs a Spark scan (best of $REPEATS after a warm-up, best of $ROUNDS rounds, page cache warm)"
   run_java org.sgdlens.bench.TrajectoryPcaScaleBench --lake "$LAKE" --run "$PCA_RUN" \
     --components "$COMPONENTS" --repeats "$REPEATS" --warmup "$WARMUP" --rounds "$ROUNDS" --out "$OUT"
+fi
+if [[ " $PARTS " == *" order-params "* ]]; then
+  OUT="$OUT" "$(dirname "$0")/order-params.sh"
 fi
