@@ -234,6 +234,12 @@ class TrainRunTest {
         .hasMessageContaining("record.writer_budget_mb is 0")
         .hasMessageContaining("default 512");
 
+    RunConfig group = TestRuns.synthetic("bad9");
+    group.record.gradientGroupMb = -1;
+    assertThatThrownBy(() -> TrainRun.execute(lake, group, false, null))
+        .hasMessageContaining("record.gradient_group_mb is -1")
+        .hasMessageContaining("default 2048");
+
     assertThat(lake.runStatus("bad1")).as("no run row for a rejected config").isEmpty();
     assertThat(Files.exists(dir.resolve("weights"))).isFalse();
   }
