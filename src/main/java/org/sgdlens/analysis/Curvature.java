@@ -22,6 +22,7 @@ import org.apache.spark.sql.SparkSession;
 import org.sgdlens.kernel.CurvatureOracle;
 import org.sgdlens.kernel.CurvatureOracleFactory;
 import org.sgdlens.lake.Columns;
+import org.sgdlens.lake.CurvatureRow;
 import org.sgdlens.lake.Tables;
 import org.sgdlens.lake.VectorChunks;
 import scala.Tuple2;
@@ -571,8 +572,9 @@ public final class Curvature {
   /**
    * Writes the run's rows, keeping its earlier rows of other (step, scope) pairs: a call for
    * --layer fc2 leaves the all-parameter rows in place, a call for the same steps and scope
-   * replaces them. The tables are small (one row per snapshot and scope, a grid per density), so
-   * the kept rows are collected before the partition is rewritten.
+   * replaces them. Rows recorded during training (source 'record') are never replaced. The tables
+   * are small (one row per snapshot and scope, a grid per density), so the kept rows are collected
+   * before the partition is rewritten.
    */
   private static void write(
       SparkSession spark, Options options, RunInfo run, List<StepCurvature> steps) {
@@ -606,9 +608,12 @@ public final class Curvature {
               s.trace(),
               s.traceStandardError(),
               s.probes(),
-              options.seed()));
+              options.seed(),
+              CurvatureRow.SOURCE_JOB));
       for (int i = 0; i < s.grid().length; i++) {
-        density.add(RowFactory.create(runId, s.step(), scope, i, s.grid()[i], s.density()[i]));
+        density.add(
+            RowFactory.create(
+                runId, s.step(), scope, i, s.grid()[i], s.density()[i], CurvatureRow.SOURCE_JOB));
       }
     }
     LakeTables.write(
@@ -631,8 +636,9 @@ public final class Curvature {
             col("run_id")
                 .equalTo(runId)
                 .and(
-                    col("scope")
-                        .notEqual(options.scope())
+                    col("source")
+                        .eqNullSafe(CurvatureRow.SOURCE_RECORD)
+                        .or(col("scope").notEqual(options.scope()))
                         .or(not(col("step").isin(steps.toArray())))))
         .select(LakeTables.columns(table)[0], dropFirst(LakeTables.columns(table)))
         .collectAsList();

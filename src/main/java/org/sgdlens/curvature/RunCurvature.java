@@ -93,12 +93,22 @@ public final class RunCurvature implements CurvatureOracleFactory, Serializable 
   public CurvatureOracle open() {
     RunConfig config = ConfigLoader.fromJson(configJson);
     System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(Math.max(1, config.threads)));
-    TrainingData data = TrainingData.load(config);
+    return oracle(runId, config, TrainingData.load(config), settings);
+  }
+
+  /**
+   * The oracle of a run's MLP on its training set (given labels): what each curvature task and the
+   * recorder's {@code record.curvature} compute at a snapshot, so the two agree by construction.
+   */
+  static CurvatureOracle oracle(
+      String runId, RunConfig config, TrainingData data, Settings settings) {
     MlpSpec spec = MlpSpec.of(config.model, data.inputShape(), data.classes());
     Samples rows =
         settings.subset() > 0 && settings.subset() < data.trainSize()
             ? Samples.subset(data.trainX(), data.givenLabels(), settings.subset(), settings.seed())
             : Samples.all(data.trainX(), data.givenLabels());
+    // Unknown layer names fail here, before training or any task starts.
+    spec.select(settings.layers());
     MlpHessian engine = MlpHessian.builder().setSpec(spec).build();
     return new CurvatureOracle() {
       @Override
@@ -121,7 +131,7 @@ public final class RunCurvature implements CurvatureOracleFactory, Serializable 
             settings.lanczosSteps() > 0
                 ? Math.min(p, settings.lanczosSteps())
                 : Lanczos.defaultSteps(settings.topK(), p);
-        Lanczos.Result top = Lanczos.topK(h, settings.topK(), steps, settings.seed());
+        Lanczos.Result top = Lanczos.topK(h, Math.min(settings.topK(), p), steps, settings.seed());
         Hutchinson.Estimate trace =
             Hutchinson.trace(h, settings.traceProbes(), settings.seed() + 1);
         double[] grid = new double[0];

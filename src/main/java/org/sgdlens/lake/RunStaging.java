@@ -248,7 +248,7 @@ public final class RunStaging {
   /** Every closed data file of the run with its size (a checkpoint records both). */
   public List<StagedFile> stagedFilesWithSizes() {
     List<StagedFile> files = new ArrayList<>();
-    for (String table : Tables.RECORDS) {
+    for (String table : Tables.STAGED) {
       for (FileStatus s : stagedFiles(table)) {
         files.add(new StagedFile(table + "/" + s.getPath().getName(), s.getLen()));
       }

@@ -46,6 +46,22 @@ public final class Tables {
       List.of(PARAM_LAYOUT, SAMPLES, WEIGHTS, GRADIENTS, SAMPLE_LOSSES, METRICS, FINAL_PARAMS);
 
   /**
+   * Tables the train job stages and commits with a run: its records, and the curvature it measured
+   * during training (record.curvature), which share their tables with jobs/curvature.
+   */
+  public static final List<String> STAGED =
+      List.of(
+          PARAM_LAYOUT,
+          SAMPLES,
+          WEIGHTS,
+          GRADIENTS,
+          SAMPLE_LOSSES,
+          METRICS,
+          FINAL_PARAMS,
+          CURVATURE,
+          CURVATURE_DENSITY);
+
+  /**
    * Result tables of the analysis jobs, one partition per run. Retraining a run (--overwrite)
    * deletes its partitions, so no result outlives the data it was computed from.
    */

@@ -164,6 +164,18 @@ public final class ConfigLoader {
 
   /** A stable hash of everything but the run id: same config, same id. */
   public static String hash(RunConfig config) {
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256")
+              .digest(hashedJson(config).getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest, 0, 5);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The JSON that {@link #hash} digests. */
+  static String hashedJson(RunConfig config) {
     ObjectNode node = JSON.valueToTree(config);
     node.remove("run_id");
     // How the recording is executed does not change what is recorded.
@@ -179,6 +191,10 @@ public final class ConfigLoader {
     }
     if (node.get("stop").equals(JSON.valueToTree(new RunConfig.StopConfig()))) {
       node.remove("stop");
+    }
+    ObjectNode record = (ObjectNode) node.get("record");
+    if (record.get("curvature").equals(JSON.valueToTree(CurvatureSchedule.none()))) {
+      record.remove("curvature");
     }
     ObjectNode model = (ObjectNode) node.get("model");
     ObjectNode modelDefaults = JSON.valueToTree(new RunConfig.ModelConfig());
@@ -205,11 +221,8 @@ public final class ConfigLoader {
       }
     }
     try {
-      byte[] digest =
-          MessageDigest.getInstance("SHA-256")
-              .digest(JSON.writeValueAsString(node).getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest, 0, 5);
-    } catch (NoSuchAlgorithmException | JsonProcessingException e) {
+      return JSON.writeValueAsString(node);
+    } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
   }

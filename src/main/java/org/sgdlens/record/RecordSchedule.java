@@ -13,12 +13,14 @@ record RecordSchedule(
     TreeSet<Long> gradients,
     TreeSet<Long> sampleLosses,
     TreeSet<Long> metrics,
+    TreeSet<Long> curvature,
     long total) {
   boolean due(long step, boolean diverged) {
     return weights.contains(step)
         || gradients.contains(step)
         || sampleLosses.contains(step)
         || metrics.contains(step)
+        || curvature.contains(step)
         || step == total
         || diverged;
   }
@@ -34,6 +36,9 @@ record RecordSchedule(
     if (sampleLosses.contains(step)) {
       kinds.add(Recorder.Kind.SAMPLE_LOSSES);
     }
+    if (curvature.contains(step)) {
+      kinds.add(Recorder.Kind.CURVATURE);
+    }
     if (metrics.contains(step) || step == total || diverged) {
       kinds.add(Recorder.Kind.METRICS);
     }
@@ -46,6 +51,7 @@ record RecordSchedule(
         rc.gradients.resolve(total, perEpoch),
         rc.sampleLosses.resolve(total, perEpoch),
         rc.metrics.resolve(total, perEpoch),
+        rc.curvature.resolve(total, perEpoch),
         total);
   }
 }

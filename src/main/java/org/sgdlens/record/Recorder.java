@@ -12,8 +12,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.sgdlens.kernel.CurvatureOracle;
 import org.sgdlens.kernel.Permutations;
 import org.sgdlens.lake.CrashPoint;
+import org.sgdlens.lake.CurvatureDensityRow;
+import org.sgdlens.lake.CurvatureRow;
 import org.sgdlens.lake.FinalParamsKey;
 import org.sgdlens.lake.GradientPart;
 import org.sgdlens.lake.GradientsKey;
@@ -38,7 +41,8 @@ final class Recorder implements AutoCloseable {
     WEIGHTS,
     GRADIENTS,
     SAMPLE_LOSSES,
-    METRICS
+    METRICS,
+    CURVATURE
   }
 
   /** The last metrics recorded, for the runs row. */
@@ -73,6 +77,9 @@ final class Recorder implements AutoCloseable {
 
   /** Set when training has ended: from then on the helper lanes join in (see {@link #lanes()}). */
   private volatile boolean trainingEnded;
+
+  /** The Hessian engine of record.curvature, used on the probe thread; null when not scheduled. */
+  private final CurvatureOracle curvature;
 
   private volatile Metrics lastMetrics;
   private volatile boolean nonFiniteGradient;
@@ -111,6 +118,9 @@ final class Recorder implements AutoCloseable {
                   config.record.gradientGroupMb,
                   Runtime.getRuntime().maxMemory() / 3.0 / (1 << 20)));
     }
+    // Opened before the threads start: a model or layer the engine refuses fails the run here.
+    this.curvature =
+        config.record.curvature.isNever() ? null : TrainingCurvature.engine().open(config, data);
     int capacity = Math.max(1, config.record.queueCapacity);
     // Snapshots waiting for the probe: as many as fit in the snapshot budget, at least two.
     long snapshotBytes = trainNetwork.size() * (long) Float.BYTES;
@@ -366,6 +376,9 @@ final class Recorder implements AutoCloseable {
               || kinds.contains(Kind.METRICS)) {
             probe(step, epoch, snapshot, kinds, minibatchLoss, wallSeconds);
           }
+          if (kinds.contains(Kind.CURVATURE)) {
+            curvature(step, snapshot);
+          }
         };
     if (probe != null) {
       probe.submit(work);
@@ -413,6 +426,59 @@ final class Recorder implements AutoCloseable {
     } else {
       toWriter.run();
     }
+  }
+
+  /**
+   * The Hessian estimates at a snapshot (record.curvature), on the probe thread with the engine's
+   * own float64 copy of the weights: the training network is not touched.
+   */
+  private void curvature(long step, float[] snapshot) {
+    CurvatureSchedule settings = config.record.curvature;
+    for (float v : snapshot) {
+      if (!Float.isFinite(v)) {
+        // A diverged run: there is no curvature to measure, and the run says why it ended.
+        System.err.println(
+            "sgdlens: record.curvature skipped at step "
+                + step
+                + ": the weights are not finite (the run diverged)");
+        return;
+      }
+    }
+    CurvatureOracle.Estimates e = curvature.at(snapshot);
+    boolean subset = e.rows() < data.trainSize();
+    CurvatureRow row =
+        new CurvatureRow(
+            step,
+            settings.scope(),
+            e.loss(),
+            e.params(),
+            subset ? "subset" : "train",
+            e.rows(),
+            subset ? settings.seed : null,
+            e.eigenvalues().length,
+            e.eigenvalues()[0],
+            e.eigenvalues(),
+            e.residuals(),
+            e.lanczosSteps(),
+            e.trace(),
+            e.traceStandardError(),
+            e.probes(),
+            settings.seed,
+            CurvatureRow.SOURCE_RECORD);
+    writer.submit(
+        () -> {
+          writerStaging.write(row);
+          for (int i = 0; i < e.grid().length; i++) {
+            writerStaging.write(
+                new CurvatureDensityRow(
+                    step,
+                    settings.scope(),
+                    i,
+                    e.grid()[i],
+                    e.density()[i],
+                    CurvatureRow.SOURCE_RECORD));
+          }
+        });
   }
 
   private float[] recordedVector(float[] snapshot) {
@@ -824,6 +890,10 @@ final class Recorder implements AutoCloseable {
           failure = e;
         }
       }
+    }
+    if (curvature != null) {
+      // The probe lanes are done: nothing uses the engine any more.
+      curvature.close();
     }
     try {
       writer.close(watch);

@@ -269,6 +269,12 @@ public final class RunConfig {
 
     public Schedule metrics = Schedule.every(100);
 
+    /**
+     * Hessian top-k eigenvalues, trace and optionally spectral density of the training loss during
+     * training, into the curvature tables (built-in MLP only; docs/curvature.md).
+     */
+    public CurvatureSchedule curvature = CurvatureSchedule.none();
+
     /** Floats per vector chunk row. */
     public int chunk = 65_536;
 

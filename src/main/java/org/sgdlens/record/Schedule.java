@@ -10,7 +10,7 @@ import java.util.TreeSet;
  * [..]}, {@code logspace: {from, to, count}} (log-spaced steps, deduplicated) or {@code per_epoch:
  * k} (every k epochs, at epoch boundaries). {@code final: true} also records the last step.
  */
-public final class Schedule {
+public class Schedule {
   public long every = 0;
   public List<Long> steps = new ArrayList<>();
   public LogSpace logspace = null;

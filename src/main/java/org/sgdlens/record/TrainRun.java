@@ -137,6 +137,10 @@ public final class TrainRun {
     c.record.gradients.validate("record.gradients");
     c.record.sampleLosses.validate("record.sample_losses");
     c.record.metrics.validate("record.metrics");
+    c.record.curvature.validateAll();
+    if (!c.record.curvature.isNever()) {
+      TrainingCurvature.check(c);
+    }
     if (!(c.divergence.warmupEpochs >= 0)) {
       throw new IllegalArgumentException(
           "divergence.warmup_epochs is " + c.divergence.warmupEpochs + "; use 0 or more, e.g. 1");
@@ -245,6 +249,11 @@ public final class TrainRun {
         recorded += slice[1];
       }
       trainer = new SgdTrainer(config, data, network);
+      if (!config.record.curvature.isNever()) {
+        // An unknown record.curvature.layer or a model the engine cannot differentiate twice
+        // fails here, before anything is written.
+        TrainingCurvature.engine().open(config, data).close();
+      }
       // Before anything is written: a run that cannot fit leaves the lake as it was.
       estimate = estimatedBytes(config, data, network.size(), recorded, trainer);
       checkSpace(lake, runId, estimate);

@@ -15,6 +15,7 @@ import org.sgdlens.analysis.LossSeparation;
 import org.sgdlens.analysis.Phases;
 import org.sgdlens.analysis.RunInfo;
 import org.sgdlens.lake.Columns;
+import org.sgdlens.lake.CurvatureRow;
 import org.sgdlens.lake.Tables;
 
 /**
@@ -850,7 +851,8 @@ final class RunReport {
         "Curvature over training: λ_max and trace of the Hessian",
         "table curvature has no rows for "
             + THIS_RUN
-            + " (jobs/curvature on recorded weight snapshots).",
+            + " (jobs/curvature on recorded weight snapshots, or record.curvature during"
+            + " training).",
         Tables.CURVATURE,
         by("scope", "step"),
         (p, rows) -> curvature(page, p, rows));
@@ -858,7 +860,19 @@ final class RunReport {
 
   private static void curvature(Page page, Part part, List<Row> rows) {
     String scope = rows.get(0).getAs("scope");
-    List<Row> r = rows.stream().filter(x -> scope.equals(x.getAs("scope"))).toList();
+    // One row per step: where a step was measured both during training (source 'record') and by
+    // jobs/curvature afterwards, the job's row, which was asked for explicitly.
+    java.util.TreeMap<Long, Row> byStep = new java.util.TreeMap<>();
+    for (Row x : rows) {
+      if (scope.equals(x.getAs("scope"))) {
+        long at = x.<Long>getAs("step");
+        Row seen = byStep.get(at);
+        if (seen == null || CurvatureRow.SOURCE_RECORD.equals(Format.get(seen, "source"))) {
+          byStep.put(at, x);
+        }
+      }
+    }
+    List<Row> r = new ArrayList<>(byStep.values());
     double lr = Format.dbl(part.run, "learning_rate");
     double momentum = Format.dbl(part.run, "momentum");
     double beta = Double.isFinite(momentum) ? momentum : 0;

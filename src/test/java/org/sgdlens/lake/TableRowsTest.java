@@ -21,7 +21,9 @@ class TableRowsTest {
           new Case(ParamLayoutRow.class, Tables.PARAM_LAYOUT),
           new Case(SamplesRow.class, Tables.SAMPLES),
           new Case(SampleLossesRow.class, Tables.SAMPLE_LOSSES),
-          new Case(MetricsRow.class, Tables.METRICS));
+          new Case(MetricsRow.class, Tables.METRICS),
+          new Case(CurvatureRow.class, Tables.CURVATURE),
+          new Case(CurvatureDensityRow.class, Tables.CURVATURE_DENSITY));
 
   private static final List<Case> KEYS =
       List.of(
@@ -141,7 +143,26 @@ class TableRowsTest {
             new ParamLayoutRow(0, "w", "[2, 3]", 0, 6, 0, true),
             new SamplesRow(0, 5, 1, 1, false),
             new SampleLossesRow(10, 0, 1, 2, true, 0.25, 1, true),
-            new MetricsRow(10, 0.5, 0.3, 0.9, 0.95, 0.1, 0.2, 0.4, 0.85, 0.33, 1.0));
+            new MetricsRow(10, 0.5, 0.3, 0.9, 0.95, 0.1, 0.2, 0.4, 0.85, 0.33, 1.0),
+            new CurvatureRow(
+                10,
+                "all",
+                0.5,
+                100,
+                "subset",
+                50,
+                7L,
+                2,
+                3.0,
+                new double[] {3.0, 1.0},
+                new double[] {1e-9, 1e-8},
+                22,
+                12.0,
+                0.5,
+                20,
+                7,
+                CurvatureRow.SOURCE_RECORD),
+            new CurvatureDensityRow(10, "all", 0, -0.5, 0.1, CurvatureRow.SOURCE_RECORD));
     assertThat(rows.stream().map(TableRow::table).toList())
         .as("tables")
         .containsExactlyElementsOf(ROWS.stream().map(Case::table).toList());

@@ -181,6 +181,14 @@ class TrainRunTest {
         .isEqualTo(TrainRun.runId(a));
     b.sgd.learningRate = 0.3;
     assertThat(TrainRun.runId(b)).isNotEqualTo(TrainRun.runId(a));
+    assertThat(ConfigLoader.hashedJson(a))
+        .as("record.curvature, added later, enters the hash only when set: old run ids hold")
+        .doesNotContain("curvature")
+        .contains("\"record\"");
+    RunConfig curved = TestRuns.synthetic("");
+    curved.record.curvature.every = 50;
+    assertThat(ConfigLoader.hashedJson(curved)).contains("\"curvature\"");
+    assertThat(TrainRun.runId(curved)).isNotEqualTo(TrainRun.runId(a));
   }
 
   @Test
