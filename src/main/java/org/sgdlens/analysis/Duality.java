@@ -86,7 +86,7 @@ public final class Duality {
     /** Every direction of the dense Hessian, as the authors. */
     public static final int DIRECTIONS_DEFAULT = 0;
 
-    /** 2500 = the 50x50 layer: 2500 HVPs and a 2500² decomposition, about a minute. */
+    /** 2500: the 50x50 hidden-to-hidden layer of the authors' 784-50-50-10 is still dense. */
     public static final int DENSE_MAX_DEFAULT = 2500;
 
     public static final int TASKS_DEFAULT = 0;
