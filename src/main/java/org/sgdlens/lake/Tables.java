@@ -35,6 +35,9 @@ public final class Tables {
   // Hessian curvature at recorded weights (jobs/curvature, docs/curvature.md).
   public static final String CURVATURE = "curvature";
   public static final String CURVATURE_DENSITY = "curvature_density";
+  // Activity-weight duality of a dense layer (jobs/duality, docs/generalization.md).
+  public static final String DUALITY = "duality";
+  public static final String DUALITY_SUMMARY = "duality_summary";
 
   // Sweep membership, cross-run summaries and nightly history (jobs/sweep, jobs/nightly).
   public static final String SWEEP_RUNS = "sweep_runs";
@@ -84,7 +87,9 @@ public final class Tables {
           NOISE_CURVATURE_PAIRS,
           NOISE_CURVATURE,
           CURVATURE,
-          CURVATURE_DENSITY);
+          CURVATURE_DENSITY,
+          DUALITY,
+          DUALITY_SUMMARY);
 
   /** Every table of the lake; analyses append their result tables here. */
   public static final List<String> ALL =
@@ -115,6 +120,8 @@ public final class Tables {
           NOISE_CURVATURE,
           CURVATURE,
           CURVATURE_DENSITY,
+          DUALITY,
+          DUALITY_SUMMARY,
           SWEEP_RUNS,
           SWEEP_SUMMARY,
           NIGHTLY_SUMMARY);

@@ -102,6 +102,8 @@ public final class Report {
 
   public static final String NOISE_CURVATURE_SECTION = RunReport.NOISE_CURVATURE;
 
+  public static final String DUALITY_SECTION = RunReport.DUALITY;
+
   /** Runs whose curves a sweep report shows at first when {@code --runs} is not given. */
   public static final int SHOWN_DEFAULT = SweepReport.SHOWN_DEFAULT;
 

@@ -33,6 +33,7 @@ final class RunReport {
   static final String PCA = "pca";
   static final String CURVATURE = "curvature";
   static final String NOISE_CURVATURE = "noise-curvature";
+  static final String DUALITY = "duality";
 
   /** Every section of a run report, in page order. */
   static final List<String> SECTIONS =
@@ -45,7 +46,8 @@ final class RunReport {
           VARIANCE_FLATNESS,
           PCA,
           CURVATURE,
-          NOISE_CURVATURE);
+          NOISE_CURVATURE,
+          DUALITY);
 
   /** Histogram bins of log10 per-sample loss. */
   static final int BINS = 40;
@@ -179,6 +181,8 @@ final class RunReport {
     curvature(page);
     progress.accept(String.format(Locale.ROOT, "%d/%d noise against curvature", ++i, n));
     noiseCurvature(page);
+    progress.accept(String.format(Locale.ROOT, "%d/%d activity-weight duality", ++i, n));
+    duality(page);
     return page;
   }
 
@@ -1023,6 +1027,87 @@ final class RunReport {
             .put("showSymbol", false);
       }
     }
+    page.chart(c);
+  }
+
+  // -------------------------------------------------------------------------------- duality
+
+  /** Directions drawn by the duality chart: the sharpest ones, i = 1 .. this. */
+  static final int DUALITY_DIRECTIONS = 30;
+
+  private record DualityRows(List<Row> summary, List<Row> directions, String missing) {}
+
+  private void duality(Page page) {
+    perRun(
+        page,
+        DUALITY,
+        "Activity–weight duality: the test−train loss gap by Hessian direction",
+        p -> {
+          List<Row> summary = p.rows(Tables.DUALITY_SUMMARY);
+          List<Row> directions = p.rows(Tables.DUALITY, "i");
+          return new DualityRows(
+              summary,
+              directions,
+              summary.isEmpty() || directions.isEmpty()
+                  ? "table duality_summary has no rows for "
+                      + THIS_RUN
+                      + " (jobs/duality --layer L on a built-in MLP run)."
+                  : null);
+        },
+        DualityRows::missing,
+        (p, d) -> duality(page, p, d.summary().get(0), d.directions()));
+  }
+
+  private static void duality(Page page, Part part, Row s, List<Row> directions) {
+    int shown = Math.min(DUALITY_DIRECTIONS, directions.size());
+    page.note(
+        String.format(
+            Locale.ROOT,
+            "Layer %s at step %s, pairing in %s space: %s test samples paired with their nearest"
+                + " training sample of the same class (%s skipped). Measured gap %s over the"
+                + " pairs (%s over the sets); predicted by the second-order duality expansion"
+                + " Σ_i (μ_g μ_w + c σ_g σ_w) over %s %s direction(s): %s; the authors' secant"
+                + " form: %s. Identity error (W+Δw)a − W(a+Δa): %s. The bars show directions"
+                + " i = 1..%d (h_i descending, λ_max = %s); docs/generalization.md defines each.",
+            Format.cell(Format.get(s, "layer")),
+            Format.cell(Format.get(s, "step")),
+            Format.cell(Format.get(s, "pairing")),
+            Format.cell(Format.get(s, "pairs")),
+            Format.cell(Format.get(s, "pairs_skipped")),
+            Format.cell(Format.get(s, "measured_gap_pairs")),
+            Format.cell(Format.get(s, "measured_gap")),
+            Format.cell(Format.get(s, "directions")),
+            Format.cell(Format.get(s, "hessian")),
+            Format.cell(Format.get(s, "predicted_gap")),
+            Format.cell(Format.get(s, "predicted_gap_secant")),
+            Format.cell(Format.get(s, "identity_error_max")),
+            shown,
+            Format.cell(Format.get(s, "lambda_max"))));
+    List<String> labels = new ArrayList<>();
+    double[] mean = new double[shown];
+    double[] spread = new double[shown];
+    double[] sharpness = new double[shown];
+    double[] secant = new double[shown];
+    for (int k = 0; k < shown; k++) {
+      Row r = directions.get(k);
+      labels.add(Format.cell(Format.get(r, "i")));
+      mean[k] = Format.dbl(r, "mu_g") * Format.dbl(r, "mu_w");
+      spread[k] = Format.dbl(r, "c") * Format.dbl(r, "sigma_g") * Format.dbl(r, "sigma_w");
+      sharpness[k] = Format.dbl(r, "sharpness_spread");
+      secant[k] = Format.dbl(r, "contribution_secant");
+    }
+    Chart c =
+        Chart.categories(
+            part.key("chart-duality"),
+            "Loss-gap contribution per Hessian direction",
+            "eigen-direction i (sharpest first)",
+            labels);
+    int y = c.yAxis("contribution to the loss gap", false, null, null);
+    c.bars("c σ_g σ_w", y, spread, "#5470c6");
+    c.bars("μ_g μ_w", y, mean, "#fac858");
+    c.bars("½ h σ_w² (sharpness × spread)", y, sharpness, "#91cc75");
+    c.bars("secant (authors)", y, secant, "#ee6666");
+    c.option().with("tooltip").put("trigger", "axis");
     page.chart(c);
   }
 

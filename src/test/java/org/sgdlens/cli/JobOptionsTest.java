@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sgdlens.analysis.Cleaning;
 import org.sgdlens.analysis.Curvature;
+import org.sgdlens.analysis.Duality;
 import org.sgdlens.analysis.Landscape;
 import org.sgdlens.analysis.LossSeparation;
 import org.sgdlens.analysis.NoiseCurvature;
@@ -86,6 +87,7 @@ class JobOptionsTest {
               NoiseCurvatureJob.class,
               NoiseCurvatureJob.Args::new,
               NoiseCurvatureJob::run),
+          new Job("duality", DualityJob.class, DualityJob.Args::new, DualityJob::run),
           new Job("report", ReportJob.class, ReportJob.Args::new, ReportJob::run),
           new Job("sql", SqlJob.class, SqlJob.Args::new, SqlJob::run),
           new Job("sql-server", SqlServerJob.class, SqlServerJob.Args::new, SqlServerJob::run),
@@ -104,7 +106,8 @@ class JobOptionsTest {
           "landscape",
           "curvature",
           "variance-flatness",
-          "noise-curvature");
+          "noise-curvature",
+          "duality");
 
   /** Per job, every option with a default and the constant that default must come from. */
   static final Map<String, Map<String, Object>> DEFAULTS = new LinkedHashMap<>();
@@ -188,6 +191,15 @@ class JobOptionsTest {
             "--tasks", NoiseCurvature.Options.TASKS_DEFAULT,
             "--max-samples", RunLayerProbeFactory.MAX_SAMPLES_DEFAULT,
             "--seed", RunLayerProbeFactory.SEED_DEFAULT));
+    DEFAULTS.put(
+        "duality",
+        Map.of(
+            "--layer", Duality.Options.LAYER_DEFAULT,
+            "--pairing", Duality.Options.PAIRING_DEFAULT,
+            "--directions", Duality.Options.DIRECTIONS_DEFAULT,
+            "--dense-max", Duality.Options.DENSE_MAX_DEFAULT,
+            "--tasks", Duality.Options.TASKS_DEFAULT,
+            "--seed", Duality.Options.SEED_DEFAULT));
     DEFAULTS.put("report", Map.of("--out", Report.Options.OUT_DIR_DEFAULT));
     DEFAULTS.put(
         "sql",

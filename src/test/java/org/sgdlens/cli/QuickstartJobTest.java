@@ -96,9 +96,10 @@ class QuickstartJobTest extends SparkTestBase {
                 List.of(),
                 tempDir.resolve("reports").toString()),
             line -> {});
-    // The curvature jobs are not part of the quickstart (docs/curvature.md has their own runs).
+    // The curvature and duality jobs are not part of the quickstart (docs/curvature.md has their
+    // own runs).
     List<String> notInQuickstart =
-        List.of(Report.CURVATURE_SECTION, Report.NOISE_CURVATURE_SECTION);
+        List.of(Report.CURVATURE_SECTION, Report.NOISE_CURVATURE_SECTION, Report.DUALITY_SECTION);
     assertThat(report.omitted())
         .as(
             "the quickstart's report (%s) leaves out no analysis the quickstart runs",

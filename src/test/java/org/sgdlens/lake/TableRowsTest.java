@@ -35,7 +35,9 @@ class TableRowsTest {
       List.of(
           new Case(SweepRunsRow.class, Tables.SWEEP_RUNS),
           new Case(SweepSummaryRow.class, Tables.SWEEP_SUMMARY),
-          new Case(NightlySummaryRow.class, Tables.NIGHTLY_SUMMARY));
+          new Case(NightlySummaryRow.class, Tables.NIGHTLY_SUMMARY),
+          new Case(DualityRow.class, Tables.DUALITY),
+          new Case(DualitySummaryRow.class, Tables.DUALITY_SUMMARY));
 
   @Test
   void everyResultRowRecordHasAllItsTablesColumnsInSchemaOrder() {
@@ -75,7 +77,35 @@ class TableRowsTest {
                 1.4,
                 now),
             new NightlySummaryRow(
-                "r", "s", "2026-12-02", "k", "FAILED", true, true, null, null, null, null, now));
+                "r", "s", "2026-12-02", "k", "FAILED", true, true, null, null, null, null, now),
+            new DualityRow("r", 7, "fc2.weight", "input", 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12),
+            new DualitySummaryRow(
+                "r",
+                7,
+                "fc2.weight",
+                "input",
+                900,
+                900,
+                "dense",
+                1,
+                10,
+                5,
+                5,
+                0,
+                0.1,
+                0.1,
+                0,
+                0.1,
+                0,
+                1,
+                0.1,
+                0.1,
+                0.01,
+                0.11,
+                1e-16,
+                1e-16,
+                3,
+                0.5));
     for (ResultRow row : rows) {
       assertThat(row.columns())
           .as("values of %s", row.table())

@@ -75,12 +75,15 @@ class ReportPipelineTest extends SparkTestBase {
             progress::add);
     String html = Files.readString(r.file());
     assertThat(progress).as("progress lines").hasSize(RunReport.SECTIONS.size());
-    List<String> curvature = List.of(RunReport.CURVATURE, RunReport.NOISE_CURVATURE);
+    List<String> curvature =
+        List.of(RunReport.CURVATURE, RunReport.NOISE_CURVATURE, RunReport.DUALITY);
     assertThat(r.rendered())
         .as("every section of a real run with label noise, ensembles and a PCA window")
         .containsExactlyElementsOf(
             RunReport.SECTIONS.stream().filter(s -> !curvature.contains(s)).toList());
-    assertThat(r.omitted()).as("the curvature jobs are not run here").isEqualTo(curvature);
+    assertThat(r.omitted())
+        .as("the curvature and duality jobs are not run here")
+        .isEqualTo(curvature);
     Map<String, JsonNode> charts = ReportTest.charts(html);
     assertThat(charts).as("charts").hasSize(8);
     for (Map.Entry<String, JsonNode> c : charts.entrySet()) {

@@ -46,6 +46,9 @@ class ReportTest extends SparkTestBase {
   static final double NC_A = -2.0;
   static String lake;
 
+  /** Directions of the duality fixture: more than the chart draws. */
+  static final int DUALITY_ROWS = RunReport.DUALITY_DIRECTIONS + 5;
+
   @BeforeAll
   static void writeLake() {
     lake = lakePath("report-lake");
@@ -164,6 +167,52 @@ class ReportTest extends SparkTestBase {
               Math.exp(NC_A + NC_GAMMA * Math.log(h)),
               "in_fit_range",
               i <= 5));
+    }
+    add(
+        rows,
+        Tables.DUALITY_SUMMARY,
+        Map.of(
+            "run_id",
+            NOISY,
+            "layer",
+            "fc2.weight",
+            "pairing",
+            "input",
+            "directions",
+            DUALITY_ROWS,
+            "pairs",
+            500L,
+            "predicted_gap",
+            0.25,
+            "predicted_gap_secant",
+            0.5,
+            "measured_gap_pairs",
+            0.5));
+    for (int i = 1; i <= DUALITY_ROWS; i++) {
+      add(
+          rows,
+          Tables.DUALITY,
+          Map.of(
+              "run_id",
+              NOISY,
+              "i",
+              i,
+              "h",
+              1.0 / i,
+              "mu_g",
+              0.1 * i,
+              "mu_w",
+              0.01,
+              "sigma_g",
+              2.0,
+              "sigma_w",
+              0.5 / i,
+              "c",
+              0.3,
+              "sharpness_spread",
+              0.125 / (i * i * i),
+              "contribution_secant",
+              0.02 * i));
     }
     String[] phases = {"I", "II", "III", "IV"};
     long[] gt = {0, 400, 1200, 1800};
@@ -587,7 +636,8 @@ class ReportTest extends SparkTestBase {
             "chart-pca-cumulative",
             "chart-pca-spectrum",
             "chart-curvature",
-            "chart-noise-curvature");
+            "chart-noise-curvature",
+            "chart-duality");
     assertThat(list(html, "<div class=\"chart[^\"]*\" id=\"([^\"]+)\"></div>"))
         .as("one div per chart")
         .containsExactlyElementsOf(r.charts());
@@ -740,6 +790,31 @@ class ReportTest extends SparkTestBase {
   }
 
   @Test
+  void dualitySectionDrawsTheDecompositionBarsOfTheSharpestDirections() throws Exception {
+    Report.Result r =
+        report(
+            new Report.Options(lake, NOISY, null, false, tempDir.resolve("dual").toString()),
+            new ArrayList<>());
+    String html = Files.readString(r.file());
+    JsonNode chart = charts(html).get("chart-duality");
+    int shown = RunReport.DUALITY_DIRECTIONS;
+    assertThat(chart.get("xAxis").get("data")).as("directions 1..%d", shown).hasSize(shown);
+    assertThat(chart.get("xAxis").get("data").get(shown - 1).asText()).isEqualTo("" + shown);
+    JsonNode spread = series(chart, "c σ_g σ_w").get("data");
+    JsonNode mean = series(chart, "μ_g μ_w").get("data");
+    JsonNode sharp = series(chart, "½ h σ_w² (sharpness × spread)").get("data");
+    JsonNode secant = series(chart, "secant (authors)").get("data");
+    for (int k = 0; k < shown; k++) {
+      int i = k + 1;
+      assertThat(spread.get(k).asDouble()).isCloseTo(0.3 * 2.0 * 0.5 / i, within(1e-12));
+      assertThat(mean.get(k).asDouble()).isCloseTo(0.1 * i * 0.01, within(1e-12));
+      assertThat(sharp.get(k).asDouble()).isCloseTo(0.125 / (i * i * i), within(1e-12));
+      assertThat(secant.get(k).asDouble()).isCloseTo(0.02 * i, within(1e-12));
+    }
+    assertThat(html).contains("pairing in input space", "secant form: 0.5000");
+  }
+
+  @Test
   void emptyTablesLeaveSectionsOutWithANote() throws Exception {
     Report.Result r =
         report(
@@ -756,7 +831,8 @@ class ReportTest extends SparkTestBase {
             RunReport.VARIANCE_FLATNESS,
             RunReport.PCA,
             RunReport.CURVATURE,
-            RunReport.NOISE_CURVATURE);
+            RunReport.NOISE_CURVATURE,
+            RunReport.DUALITY);
     assertThat(list(html, "<p class=\"omitted\" data-section=\"([^\"]+)\">"))
         .as("one note each")
         .containsExactlyElementsOf(r.omitted());
@@ -926,7 +1002,8 @@ class ReportTest extends SparkTestBase {
             "chart-pca-cumulative--" + NOISY,
             "chart-pca-spectrum--" + NOISY,
             "chart-curvature--" + NOISY,
-            "chart-noise-curvature--" + NOISY);
+            "chart-noise-curvature--" + NOISY,
+            "chart-duality--" + NOISY);
     assertThat(list(html, "<div class=\"chart[^\"]*\" id=\"([^\"]+)\"></div>"))
         .as("one div per chart")
         .containsExactlyElementsOf(r.charts());
@@ -961,7 +1038,8 @@ class ReportTest extends SparkTestBase {
             RunReport.VARIANCE_FLATNESS,
             RunReport.PCA,
             RunReport.CURVATURE,
-            RunReport.NOISE_CURVATURE);
+            RunReport.NOISE_CURVATURE,
+            RunReport.DUALITY);
     assertThat(Files.readString(none.file()))
         .contains("table order_params has no rows for any of these runs");
   }
