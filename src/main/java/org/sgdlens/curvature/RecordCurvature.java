@@ -17,6 +17,18 @@ public final class RecordCurvature implements TrainingCurvature {
   public CurvatureOracle open(RunConfig config, TrainingData data) {
     TrainingCurvature.check(config);
     CurvatureSchedule c = config.record.curvature;
+    try {
+      return open(config, data, c);
+    } catch (IllegalArgumentException e) {
+      if (c.layer == null) {
+        throw e;
+      }
+      throw new IllegalArgumentException(
+          "record.curvature.layer '" + c.layer + "': " + e.getMessage(), e);
+    }
+  }
+
+  private static CurvatureOracle open(RunConfig config, TrainingData data, CurvatureSchedule c) {
     return RunCurvature.oracle(
         config.runId == null || config.runId.isEmpty() ? config.name : config.runId,
         config,
