@@ -121,7 +121,18 @@ class ReportTest extends SparkTestBase {
               100.0 + step,
               "trace_se",
               5.0));
+      // Steps 1000 and 1500 were also measured during training (record.curvature), one row
+      // before and one after the job's: the job's row is drawn either way.
+      Map<String, Object> recorded = new HashMap<>(c);
+      recorded.put("top_eigenvalue", 99.0);
+      recorded.put("source", "record");
+      if (step == 1000) {
+        add(rows, Tables.CURVATURE, recorded);
+      }
       add(rows, Tables.CURVATURE, c);
+      if (step == 1500) {
+        add(rows, Tables.CURVATURE, recorded);
+      }
     }
     Map<String, Object> nc = new HashMap<>();
     nc.putAll(
@@ -759,6 +770,12 @@ class ReportTest extends SparkTestBase {
     JsonNode curvature = charts.get("chart-curvature");
     assertThat(series(curvature, "λ_max").get("data")).as("λ_max points").hasSize(5);
     assertThat(series(curvature, "λ_max").get("data").get(4).get(1).asDouble()).isEqualTo(30.0);
+    assertThat(series(curvature, "λ_max").get("data").get(2).get(1).asDouble())
+        .as("step 1000: the job's row over the one recorded during training")
+        .isEqualTo(20.0);
+    assertThat(series(curvature, "λ_max").get("data").get(3).get(1).asDouble())
+        .as("step 1500 likewise")
+        .isEqualTo(25.0);
     JsonNode edge = series(curvature, "2/η (edge of stability)").get("data");
     assertThat(edge.get(0).get(1).asDouble()).as("2/η for lr 0.05").isCloseTo(40.0, within(1e-9));
     assertThat(edge.get(1).get(0).asDouble()).as("to the last step").isEqualTo(2000.0);
